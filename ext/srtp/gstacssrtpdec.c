@@ -505,8 +505,7 @@ gst_acs_srtp_dec_reset_locked (GstAcsSrtpDec * self)
 }
 
 static GstStateChangeReturn
-gst_acs_srtp_dec_change_state (GstElement * element,
-    GstStateChange transition)
+gst_acs_srtp_dec_change_state (GstElement * element, GstStateChange transition)
 {
   GstAcsSrtpDec *self = GST_ACS_SRTP_DEC (element);
   GstStateChangeReturn ret;
@@ -560,8 +559,7 @@ add_ssrc_stream (srtp_t session, guint32 ssrc, const AcsSrtpSuite * suite,
  * counters. Returns FALSE with @error set when the settings are unusable.
  * Must be called with STREAM_LOCK. */
 static gboolean
-gst_acs_srtp_dec_update_session_locked (GstAcsSrtpDec * self,
-    GError ** error)
+gst_acs_srtp_dec_update_session_locked (GstAcsSrtpDec * self, GError ** error)
 {
   srtp_policy_t policy;
   srtp_err_status_t err;
@@ -623,8 +621,7 @@ gst_acs_srtp_dec_update_session_locked (GstAcsSrtpDec * self,
     if (self->session)
       srtp_get_stream_roc (self->session, st->ssrc, &roc);
     if (k)
-      err = add_ssrc_stream (session, st->ssrc, &k->suite, k->key, window,
-          roc);
+      err = add_ssrc_stream (session, st->ssrc, &k->suite, k->key, window, roc);
     else if (have_key)
       err = add_ssrc_stream (session, st->ssrc, &suite, key, window, roc);
     else
@@ -1087,8 +1084,7 @@ gst_acs_srtp_dec_keys_from_caps (GstAcsSrtpDec * self, GstCaps * caps)
 }
 
 static gboolean
-gst_acs_srtp_dec_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_acs_srtp_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstAcsSrtpDec *self = GST_ACS_SRTP_DEC (parent);
 
@@ -1112,8 +1108,7 @@ gst_acs_srtp_dec_sink_event (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_acs_srtp_dec_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
+gst_acs_srtp_dec_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstAcsSrtpDec *self = GST_ACS_SRTP_DEC (parent);
 

@@ -457,8 +457,7 @@ gst_acs_srtp_enc_make_random_key (GstAcsSrtpEnc * self)
 }
 
 static GstStateChangeReturn
-gst_acs_srtp_enc_change_state (GstElement * element,
-    GstStateChange transition)
+gst_acs_srtp_enc_change_state (GstElement * element, GstStateChange transition)
 {
   GstAcsSrtpEnc *self = GST_ACS_SRTP_ENC (element);
   GstStateChangeReturn ret;
@@ -521,8 +520,7 @@ gst_acs_srtp_enc_make_src_caps_locked (GstAcsSrtpEnc * self)
   if (self->sink_caps == NULL)
     return NULL;
 
-  caps = gst_acs_srtp_caps_rename (self->sink_caps, "application/x-srtp",
-      TRUE);
+  caps = gst_acs_srtp_caps_rename (self->sink_caps, "application/x-srtp", TRUE);
   s = gst_caps_get_structure (caps, 0);
   gst_structure_set (s,
       "srtp-cipher", G_TYPE_STRING,
@@ -575,8 +573,7 @@ gst_acs_srtp_enc_update_session_locked (GstAcsSrtpEnc * self,
 
   if (key)
     gst_buffer_map (key, &map, GST_MAP_READ);
-  gst_acs_srtp_policy_init (&policy, &suite, map.data, window,
-      allow_repeat_tx);
+  gst_acs_srtp_policy_init (&policy, &suite, map.data, window, allow_repeat_tx);
   policy.ssrc.type = ssrc_any_outbound;
 
   if (self->session) {
@@ -900,8 +897,7 @@ gst_acs_srtp_enc_chain_list (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_acs_srtp_enc_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_acs_srtp_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstAcsSrtpEnc *self = GST_ACS_SRTP_ENC (parent);
 
@@ -927,8 +923,7 @@ gst_acs_srtp_enc_sink_event (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_acs_srtp_enc_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
+gst_acs_srtp_enc_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstAcsSrtpEnc *self = GST_ACS_SRTP_ENC (parent);
 

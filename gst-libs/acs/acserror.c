@@ -7,4 +7,4 @@
 
 #include "acserror.h"
 
-G_DEFINE_QUARK (acs-error-quark, acs_error);
+G_DEFINE_QUARK (acs - error - quark, acs_error);
