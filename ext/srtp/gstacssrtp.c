@@ -178,24 +178,24 @@ gst_acs_srtp_install_config_properties (GObjectClass * klass,
   g_object_class_install_property (klass, GST_ACS_SRTP_PROP_RTP_CIPHER,
       g_param_spec_enum ("rtp-cipher", "RTP Cipher",
           "Cipher of SRTP packets, as in srtpenc; setting `profile` sets it "
-          "too. Takes effect with the next key or state change",
+          "too. May change in PLAYING: applies from the next packet",
           GST_TYPE_ACS_SRTP_CIPHER_TYPE, ACS_SRTP_CIPHER_AES_128_GCM,
           rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, GST_ACS_SRTP_PROP_RTP_AUTH,
       g_param_spec_enum ("rtp-auth", "RTP Authentication",
           "Authentication of SRTP packets, as in srtpenc (null with the GCM "
-          "ciphers, which carry a 16-byte tag). Takes effect with the next "
-          "key or state change", GST_TYPE_ACS_SRTP_AUTH_TYPE,
+          "ciphers, which carry a 16-byte tag). May change in PLAYING: "
+          "applies from the next packet", GST_TYPE_ACS_SRTP_AUTH_TYPE,
           ACS_SRTP_AUTH_NULL, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, GST_ACS_SRTP_PROP_RTCP_CIPHER,
       g_param_spec_enum ("rtcp-cipher", "RTCP Cipher",
-          "Cipher of SRTCP packets, as in srtpenc. Takes effect with the "
-          "next key or state change", GST_TYPE_ACS_SRTP_CIPHER_TYPE,
+          "Cipher of SRTCP packets, as in srtpenc. May change in PLAYING: "
+          "applies from the next packet", GST_TYPE_ACS_SRTP_CIPHER_TYPE,
           ACS_SRTP_CIPHER_AES_128_GCM, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, GST_ACS_SRTP_PROP_RTCP_AUTH,
       g_param_spec_enum ("rtcp-auth", "RTCP Authentication",
-          "Authentication of SRTCP packets, as in srtpenc. Takes effect "
-          "with the next key or state change", GST_TYPE_ACS_SRTP_AUTH_TYPE,
+          "Authentication of SRTCP packets, as in srtpenc. May change in "
+          "PLAYING: applies from the next packet", GST_TYPE_ACS_SRTP_AUTH_TYPE,
           ACS_SRTP_AUTH_NULL, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, GST_ACS_SRTP_PROP_PROFILE,
       g_param_spec_enum ("profile", "Profile",
