@@ -1,0 +1,1462 @@
+/* GStreamer
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-acs: ICE transport of an rtcp-mux RTP stream on libnice
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-acsicebin
+ * @title: acsicebin
+ * @see_also: acssrtpenc, acssrtpdec, webrtcbin, nicesrc, nicesink
+ *
+ * acsicebin carries the packets of one ICE component (RTP and RTCP
+ * multiplexed, RFC 5761) between its `sink` and `src` pads over the best
+ * path ICE finds (RFC 8445, trickle ICE RFC 8838), using libnice's
+ * #NiceAgent with its own main-context thread.
+ *
+ * The application exchanges, by whatever signaling it has, the local
+ * credentials (`local-ufrag`, `local-pwd`) and the candidates of
+ * #GstAcsIceBin::on-ice-candidate with the peer, and hands the peer's to
+ * #GstAcsIceBin::set-remote-credentials and
+ * #GstAcsIceBin::add-remote-candidate. An empty candidate string tells that
+ * the peer has gathered all its candidates.
+ *
+ * STUN (`stun-server`) gives server-reflexive candidates behind NATs; TURN
+ * servers (`turn-server`, #GstAcsIceBin::add-turn-server) give relay
+ * candidates over UDP, TCP or TLS. TCP candidates (ICE-TCP, TURN over TCP)
+ * have lower priority than UDP ones, so they win only when no UDP pair
+ * works.
+ *
+ * The connection state and the selected pair are posted on the bus as
+ * element messages named `acs-ice-state` (field `state`) and
+ * `acs-ice-selected-pair` (fields `local-type`, `remote-type`, `transport`,
+ * `relay-transport`, `local-address`, `remote-address`). When no packet has
+ * arrived for `liveness-timeout` milliseconds on a connected path, or libnice
+ * reports consent lost (RFC 7675), the state goes to `disconnected`; if the
+ * path does not recover (or an ICE restart does not succeed) within
+ * `disconnected-timeout` milliseconds, the state goes to `failed` and an
+ * error is posted.
+ *
+ * Threading: the #NiceAgent runs in a thread of the element's own; signals
+ * `on-ice-candidate` and `on-gathering-done` are emitted from it. Action
+ * signals may be called from any thread.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! opusenc ! rtpopuspay ! \
+ *     acssrtpenc inline-key=... ! acsicebin name=ice \
+ *       stun-server=stun://203.0.113.3:3478 ! fakesink
+ * ]| An application connects to `on-ice-candidate` and calls
+ * `set-remote-credentials` and `add-remote-candidate`; gst-launch-1.0 alone
+ * cannot do the exchange.
+ *
+ * Since: 0.1
+ */
+
+/* Lock order: GST_OBJECT_LOCK only; it is never held while posting,
+ * emitting or calling into the NiceAgent (which takes its own lock and may
+ * emit signals synchronously). */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstacsniceelements.h"
+#include "gstacsicebin.h"
+
+#include <string.h>
+#include <gio/gio.h>
+#include <nice/nice.h>
+
+#include <acs/acsiceuri.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_acs_ice_bin_debug);
+#define GST_CAT_DEFAULT gst_acs_ice_bin_debug
+
+#define DEFAULT_STUN_SERVER NULL
+#define DEFAULT_CONTROLLING FALSE
+#define DEFAULT_ICE_TCP TRUE
+#define DEFAULT_ICE_UDP TRUE
+#define DEFAULT_TRANSPORT_POLICY GST_ACS_ICE_TRANSPORT_POLICY_ALL
+#define DEFAULT_MIN_PORT 0
+#define DEFAULT_MAX_PORT 0
+#define DEFAULT_INTERFACES NULL
+#define DEFAULT_LIVENESS_TIMEOUT 3000
+#define DEFAULT_DISCONNECTED_TIMEOUT 5000
+
+#define COMPONENT_ID 1
+#define WATCHDOG_INTERVAL_MS 250
+
+enum
+{
+  PROP_0,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_CONTROLLING,
+  PROP_ICE_TCP,
+  PROP_ICE_UDP,
+  PROP_TRANSPORT_POLICY,
+  PROP_MIN_PORT,
+  PROP_MAX_PORT,
+  PROP_INTERFACES,
+  PROP_LIVENESS_TIMEOUT,
+  PROP_DISCONNECTED_TIMEOUT,
+  PROP_LOCAL_UFRAG,
+  PROP_LOCAL_PWD,
+  PROP_STATE,
+  PROP_SELECTED_PAIR,
+};
+
+enum
+{
+  SIGNAL_ON_ICE_CANDIDATE,
+  SIGNAL_ON_GATHERING_DONE,
+  SIGNAL_ADD_REMOTE_CANDIDATE,
+  SIGNAL_SET_REMOTE_CREDENTIALS,
+  SIGNAL_RESTART_ICE,
+  SIGNAL_ADD_TURN_SERVER,
+  LAST_SIGNAL
+};
+
+static guint gst_acs_ice_bin_signals[LAST_SIGNAL] = { 0 };
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+GType
+gst_acs_ice_state_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ACS_ICE_STATE_NEW, "New: not started", "new"},
+    {GST_ACS_ICE_STATE_CHECKING, "Gathering and checking pairs", "checking"},
+    {GST_ACS_ICE_STATE_CONNECTED, "Connected", "connected"},
+    {GST_ACS_ICE_STATE_DISCONNECTED, "Connection lost, may recover",
+        "disconnected"},
+    {GST_ACS_ICE_STATE_FAILED, "Failed", "failed"},
+    {GST_ACS_ICE_STATE_CLOSED, "Closed", "closed"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAcsIceState", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_acs_ice_transport_policy_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ACS_ICE_TRANSPORT_POLICY_ALL, "Use every candidate type", "all"},
+    {GST_ACS_ICE_TRANSPORT_POLICY_RELAY, "Use relay candidates only",
+        "relay"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAcsIceTransportPolicy", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+struct _GstAcsIceBin
+{
+  GstBin bin;
+
+  GstElement *nicesrc;
+  GstElement *nicesink;
+
+  /* Set in init, destroyed in finalize; the thread runs the context */
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  NiceAgent *agent;
+
+  /* Protected by GST_OBJECT_LOCK */
+  AcsIceServer *stun_server;
+  GPtrArray *turn_servers;      /* AcsIceServer */
+  gboolean controlling;
+  gboolean ice_tcp;
+  gboolean ice_udp;
+  GstAcsIceTransportPolicy transport_policy;
+  guint min_port;
+  guint max_port;
+  gchar *interfaces;
+  guint liveness_timeout;
+  guint disconnected_timeout;
+  guint stream_id;
+  GstAcsIceState state;
+  gchar *selected_pair;
+  gboolean ever_connected;
+  gchar *remote_ufrag;
+  gint64 disconnected_since;    /* monotonic us, 0 when not disconnected */
+  guint n_relay_candidates;
+  gboolean gathering;
+
+  /* Atomic: monotonic time of the last received packet, in us */
+  gsize last_rx;
+
+  /* Only touched from the agent thread */
+  GSource *watchdog;
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstAcsIceBin, gst_acs_ice_bin, GST_TYPE_BIN,
+    GST_DEBUG_CATEGORY_INIT (gst_acs_ice_bin_debug, "acsicebin", 0,
+        "gst-acs ICE transport"));
+GST_ELEMENT_REGISTER_DEFINE (acsicebin, "acsicebin", GST_RANK_NONE,
+    GST_TYPE_ACS_ICE_BIN);
+
+static void gst_acs_ice_bin_finalize (GObject * object);
+static void gst_acs_ice_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_acs_ice_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_acs_ice_bin_change_state (GstElement *
+    element, GstStateChange transition);
+static gboolean gst_acs_ice_bin_add_remote_candidate (GstAcsIceBin * self,
+    const gchar * candidate);
+static gboolean gst_acs_ice_bin_set_remote_credentials (GstAcsIceBin * self,
+    const gchar * ufrag, const gchar * pwd);
+static gboolean gst_acs_ice_bin_restart_ice (GstAcsIceBin * self);
+static gboolean gst_acs_ice_bin_add_turn_server (GstAcsIceBin * self,
+    const gchar * uri);
+static void on_new_candidate (NiceAgent * agent, NiceCandidate * cand,
+    GstAcsIceBin * self);
+static void on_gathering_done (NiceAgent * agent, guint stream_id,
+    GstAcsIceBin * self);
+static void on_component_state_changed (NiceAgent * agent, guint stream_id,
+    guint component_id, guint state, GstAcsIceBin * self);
+static void on_new_selected_pair (NiceAgent * agent, guint stream_id,
+    guint component_id, NiceCandidate * lcand, NiceCandidate * rcand,
+    GstAcsIceBin * self);
+
+static gpointer
+agent_thread (gpointer data)
+{
+  GstAcsIceBin *self = data;
+
+  g_main_context_push_thread_default (self->context);
+  g_main_loop_run (self->loop);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static void
+gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+
+  gobject_class->finalize = gst_acs_ice_bin_finalize;
+  gobject_class->set_property = gst_acs_ice_bin_set_property;
+  gobject_class->get_property = gst_acs_ice_bin_get_property;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_change_state);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "ICE transport",
+      "Filter/Network/ICE",
+      "Carries one rtcp-mux RTP stream over the path ICE finds (libnice)",
+      "gst-acs developers");
+
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN Server",
+          "STUN server as stun://host:port (RFC 7064; port 3478 when left "
+          "out), for server-reflexive candidates. Applies to the next "
+          "gathering (going to PAUSED, or restart-ice)", DEFAULT_STUN_SERVER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN Server",
+          "TURN server as turn://user:pass@host:port?transport=udp|tcp or "
+          "turns://user:pass@host:port (TLS), user and password "
+          "percent-encoded. Replaces the servers set so far; use "
+          "add-turn-server for more. Write-only: it holds credentials",
+          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CONTROLLING,
+      g_param_spec_boolean ("controlling", "Controlling",
+          "Whether this agent is the controlling one, which nominates the "
+          "pair (the offerer, by convention). Exactly one of the two peers "
+          "must be controlling", DEFAULT_CONTROLLING,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ICE_TCP,
+      g_param_spec_boolean ("ice-tcp", "ICE TCP",
+          "Gather ICE-TCP candidates (RFC 6544), used only when no UDP pair "
+          "works", DEFAULT_ICE_TCP, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ICE_UDP,
+      g_param_spec_boolean ("ice-udp", "ICE UDP",
+          "Gather UDP candidates (host and server-reflexive); relay "
+          "candidates come from the TURN servers' own transports",
+          DEFAULT_ICE_UDP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TRANSPORT_POLICY,
+      g_param_spec_enum ("transport-policy", "Transport Policy",
+          "Which local candidates to use: all, or relay only (hides the "
+          "local addresses from the peer)", GST_TYPE_ACS_ICE_TRANSPORT_POLICY,
+          DEFAULT_TRANSPORT_POLICY, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MIN_PORT,
+      g_param_spec_uint ("min-port", "Minimum Port",
+          "Lowest local UDP/TCP port for host candidates (0: any)", 0, 65535,
+          DEFAULT_MIN_PORT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_PORT,
+      g_param_spec_uint ("max-port", "Maximum Port",
+          "Highest local UDP/TCP port for host candidates (0: any)", 0,
+          65535, DEFAULT_MAX_PORT, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_INTERFACES,
+      g_param_spec_string ("interfaces", "Interfaces",
+          "Comma-separated allow-list of interface names or local IP "
+          "addresses to gather host candidates on (NULL: every interface "
+          "libnice finds, loopback and link-local excluded)",
+          DEFAULT_INTERFACES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LIVENESS_TIMEOUT,
+      g_param_spec_uint ("liveness-timeout", "Liveness Timeout",
+          "Milliseconds without any received packet after which a connected "
+          "path is reported disconnected (0: rely on RFC 7675 consent "
+          "freshness alone, which takes 30 s)", 0, G_MAXUINT,
+          DEFAULT_LIVENESS_TIMEOUT, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_DISCONNECTED_TIMEOUT,
+      g_param_spec_uint ("disconnected-timeout", "Disconnected Timeout",
+          "Milliseconds a disconnected path has to recover, or an ICE "
+          "restart to succeed, before the state becomes failed and an error "
+          "is posted", 0, G_MAXUINT, DEFAULT_DISCONNECTED_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LOCAL_UFRAG,
+      g_param_spec_string ("local-ufrag", "Local Username Fragment",
+          "ICE username fragment to send to the peer; set from READY on, "
+          "new after each restart-ice", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_LOCAL_PWD,
+      g_param_spec_string ("local-pwd", "Local Password",
+          "ICE password to send to the peer over the (encrypted) signaling; "
+          "set from READY on, new after each restart-ice; never logged",
+          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_STATE,
+      g_param_spec_enum ("state", "State",
+          "ICE connection state, also posted as acs-ice-state messages",
+          GST_TYPE_ACS_ICE_STATE, GST_ACS_ICE_STATE_NEW,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SELECTED_PAIR,
+      g_param_spec_string ("selected-pair", "Selected Pair",
+          "The selected candidate pair as `local-type/transport address -> "
+          "remote-type/transport address`, NULL before one is selected",
+          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstAcsIceBin::on-ice-candidate:
+   * @bin: the element
+   * @candidate: a local candidate as an SDP `candidate:` attribute value
+   *
+   * Emitted for every local candidate as it is gathered, and again for all
+   * of them after a restart, from the agent thread.
+   *
+   * Since: 0.1
+   */
+  gst_acs_ice_bin_signals[SIGNAL_ON_ICE_CANDIDATE] =
+      g_signal_new ("on-ice-candidate", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * GstAcsIceBin::on-gathering-done:
+   * @bin: the element
+   *
+   * Emitted when every local candidate has been gathered, from the agent
+   * thread: tell the peer there are no more candidates.
+   *
+   * Since: 0.1
+   */
+  gst_acs_ice_bin_signals[SIGNAL_ON_GATHERING_DONE] =
+      g_signal_new ("on-gathering-done", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * GstAcsIceBin::add-remote-candidate:
+   * @bin: the element
+   * @candidate: (nullable): a peer candidate as an SDP `candidate:` value
+   *   (an `a=` prefix is accepted); %NULL or "" when the peer has gathered
+   *   all its candidates
+   *
+   * Action signal. A malformed candidate posts a warning on the bus.
+   *
+   * Returns: %TRUE if the candidate was added.
+   *
+   * Since: 0.1
+   */
+  gst_acs_ice_bin_signals[SIGNAL_ADD_REMOTE_CANDIDATE] =
+      g_signal_new_class_handler ("add-remote-candidate",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_acs_ice_bin_add_remote_candidate), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  /**
+   * GstAcsIceBin::set-remote-credentials:
+   * @bin: the element
+   * @ufrag: the peer's ICE username fragment
+   * @pwd: the peer's ICE password
+   *
+   * Action signal. When the peer's credentials change after they were
+   * first set, the peer restarted ICE: the local side restarts too and
+   * emits its candidates again.
+   *
+   * Returns: %TRUE on success.
+   *
+   * Since: 0.1
+   */
+  gst_acs_ice_bin_signals[SIGNAL_SET_REMOTE_CREDENTIALS] =
+      g_signal_new_class_handler ("set-remote-credentials",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_acs_ice_bin_set_remote_credentials), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * GstAcsIceBin::restart-ice:
+   * @bin: the element
+   *
+   * Action signal: ICE restart (RFC 8445 section 9). New local credentials
+   * are made (read `local-ufrag` and `local-pwd`), the local candidates are
+   * emitted again, and media keeps flowing on the old pair until a new one
+   * is selected. Send the new credentials and candidates to the peer.
+   *
+   * Returns: %TRUE on success.
+   *
+   * Since: 0.1
+   */
+  gst_acs_ice_bin_signals[SIGNAL_RESTART_ICE] =
+      g_signal_new_class_handler ("restart-ice", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_acs_ice_bin_restart_ice), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 0);
+
+  /**
+   * GstAcsIceBin::add-turn-server:
+   * @bin: the element
+   * @uri: a TURN URI as for #GstAcsIceBin:turn-server
+   *
+   * Action signal: adds one more TURN server; used from the next gathering.
+   *
+   * Returns: %TRUE if @uri is valid.
+   *
+   * Since: 0.1
+   */
+  gst_acs_ice_bin_signals[SIGNAL_ADD_TURN_SERVER] =
+      g_signal_new_class_handler ("add-turn-server",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_acs_ice_bin_add_turn_server), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ACS_ICE_STATE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_ACS_ICE_TRANSPORT_POLICY, 0);
+}
+
+static GstPadProbeReturn
+rx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstAcsIceBin *self = user_data;
+
+  g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+gst_acs_ice_bin_init (GstAcsIceBin * self)
+{
+  GstPad *pad, *ghost;
+
+  self->controlling = DEFAULT_CONTROLLING;
+  self->ice_tcp = DEFAULT_ICE_TCP;
+  self->ice_udp = DEFAULT_ICE_UDP;
+  self->transport_policy = DEFAULT_TRANSPORT_POLICY;
+  self->min_port = DEFAULT_MIN_PORT;
+  self->max_port = DEFAULT_MAX_PORT;
+  self->liveness_timeout = DEFAULT_LIVENESS_TIMEOUT;
+  self->disconnected_timeout = DEFAULT_DISCONNECTED_TIMEOUT;
+  self->turn_servers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) acs_ice_server_free);
+  self->state = GST_ACS_ICE_STATE_NEW;
+
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->agent = nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
+      NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS |
+      NICE_AGENT_OPTION_REGULAR_NOMINATION);
+  g_object_set (self->agent, "upnp", FALSE, NULL);
+  g_signal_connect (self->agent, "new-candidate-full",
+      G_CALLBACK (on_new_candidate), self);
+  g_signal_connect (self->agent, "candidate-gathering-done",
+      G_CALLBACK (on_gathering_done), self);
+  g_signal_connect (self->agent, "component-state-changed",
+      G_CALLBACK (on_component_state_changed), self);
+  g_signal_connect (self->agent, "new-selected-pair-full",
+      G_CALLBACK (on_new_selected_pair), self);
+  self->thread = g_thread_new ("acsicebin", agent_thread, self);
+
+  self->nicesrc = gst_element_factory_make ("nicesrc", NULL);
+  self->nicesink = gst_element_factory_make ("nicesink", NULL);
+  if (self->nicesrc == NULL || self->nicesink == NULL) {
+    /* Reported as a missing plugin when going to READY */
+    gst_clear_object (&self->nicesrc);
+    gst_clear_object (&self->nicesink);
+  } else {
+    g_object_set (self->nicesrc, "agent", self->agent, "component",
+        COMPONENT_ID, NULL);
+    g_object_set (self->nicesink, "agent", self->agent, "component",
+        COMPONENT_ID, "async", FALSE, "sync", FALSE, NULL);
+    gst_bin_add_many (GST_BIN (self), self->nicesrc, self->nicesink, NULL);
+  }
+
+  if (self->nicesink) {
+    pad = gst_element_get_static_pad (self->nicesink, "sink");
+    ghost = gst_ghost_pad_new_from_template ("sink", pad,
+        gst_static_pad_template_get (&sink_template));
+    gst_object_unref (pad);
+  } else {
+    ghost = gst_ghost_pad_new_no_target_from_template ("sink",
+        gst_static_pad_template_get (&sink_template));
+  }
+  gst_element_add_pad (GST_ELEMENT (self), ghost);
+
+  if (self->nicesrc) {
+    pad = gst_element_get_static_pad (self->nicesrc, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_BUFFER_LIST, rx_probe, self, NULL);
+    ghost = gst_ghost_pad_new_from_template ("src", pad,
+        gst_static_pad_template_get (&src_template));
+    gst_object_unref (pad);
+  } else {
+    ghost = gst_ghost_pad_new_no_target_from_template ("src",
+        gst_static_pad_template_get (&src_template));
+  }
+  gst_element_add_pad (GST_ELEMENT (self), ghost);
+}
+
+static void
+gst_acs_ice_bin_finalize (GObject * object)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (object);
+
+  g_main_loop_quit (self->loop);
+  g_thread_join (self->thread);
+  g_signal_handlers_disconnect_by_data (self->agent, self);
+  g_object_unref (self->agent);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+
+  acs_ice_server_free (self->stun_server);
+  g_ptr_array_unref (self->turn_servers);
+  g_free (self->interfaces);
+  g_free (self->selected_pair);
+  g_free (self->remote_ufrag);
+
+  G_OBJECT_CLASS (gst_acs_ice_bin_parent_class)->finalize (object);
+}
+
+/* Parses @uri; on error posts a warning naming the property and returns
+ * NULL. The URI itself is not quoted: it may hold credentials. */
+static AcsIceServer *
+parse_server (GstAcsIceBin * self, const gchar * what, const gchar * uri,
+    AcsIceServerKind kind)
+{
+  GError *err = NULL;
+  AcsIceServer *server = acs_ice_server_parse (uri, &err);
+
+  if (server && server->kind != kind) {
+    acs_ice_server_free (server);
+    server = NULL;
+    g_set_error (&err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "expected a %s: URI", kind == ACS_ICE_SERVER_STUN ? "stun" : "turn");
+  }
+  if (server == NULL) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Ignoring an invalid %s", what), ("%s", err->message));
+    g_clear_error (&err);
+  }
+  return server;
+}
+
+static void
+gst_acs_ice_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (object);
+
+  switch (prop_id) {
+    case PROP_STUN_SERVER:{
+      const gchar *uri = g_value_get_string (value);
+      AcsIceServer *server = NULL;
+
+      if (uri && *uri) {
+        server = parse_server (self, "stun-server", uri, ACS_ICE_SERVER_STUN);
+        if (server == NULL)
+          break;
+      }
+      GST_OBJECT_LOCK (self);
+      acs_ice_server_free (self->stun_server);
+      self->stun_server = server;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    }
+    case PROP_TURN_SERVER:{
+      const gchar *uri = g_value_get_string (value);
+
+      GST_OBJECT_LOCK (self);
+      g_ptr_array_set_size (self->turn_servers, 0);
+      GST_OBJECT_UNLOCK (self);
+      if (uri && *uri)
+        gst_acs_ice_bin_add_turn_server (self, uri);
+      break;
+    }
+    case PROP_CONTROLLING:
+      GST_OBJECT_LOCK (self);
+      self->controlling = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      g_object_set (self->agent, "controlling-mode",
+          g_value_get_boolean (value), NULL);
+      break;
+    case PROP_ICE_TCP:
+      GST_OBJECT_LOCK (self);
+      self->ice_tcp = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ICE_UDP:
+      GST_OBJECT_LOCK (self);
+      self->ice_udp = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TRANSPORT_POLICY:
+      GST_OBJECT_LOCK (self);
+      self->transport_policy = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MIN_PORT:
+      GST_OBJECT_LOCK (self);
+      self->min_port = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_PORT:
+      GST_OBJECT_LOCK (self);
+      self->max_port = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_INTERFACES:
+      GST_OBJECT_LOCK (self);
+      g_free (self->interfaces);
+      self->interfaces = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_LIVENESS_TIMEOUT:
+      GST_OBJECT_LOCK (self);
+      self->liveness_timeout = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_DISCONNECTED_TIMEOUT:
+      GST_OBJECT_LOCK (self);
+      self->disconnected_timeout = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_acs_ice_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (object);
+
+  if (prop_id == PROP_LOCAL_UFRAG || prop_id == PROP_LOCAL_PWD) {
+    gchar *ufrag = NULL, *pwd = NULL;
+    guint stream_id;
+
+    GST_OBJECT_LOCK (self);
+    stream_id = self->stream_id;
+    GST_OBJECT_UNLOCK (self);
+    if (stream_id)
+      nice_agent_get_local_credentials (self->agent, stream_id, &ufrag, &pwd);
+    g_value_take_string (value, prop_id == PROP_LOCAL_UFRAG ?
+        g_steal_pointer (&ufrag) : g_steal_pointer (&pwd));
+    g_free (ufrag);
+    g_free (pwd);
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_STUN_SERVER:
+      g_value_take_string (value, self->stun_server ?
+          acs_ice_server_to_safe_string (self->stun_server) : NULL);
+      break;
+    case PROP_CONTROLLING:
+      g_value_set_boolean (value, self->controlling);
+      break;
+    case PROP_ICE_TCP:
+      g_value_set_boolean (value, self->ice_tcp);
+      break;
+    case PROP_ICE_UDP:
+      g_value_set_boolean (value, self->ice_udp);
+      break;
+    case PROP_TRANSPORT_POLICY:
+      g_value_set_enum (value, self->transport_policy);
+      break;
+    case PROP_MIN_PORT:
+      g_value_set_uint (value, self->min_port);
+      break;
+    case PROP_MAX_PORT:
+      g_value_set_uint (value, self->max_port);
+      break;
+    case PROP_INTERFACES:
+      g_value_set_string (value, self->interfaces);
+      break;
+    case PROP_LIVENESS_TIMEOUT:
+      g_value_set_uint (value, self->liveness_timeout);
+      break;
+    case PROP_DISCONNECTED_TIMEOUT:
+      g_value_set_uint (value, self->disconnected_timeout);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_SELECTED_PAIR:
+      g_value_set_string (value, self->selected_pair);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static const gchar *
+state_nick (GstAcsIceState state)
+{
+  GEnumClass *klass = g_type_class_peek (GST_TYPE_ACS_ICE_STATE);
+  GEnumValue *v = g_enum_get_value (klass, state);
+
+  return v ? v->value_nick : "unknown";
+}
+
+/* Records the new state and posts it; called with no lock held */
+static void
+set_state (GstAcsIceBin * self, GstAcsIceState state)
+{
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  changed = self->state != state;
+  self->state = state;
+  if (state == GST_ACS_ICE_STATE_CONNECTED)
+    self->ever_connected = TRUE;
+  if (state == GST_ACS_ICE_STATE_DISCONNECTED) {
+    if (self->disconnected_since == 0)
+      self->disconnected_since = g_get_monotonic_time ();
+  } else {
+    self->disconnected_since = 0;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (!changed)
+    return;
+
+  GST_INFO_OBJECT (self, "ICE state %s", state_nick (state));
+  g_object_notify (G_OBJECT (self), "state");
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("acs-ice-state", "state", G_TYPE_STRING,
+              state_nick (state), NULL)));
+}
+
+static const gchar *
+candidate_type_name (NiceCandidateType type)
+{
+  switch (type) {
+    case NICE_CANDIDATE_TYPE_HOST:
+      return "host";
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+      return "srflx";
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+      return "prflx";
+    case NICE_CANDIDATE_TYPE_RELAYED:
+      return "relay";
+    default:
+      return "unknown";
+  }
+}
+
+static const gchar *
+candidate_transport_name (NiceCandidateTransport transport)
+{
+  return transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp";
+}
+
+/* libnice gives a relay candidate allocated over UDP the type preference
+ * 30 and one allocated over TCP or TLS 20 (halved for a TCP candidate), the
+ * only public trace of the allocation's transport */
+static const gchar *
+relay_transport_name (const NiceCandidate * cand)
+{
+  guint type_pref = cand->priority >> 24;
+
+  if (cand->type != NICE_CANDIDATE_TYPE_RELAYED)
+    return "none";
+  return (type_pref == 30 || type_pref == 15) ? "udp" : "tcp";
+}
+
+static gchar *
+address_string (const NiceAddress * addr)
+{
+  gchar ip[NICE_ADDRESS_STRING_LEN];
+
+  nice_address_to_string (addr, ip);
+  if (nice_address_ip_version (addr) == 6)
+    return g_strdup_printf ("[%s]:%u", ip, nice_address_get_port (addr));
+  return g_strdup_printf ("%s:%u", ip, nice_address_get_port (addr));
+}
+
+static void
+emit_candidate (GstAcsIceBin * self, NiceCandidate * cand)
+{
+  gchar *sdp = nice_agent_generate_local_candidate_sdp (self->agent, cand);
+  const gchar *value = sdp;
+
+  if (sdp == NULL)
+    return;
+  if (g_str_has_prefix (value, "a="))
+    value += 2;
+  GST_DEBUG_OBJECT (self, "local candidate %s", value);
+  g_signal_emit (self, gst_acs_ice_bin_signals[SIGNAL_ON_ICE_CANDIDATE], 0,
+      value);
+  g_free (sdp);
+}
+
+static void
+on_new_candidate (NiceAgent * agent, NiceCandidate * cand, GstAcsIceBin * self)
+{
+  if (cand->type == NICE_CANDIDATE_TYPE_RELAYED) {
+    GST_OBJECT_LOCK (self);
+    self->n_relay_candidates++;
+    GST_OBJECT_UNLOCK (self);
+  }
+  emit_candidate (self, cand);
+}
+
+static void
+on_gathering_done (NiceAgent * agent, guint stream_id, GstAcsIceBin * self)
+{
+  GSList *cands = nice_agent_get_local_candidates (agent, stream_id,
+      COMPONENT_ID);
+  guint n_turn, n_relay;
+
+  GST_OBJECT_LOCK (self);
+  n_turn = self->turn_servers->len;
+  n_relay = self->n_relay_candidates;
+  self->gathering = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "gathering done: %u local candidates, %u relayed",
+      g_slist_length (cands), n_relay);
+
+  if (cands == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("No local ICE candidate could be gathered"),
+        ("check interfaces, min-port/max-port, ice-udp/ice-tcp and, with "
+            "transport-policy=relay, the TURN servers"));
+  } else if (n_turn > 0 && n_relay == 0) {
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+        ("No TURN server gave a relay candidate"),
+        ("%u TURN server(s) configured: unreachable, or the credentials "
+            "were refused", n_turn));
+  }
+  g_slist_free_full (cands, (GDestroyNotify) nice_candidate_free);
+
+  g_signal_emit (self, gst_acs_ice_bin_signals[SIGNAL_ON_GATHERING_DONE], 0);
+}
+
+static void
+on_component_state_changed (NiceAgent * agent, guint stream_id,
+    guint component_id, guint state, GstAcsIceBin * self)
+{
+  gboolean ever_connected;
+
+  GST_DEBUG_OBJECT (self, "component state %s",
+      nice_component_state_to_string (state));
+
+  GST_OBJECT_LOCK (self);
+  ever_connected = self->ever_connected;
+  GST_OBJECT_UNLOCK (self);
+
+  switch (state) {
+    case NICE_COMPONENT_STATE_GATHERING:
+    case NICE_COMPONENT_STATE_CONNECTING:
+      if (!ever_connected)
+        set_state (self, GST_ACS_ICE_STATE_CHECKING);
+      break;
+    case NICE_COMPONENT_STATE_CONNECTED:
+    case NICE_COMPONENT_STATE_READY:
+      g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
+      set_state (self, GST_ACS_ICE_STATE_CONNECTED);
+      break;
+    case NICE_COMPONENT_STATE_FAILED:
+      if (ever_connected) {
+        /* The watchdog posts the error if nothing recovers in time */
+        set_state (self, GST_ACS_ICE_STATE_DISCONNECTED);
+      } else {
+        set_state (self, GST_ACS_ICE_STATE_FAILED);
+        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+            ("ICE failed: no candidate pair works"),
+            ("every connectivity check failed; check the STUN/TURN servers "
+                "and the candidates exchanged with the peer"));
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+on_new_selected_pair (NiceAgent * agent, guint stream_id, guint component_id,
+    NiceCandidate * lcand, NiceCandidate * rcand, GstAcsIceBin * self)
+{
+  gchar *laddr = address_string (&lcand->addr);
+  gchar *raddr = address_string (&rcand->addr);
+  const gchar *transport = candidate_transport_name (lcand->transport);
+  gchar *desc;
+
+  desc = g_strdup_printf ("%s/%s %s -> %s/%s %s",
+      candidate_type_name (lcand->type), transport, laddr,
+      candidate_type_name (rcand->type),
+      candidate_transport_name (rcand->transport), raddr);
+  GST_INFO_OBJECT (self, "selected pair %s (relay over %s)", desc,
+      relay_transport_name (lcand));
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->selected_pair);
+  self->selected_pair = desc;
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "selected-pair");
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("acs-ice-selected-pair",
+              "local-type", G_TYPE_STRING, candidate_type_name (lcand->type),
+              "remote-type", G_TYPE_STRING,
+              candidate_type_name (rcand->type), "transport", G_TYPE_STRING,
+              transport, "relay-transport", G_TYPE_STRING,
+              relay_transport_name (lcand), "local-address", G_TYPE_STRING,
+              laddr, "remote-address", G_TYPE_STRING, raddr, NULL)));
+  g_free (laddr);
+  g_free (raddr);
+}
+
+/* Runs every WATCHDOG_INTERVAL_MS in the agent thread: notices a path that
+ * went silent, and fails one that stayed disconnected too long */
+static gboolean
+watchdog_tick (gpointer data)
+{
+  GstAcsIceBin *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 last_rx = (gint64) g_atomic_pointer_get (&self->last_rx);
+  GstAcsIceState state;
+  guint liveness, grace;
+  gint64 since;
+
+  GST_OBJECT_LOCK (self);
+  state = self->state;
+  liveness = self->liveness_timeout;
+  grace = self->disconnected_timeout;
+  since = self->disconnected_since;
+  GST_OBJECT_UNLOCK (self);
+
+  if (state == GST_ACS_ICE_STATE_CONNECTED && liveness > 0
+      && now - last_rx > (gint64) liveness * 1000) {
+    GST_INFO_OBJECT (self, "nothing received for %" G_GINT64_FORMAT " ms",
+        (now - last_rx) / 1000);
+    set_state (self, GST_ACS_ICE_STATE_DISCONNECTED);
+  } else if (state == GST_ACS_ICE_STATE_DISCONNECTED) {
+    if (liveness > 0 && now - last_rx < (gint64) liveness * 1000
+        && nice_agent_get_component_state (self->agent, self->stream_id,
+            COMPONENT_ID) != NICE_COMPONENT_STATE_FAILED) {
+      set_state (self, GST_ACS_ICE_STATE_CONNECTED);
+    } else if (since && now - since > (gint64) grace * 1000) {
+      set_state (self, GST_ACS_ICE_STATE_FAILED);
+      GST_ELEMENT_ERROR (self, RESOURCE, READ,
+          ("The ICE connection was lost"),
+          ("nothing recovered the path within %u ms (liveness-timeout %u ms)",
+              grace, liveness));
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+start_watchdog (gpointer data)
+{
+  GstAcsIceBin *self = data;
+
+  if (self->watchdog == NULL) {
+    self->watchdog = g_timeout_source_new (WATCHDOG_INTERVAL_MS);
+    g_source_set_callback (self->watchdog, watchdog_tick, self, NULL);
+    g_source_attach (self->watchdog, self->context);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_watchdog (gpointer data)
+{
+  GstAcsIceBin *self = data;
+
+  if (self->watchdog) {
+    g_source_destroy (self->watchdog);
+    g_source_unref (self->watchdog);
+    self->watchdog = NULL;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  GstAcsIceBin *self;
+  GSourceFunc func;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} SyncCall;
+
+static gboolean
+sync_call_run (gpointer data)
+{
+  SyncCall *call = data;
+
+  call->func (call->self);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func in the agent thread and waits until it has run */
+static void
+invoke_sync (GstAcsIceBin * self, GSourceFunc func)
+{
+  SyncCall call = { self, func };
+  GSource *source;
+
+  if (g_main_context_is_owner (self->context)) {
+    func (self);
+    return;
+  }
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, sync_call_run, &call, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
+
+/* Adds the agent stream with the current settings; from NULL to READY */
+static gboolean
+gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
+{
+  gchar **ifaces = NULL;
+  guint stream_id, i;
+  gboolean ice_tcp, ice_udp, relay_only, controlling;
+  guint min_port, max_port;
+
+  GST_OBJECT_LOCK (self);
+  ice_tcp = self->ice_tcp;
+  ice_udp = self->ice_udp;
+  relay_only = self->transport_policy == GST_ACS_ICE_TRANSPORT_POLICY_RELAY;
+  controlling = self->controlling;
+  min_port = self->min_port;
+  max_port = self->max_port;
+  if (self->interfaces && *self->interfaces)
+    ifaces = g_strsplit (self->interfaces, ",", -1);
+  GST_OBJECT_UNLOCK (self);
+
+  g_object_set (self->agent, "ice-tcp", ice_tcp, "ice-udp", ice_udp,
+      "force-relay", relay_only, "controlling-mode", controlling, NULL);
+
+  for (i = 0; ifaces && ifaces[i]; i++) {
+    NiceAddress addr;
+    gchar *name = g_strstrip (ifaces[i]);
+    gchar *ip = NULL;
+
+    if (!nice_address_set_from_string (&addr, name)) {
+      ip = nice_interfaces_get_ip_for_interface (name);
+      if (ip == NULL || !nice_address_set_from_string (&addr, ip)) {
+        GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+            ("Interface '%s' has no usable address", name),
+            ("ignored in the interfaces allow-list"));
+        g_free (ip);
+        continue;
+      }
+    }
+    nice_agent_add_local_address (self->agent, &addr);
+    g_free (ip);
+  }
+  g_strfreev (ifaces);
+
+  stream_id = nice_agent_add_stream (self->agent, 1);
+  if (stream_id == 0) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("Could not create an ICE stream"),
+        ("nice_agent_add_stream failed"));
+    return FALSE;
+  }
+  if (min_port || max_port)
+    nice_agent_set_port_range (self->agent, stream_id, COMPONENT_ID,
+        min_port, max_port ? max_port : 65535);
+
+  GST_OBJECT_LOCK (self);
+  self->stream_id = stream_id;
+  self->ever_connected = FALSE;
+  self->n_relay_candidates = 0;
+  g_clear_pointer (&self->remote_ufrag, g_free);
+  g_clear_pointer (&self->selected_pair, g_free);
+  GST_OBJECT_UNLOCK (self);
+
+  g_object_set (self->nicesrc, "stream", stream_id, NULL);
+  g_object_set (self->nicesink, "stream", stream_id, NULL);
+  return TRUE;
+}
+
+/* Resolves @server's host if it is not an IP literal. Blocking: runs in the
+ * agent thread only, where it stalls nothing but ICE timers. */
+static gchar *
+resolve_host (GstAcsIceBin * self, const AcsIceServer * server)
+{
+  NiceAddress addr;
+  GResolver *resolver;
+  GList *addrs;
+  GError *err = NULL;
+  gchar *ip = NULL;
+
+  if (nice_address_set_from_string (&addr, server->host))
+    return g_strdup (server->host);
+
+  resolver = g_resolver_get_default ();
+  addrs = g_resolver_lookup_by_name (resolver, server->host, NULL, &err);
+  if (addrs) {
+    ip = g_inet_address_to_string (addrs->data);
+    g_resolver_free_addresses (addrs);
+  } else {
+    gchar *safe = acs_ice_server_to_safe_string (server);
+
+    GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND,
+        ("Could not resolve ICE server %s", safe), ("%s", err->message));
+    g_free (safe);
+    g_clear_error (&err);
+  }
+  g_object_unref (resolver);
+  return ip;
+}
+
+static NiceRelayType
+relay_type (AcsIceServerTransport transport)
+{
+  switch (transport) {
+    case ACS_ICE_SERVER_TRANSPORT_TCP:
+      return NICE_RELAY_TYPE_TURN_TCP;
+    case ACS_ICE_SERVER_TRANSPORT_TLS:
+      return NICE_RELAY_TYPE_TURN_TLS;
+    case ACS_ICE_SERVER_TRANSPORT_UDP:
+    default:
+      return NICE_RELAY_TYPE_TURN_UDP;
+  }
+}
+
+/* Applies the STUN/TURN servers and starts gathering; agent thread */
+static gboolean
+start_gathering (gpointer data)
+{
+  GstAcsIceBin *self = data;
+  AcsIceServer *stun = NULL;
+  GPtrArray *turns;
+  guint stream_id, i;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  if (self->stun_server)
+    stun = acs_ice_server_copy (self->stun_server);
+  turns = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      acs_ice_server_free);
+  for (i = 0; i < self->turn_servers->len; i++)
+    g_ptr_array_add (turns,
+        acs_ice_server_copy (g_ptr_array_index (self->turn_servers, i)));
+  self->gathering = TRUE;
+  GST_OBJECT_UNLOCK (self);
+
+  if (stun) {
+    gchar *ip = resolve_host (self, stun);
+
+    if (ip)
+      g_object_set (self->agent, "stun-server", ip, "stun-server-port",
+          (guint) stun->port, NULL);
+    g_free (ip);
+  }
+
+  nice_agent_forget_relays (self->agent, stream_id, COMPONENT_ID);
+  for (i = 0; i < turns->len; i++) {
+    AcsIceServer *turn = g_ptr_array_index (turns, i);
+    gchar *ip = resolve_host (self, turn);
+
+    if (ip && !nice_agent_set_relay_info (self->agent, stream_id,
+            COMPONENT_ID, ip, turn->port, turn->user, turn->password,
+            relay_type (turn->transport))) {
+      gchar *safe = acs_ice_server_to_safe_string (turn);
+
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("libnice refused TURN server %s", safe), (NULL));
+      g_free (safe);
+    }
+    g_free (ip);
+  }
+  g_ptr_array_unref (turns);
+  acs_ice_server_free (stun);
+
+  if (!nice_agent_gather_candidates (self->agent, stream_id)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not gather ICE candidates"),
+        ("nice_agent_gather_candidates failed: no usable local address or "
+            "port in min-port/max-port"));
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+remove_stream (gpointer data)
+{
+  GstAcsIceBin *self = data;
+  guint stream_id;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  self->stream_id = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  if (stream_id)
+    nice_agent_remove_stream (self->agent, stream_id);
+  return G_SOURCE_REMOVE;
+}
+
+static GstStateChangeReturn
+gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (self->nicesrc == NULL) {
+        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+            ("The libnice GStreamer plugin (nicesrc, nicesink) is missing"),
+            ("install gstreamer1.0-nice"));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      if (!gst_acs_ice_bin_setup_stream (self))
+        return GST_STATE_CHANGE_FAILURE;
+      set_state (self, GST_ACS_ICE_STATE_NEW);
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      set_state (self, GST_ACS_ICE_STATE_CHECKING);
+      g_main_context_invoke (self->context, start_gathering, self);
+      g_main_context_invoke (self->context, start_watchdog, self);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (gst_acs_ice_bin_parent_class)->change_state
+      (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      invoke_sync (self, stop_watchdog);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      invoke_sync (self, remove_stream);
+      set_state (self, GST_ACS_ICE_STATE_CLOSED);
+      break;
+    default:
+      break;
+  }
+
+  return ret;
+}
+
+static gboolean
+gst_acs_ice_bin_add_remote_candidate (GstAcsIceBin * self,
+    const gchar * candidate)
+{
+  NiceCandidate *cand;
+  GSList *list;
+  gchar *line;
+  guint stream_id;
+  gint n;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  GST_OBJECT_UNLOCK (self);
+
+  if (stream_id == 0) {
+    GST_WARNING_OBJECT (self, "remote candidate before READY ignored");
+    return FALSE;
+  }
+
+  if (candidate == NULL || *candidate == '\0') {
+    GST_DEBUG_OBJECT (self, "peer gathered all its candidates");
+    return nice_agent_peer_candidate_gathering_done (self->agent, stream_id);
+  }
+
+  line = g_str_has_prefix (candidate, "a=") ? g_strdup (candidate) :
+      g_strconcat ("a=", candidate, NULL);
+  cand = nice_agent_parse_remote_candidate_sdp (self->agent, stream_id, line);
+  g_free (line);
+  if (cand == NULL) {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Ignoring a malformed remote ICE candidate"),
+        ("not an SDP candidate attribute: %.80s", candidate));
+    return FALSE;
+  }
+  if (cand->component_id != COMPONENT_ID) {
+    GST_DEBUG_OBJECT (self, "ignoring candidate of component %u (rtcp-mux)",
+        cand->component_id);
+    nice_candidate_free (cand);
+    return FALSE;
+  }
+
+  GST_DEBUG_OBJECT (self, "remote candidate %s", candidate);
+  list = g_slist_append (NULL, cand);
+  n = nice_agent_set_remote_candidates (self->agent, stream_id, COMPONENT_ID,
+      list);
+  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+  return n == 1;
+}
+
+static void
+reemit_local_candidates (GstAcsIceBin * self, guint stream_id)
+{
+  GSList *cands, *l;
+  gboolean gathering;
+
+  cands = nice_agent_get_local_candidates (self->agent, stream_id,
+      COMPONENT_ID);
+  for (l = cands; l; l = l->next)
+    emit_candidate (self, l->data);
+  g_slist_free_full (cands, (GDestroyNotify) nice_candidate_free);
+
+  GST_OBJECT_LOCK (self);
+  gathering = self->gathering;
+  GST_OBJECT_UNLOCK (self);
+  if (!gathering)
+    g_signal_emit (self, gst_acs_ice_bin_signals[SIGNAL_ON_GATHERING_DONE], 0);
+}
+
+static gboolean
+gst_acs_ice_bin_restart_ice (GstAcsIceBin * self)
+{
+  guint stream_id;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  g_clear_pointer (&self->remote_ufrag, g_free);
+  GST_OBJECT_UNLOCK (self);
+
+  if (stream_id == 0 || !nice_agent_restart_stream (self->agent, stream_id))
+    return FALSE;
+
+  GST_INFO_OBJECT (self, "ICE restart");
+  g_object_notify (G_OBJECT (self), "local-ufrag");
+  g_object_notify (G_OBJECT (self), "local-pwd");
+  reemit_local_candidates (self, stream_id);
+  return TRUE;
+}
+
+static gboolean
+gst_acs_ice_bin_set_remote_credentials (GstAcsIceBin * self,
+    const gchar * ufrag, const gchar * pwd)
+{
+  guint stream_id;
+  gboolean peer_restarted;
+
+  if (ufrag == NULL || pwd == NULL || *ufrag == '\0' || *pwd == '\0') {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Ignoring empty remote ICE credentials"), (NULL));
+    return FALSE;
+  }
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  peer_restarted = self->remote_ufrag != NULL
+      && g_strcmp0 (self->remote_ufrag, ufrag) != 0;
+  GST_OBJECT_UNLOCK (self);
+
+  if (stream_id == 0)
+    return FALSE;
+
+  if (peer_restarted) {
+    GST_INFO_OBJECT (self, "the peer restarted ICE: restarting too");
+    gst_acs_ice_bin_restart_ice (self);
+  }
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->remote_ufrag);
+  self->remote_ufrag = g_strdup (ufrag);
+  GST_OBJECT_UNLOCK (self);
+
+  return nice_agent_set_remote_credentials (self->agent, stream_id, ufrag, pwd);
+}
+
+static gboolean
+gst_acs_ice_bin_add_turn_server (GstAcsIceBin * self, const gchar * uri)
+{
+  AcsIceServer *server;
+
+  if (uri == NULL)
+    return FALSE;
+  server = parse_server (self, "TURN server", uri, ACS_ICE_SERVER_TURN);
+  if (server == NULL)
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  g_ptr_array_add (self->turn_servers, server);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
