@@ -328,8 +328,8 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_INTERFACES,
       g_param_spec_string ("interfaces", "Interfaces",
           "Comma-separated allow-list of interface names or local IP "
-          "addresses to gather host candidates on (NULL: every interface "
-          "libnice finds, loopback and link-local excluded)",
+          "addresses to gather host candidates on (NULL: every address "
+          "libnice finds, loopback and IPv6 link-local excluded)",
           DEFAULT_INTERFACES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_LIVENESS_TIMEOUT,
@@ -1089,6 +1089,34 @@ invoke_sync (GstAcsIceBin * self, GSourceFunc func)
   g_cond_clear (&call.cond);
 }
 
+/* The addresses libnice finds, minus loopback and IPv6 link-local ones
+ * (fe80::/10), which no peer can reach and which only lengthen the
+ * candidate list */
+static gchar **
+default_local_addresses (void)
+{
+  GList *ips = nice_interfaces_get_local_ips (FALSE), *l;
+  GPtrArray *out = g_ptr_array_new ();
+
+  for (l = ips; l; l = l->next) {
+    const gchar *ip = l->data;
+
+    if (g_ascii_strncasecmp (ip, "fe8", 3) == 0
+        || g_ascii_strncasecmp (ip, "fe9", 3) == 0
+        || g_ascii_strncasecmp (ip, "fea", 3) == 0
+        || g_ascii_strncasecmp (ip, "feb", 3) == 0)
+      continue;
+    g_ptr_array_add (out, g_strdup (ip));
+  }
+  g_list_free_full (ips, g_free);
+  if (out->len == 0) {
+    g_ptr_array_unref (out);
+    return NULL;
+  }
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
 /* Adds the agent stream with the current settings; from NULL to READY */
 static gboolean
 gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
@@ -1111,6 +1139,9 @@ gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
 
   g_object_set (self->agent, "ice-tcp", ice_tcp, "ice-udp", ice_udp,
       "force-relay", relay_only, "controlling-mode", controlling, NULL);
+
+  if (ifaces == NULL)
+    ifaces = default_local_addresses ();
 
   for (i = 0; ifaces && ifaces[i]; i++) {
     NiceAddress addr;
