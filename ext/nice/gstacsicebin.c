@@ -554,12 +554,25 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 gst_acs_ice_bin_finalize (GObject * object)
 {
   GstAcsIceBin *self = GST_ACS_ICE_BIN (object);
+  GSource *source;
 
-  g_main_loop_quit (self->loop);
+  /* A quit before the thread entered g_main_loop_run() would be lost: ask
+   * the loop itself to quit */
+  source = g_idle_source_new ();
+  g_source_set_callback (source, quit_loop, self->loop, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
   g_thread_join (self->thread);
   g_signal_handlers_disconnect_by_data (self->agent, self);
   g_object_unref (self->agent);
