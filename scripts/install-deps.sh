@@ -3,11 +3,12 @@
 # benchmark. Idempotent: it only calls apt-get when a package is missing.
 # Must run as root (CI does); otherwise it uses sudo when available.
 set -eu
+cd "$(dirname "$0")/.."
 
 PACKAGES="
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  libsrtp2-dev
+  libsrtp2-dev libnice-dev gstreamer1.0-nice
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad
   python3 python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
@@ -20,6 +21,16 @@ for p in $PACKAGES; do
     missing="$missing $p"
   fi
 done
+
+# The network lab's own packages (coturn, iptables, ...)
+if [ -x tests/lab/install-deps.sh ]; then
+  LAB_DEPS=$(sh tests/lab/install-deps.sh --list 2>/dev/null || true)
+  for p in $LAB_DEPS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing="$missing $p"
+    fi
+  done
+fi
 
 if [ -z "$missing" ]; then
   exit 0
