@@ -200,6 +200,10 @@ static gboolean gst_acs_srtp_dec_sink_query (GstPad * pad, GstObject * parent,
     GstQuery * query);
 static void gst_acs_srtp_dec_clear_keys (GstAcsSrtpDec * self);
 static void gst_acs_srtp_dec_remove_key (GstAcsSrtpDec * self, guint ssrc);
+static DecStream *gst_acs_srtp_dec_lookup_stream_locked (GstAcsSrtpDec * self,
+    guint32 ssrc);
+static DecStream *gst_acs_srtp_dec_add_stream_locked (GstAcsSrtpDec * self,
+    guint32 ssrc);
 
 static void
 ssrc_key_free (gpointer data)
@@ -701,6 +705,11 @@ gst_acs_srtp_dec_set_ssrc_key_locked (GstAcsSrtpDec * self, guint32 ssrc,
   k->key = key;
   k->roc = roc;
   g_hash_table_replace (self->ssrc_keys, GUINT_TO_POINTER (ssrc), k);
+  /* Record the stream: a session made later (first packet, new default
+   * key) carries over only recorded streams, and a recorded SSRC is not
+   * asked for with request-key again */
+  if (gst_acs_srtp_dec_lookup_stream_locked (self, ssrc) == NULL)
+    gst_acs_srtp_dec_add_stream_locked (self, ssrc);
   GST_INFO_OBJECT (self, "SSRC %08x has its own %s/%s key (roc %u)", ssrc,
       acs_srtp_cipher_to_nick (suite.rtp_cipher),
       acs_srtp_auth_to_nick (suite.rtp_auth), roc);
