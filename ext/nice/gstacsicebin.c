@@ -532,11 +532,13 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
   if (self->nicesink) {
     pad = gst_element_get_static_pad (self->nicesink, "sink");
     ghost = gst_ghost_pad_new_from_template ("sink", pad,
-        gst_static_pad_template_get (&sink_template));
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "sink"));
     gst_object_unref (pad);
   } else {
     ghost = gst_ghost_pad_new_no_target_from_template ("sink",
-        gst_static_pad_template_get (&sink_template));
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "sink"));
   }
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 
@@ -545,11 +547,13 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
         GST_PAD_PROBE_TYPE_BUFFER_LIST, rx_probe, self, NULL);
     ghost = gst_ghost_pad_new_from_template ("src", pad,
-        gst_static_pad_template_get (&src_template));
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "src"));
     gst_object_unref (pad);
   } else {
     ghost = gst_ghost_pad_new_no_target_from_template ("src",
-        gst_static_pad_template_get (&src_template));
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "src"));
   }
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }

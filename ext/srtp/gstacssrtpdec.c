@@ -1130,9 +1130,12 @@ gst_acs_srtp_dec_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
       /* Any caps that name SRTP are fine: the key fields are checked when
        * a packet needs them, and reported as an element warning */
+      GstCaps *templ = gst_pad_get_pad_template_caps (pad);
+
       gst_query_parse_accept_caps (query, &caps);
       gst_query_set_accept_caps_result (query,
-          gst_caps_can_intersect (caps, gst_pad_get_pad_template_caps (pad)));
+          gst_caps_can_intersect (caps, templ));
+      gst_caps_unref (templ);
       return TRUE;
     }
     default:
