@@ -501,9 +501,12 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
 
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
+  /* Aggressive nomination: the first pair that works carries media at once,
+   * and a higher-priority one (UDP before TCP) replaces it when it works
+   * too; regular nomination waits for the unreachable host pairs to time
+   * out, seconds behind a NAT */
   self->agent = nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
-      NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS |
-      NICE_AGENT_OPTION_REGULAR_NOMINATION);
+      NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
   g_object_set (self->agent, "upnp", FALSE, NULL);
   g_signal_connect (self->agent, "new-candidate-full",
       G_CALLBACK (on_new_candidate), self);

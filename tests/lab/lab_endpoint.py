@@ -195,6 +195,7 @@ class Endpoint:
         self.pipeline.set_state(Gst.State.READY)
         self.write_creds()
         self.t0 = time.monotonic()
+        self.t0_wall = time.time()
         self.pipeline.set_state(Gst.State.PLAYING)
         GLib.timeout_add(20, self.poll_peer)
         if self.args.restart_at:
@@ -215,6 +216,7 @@ class Endpoint:
             max_gap = max(max_gap, t2 - t1)
         return {
             "role": self.role,
+            "t0_wall": self.t0_wall,
             "connected_at": self.connected_at,
             "first_packet_at": self.first_rx,
             "received": self.received,
