@@ -80,7 +80,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_ice_bin_debug);
 
 #define DEFAULT_STUN_SERVER NULL
 #define DEFAULT_CONTROLLING FALSE
-#define DEFAULT_ICE_TCP TRUE
+#define DEFAULT_ICE_TCP FALSE
 #define DEFAULT_ICE_UDP TRUE
 #define DEFAULT_TRANSPORT_POLICY GST_ACS_ICE_TRANSPORT_POLICY_ALL
 #define DEFAULT_MIN_PORT 0
@@ -301,44 +301,53 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_ICE_TCP,
       g_param_spec_boolean ("ice-tcp", "ICE TCP",
           "Gather ICE-TCP candidates (RFC 6544), used only when no UDP pair "
-          "works", DEFAULT_ICE_TCP, G_PARAM_READWRITE |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "works. Off by default: with TCP candidates libnice nominates only "
+          "after every better pair timed out (2 s behind NATs); TURN over "
+          "TCP covers UDP-blocked networks without it", DEFAULT_ICE_TCP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_ICE_UDP,
       g_param_spec_boolean ("ice-udp", "ICE UDP",
           "Gather UDP candidates (host and server-reflexive); relay "
           "candidates come from the TURN servers' own transports",
-          DEFAULT_ICE_UDP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          DEFAULT_ICE_UDP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_TRANSPORT_POLICY,
       g_param_spec_enum ("transport-policy", "Transport Policy",
           "Which local candidates to use: all, or relay only (hides the "
           "local addresses from the peer)", GST_TYPE_ACS_ICE_TRANSPORT_POLICY,
-          DEFAULT_TRANSPORT_POLICY, G_PARAM_READWRITE |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          DEFAULT_TRANSPORT_POLICY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MIN_PORT,
       g_param_spec_uint ("min-port", "Minimum Port",
           "Lowest local UDP/TCP port for host candidates (0: any)", 0, 65535,
-          DEFAULT_MIN_PORT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          DEFAULT_MIN_PORT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_PORT,
       g_param_spec_uint ("max-port", "Maximum Port",
-          "Highest local UDP/TCP port for host candidates (0: any)", 0,
-          65535, DEFAULT_MAX_PORT, G_PARAM_READWRITE |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "Highest local UDP/TCP port for host candidates (0: any)", 0, 65535,
+          DEFAULT_MAX_PORT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_INTERFACES,
       g_param_spec_string ("interfaces", "Interfaces",
           "Comma-separated allow-list of interface names or local IP "
           "addresses to gather host candidates on (NULL: every address "
           "libnice finds, loopback and IPv6 link-local excluded)",
-          DEFAULT_INTERFACES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          DEFAULT_INTERFACES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_LIVENESS_TIMEOUT,
       g_param_spec_uint ("liveness-timeout", "Liveness Timeout",
           "Milliseconds without any received packet after which a connected "
           "path is reported disconnected (0: rely on RFC 7675 consent "
           "freshness alone, which takes 30 s)", 0, G_MAXUINT,
-          DEFAULT_LIVENESS_TIMEOUT, G_PARAM_READWRITE |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+          DEFAULT_LIVENESS_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_DISCONNECTED_TIMEOUT,
       g_param_spec_uint ("disconnected-timeout", "Disconnected Timeout",
           "Milliseconds a disconnected path has to recover, or an ICE "
@@ -354,8 +363,8 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_LOCAL_PWD,
       g_param_spec_string ("local-pwd", "Local Password",
           "ICE password to send to the peer over the (encrypted) signaling; "
-          "set from READY on, new after each restart-ice; never logged",
-          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "set from READY on, new after each restart-ice; never logged", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_STATE,
       g_param_spec_enum ("state", "State",
           "ICE connection state, also posted as acs-ice-state messages",
@@ -364,8 +373,8 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_SELECTED_PAIR,
       g_param_spec_string ("selected-pair", "Selected Pair",
           "The selected candidate pair as `local-type/transport address -> "
-          "remote-type/transport address`, NULL before one is selected",
-          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "remote-type/transport address`, NULL before one is selected", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstAcsIceBin::on-ice-candidate:

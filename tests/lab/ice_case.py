@@ -3,7 +3,7 @@
 """Lab test: one ICE call between namespaces A and B, checked for real.
 
 Usage: ice_case.py CASE   (CASE: direct, nat, symmetric, udp-blocked,
-                           lossy, turn-killed, restart)
+                           ice-tcp, lossy, turn-killed, restart)
 
 Builds the lab topology of the case with tests/lab/lab.sh, runs
 tests/lab/lab_endpoint.py in A (controlling) and in B, both sending and
@@ -22,6 +22,7 @@ JSON results of both endpoints are printed on failure.
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -256,6 +257,24 @@ def case_udp_blocked(env, lab_dir, labenv):
     return ra, rb
 
 
+def case_ice_tcp(env, lab_dir, labenv):
+    """udp-blocked-public: A's router drops UDP, B has a public address:
+    ICE-TCP reaches it directly, A active, B passive."""
+    extra = ["--ice-tcp"]
+    before = counters(env)
+    ra, rb, _ = run_call(env, lab_dir, labenv, extra, extra)
+    after = counters(env)
+    pa = last_pair(ra)
+    check(pa["transport"] == "tcp" and pa["local-type"] != "relay",
+          "A's pair %s is not ICE-TCP" % pa)
+    for r in (ra, rb):
+        check_media(r)
+    tcp = delta(before, after, "rtr-a", "tcp-to-peer")
+    check(tcp >= 0.8 * rb["received"], "rtr-a forwarded %d TCP packets to B, "
+          "B received %d: %s" % (tcp, rb["received"], changed(before, after)))
+    return ra, rb
+
+
 def case_lossy(env, lab_dir, labenv):
     stun = ["--stun", labenv["LAB_STUN_URI"]]
     before = counters(env)
@@ -313,6 +332,7 @@ CASES = {
     "nat": ("nat", case_nat),
     "symmetric": ("symmetric", case_symmetric),
     "udp-blocked": ("udp-blocked", case_udp_blocked),
+    "ice-tcp": ("udp-blocked-public", case_ice_tcp),
     "lossy": ("lossy", case_lossy),
     "turn-killed": ("symmetric", case_turn_killed),
     "restart": ("nat", case_restart),
@@ -335,7 +355,7 @@ def main():
     lab_dir = os.path.join(base, "acs-lab-ice-%s-%d" % (name, os.getpid()))
     env["LAB_DIR"] = lab_dir
     env["LAB_PREFIX"] = "a%d%s-" % (os.getpid() % 100000, name[:3])
-    results = (None, None)
+    ok = False
     try:
         lab(env, "up", topology)
         labenv = read_env(lab_dir)
@@ -351,6 +371,7 @@ def main():
                       r["missing"], p.get("local-type"), p.get("transport"),
                       p.get("remote-type"), p.get("remote-address"),
                       p.get("relay-transport")))
+        ok = True
         return 0
     except CaseFailure as e:
         print("%s: FAILED: %s" % (name, e), file=sys.stderr)
@@ -362,6 +383,8 @@ def main():
         return 1
     finally:
         subprocess.run([LAB, "down"], env=env, capture_output=True)
+        if ok:
+            shutil.rmtree(lab_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ class Endpoint:
             ice.set_property("stun-server", args.stun)
         for t in args.turn or []:
             ice.emit("add-turn-server", t)
-        ice.set_property("ice-tcp", not args.no_ice_tcp)
+        ice.set_property("ice-tcp", args.ice_tcp)
         ice.set_property("ice-udp", not args.no_ice_udp)
         if args.relay_only:
             ice.set_property("transport-policy", "relay")
@@ -238,7 +238,7 @@ def main():
     p.add_argument("--exchange-dir", required=True)
     p.add_argument("--stun")
     p.add_argument("--turn", action="append")
-    p.add_argument("--no-ice-tcp", action="store_true")
+    p.add_argument("--ice-tcp", action="store_true")
     p.add_argument("--no-ice-udp", action="store_true")
     p.add_argument("--relay-only", action="store_true")
     p.add_argument("--duration", type=float, default=7.0)

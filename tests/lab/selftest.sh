@@ -4,8 +4,8 @@
 # Self-test of the network lab: builds every topology with tests/lab/lab.sh and
 # checks with simple tools (ping, socat, STUN probes, coturn's turnutils) that
 # it behaves as docs/lab.md says, then that `down` leaves nothing behind.
-# Needs root.  Exit 0 if every check passed, 1 if one failed, 77 (skip) when
-# not run as root.  Run one topology: selftest.sh nat
+# Needs root.  Exit 0 if every check passed, 1 if one failed or when not
+# run as root (a test that needs root fails without it; it never skips).  Run one topology: selftest.sh nat
 # (lab.env's variables are sourced at run time; awk programs are single-quoted)
 # shellcheck disable=SC2016,SC2153
 
@@ -16,8 +16,8 @@ LAB=$HERE/lab.sh
 PROBE=$HERE/stunprobe.py
 
 if [ "$(id -u)" != 0 ]; then
-  echo "lab selftest: SKIP: needs root (network namespaces, iptables)" >&2
-  exit 77
+  echo "lab selftest: FAIL: needs root (network namespaces, iptables)" >&2
+  exit 1
 fi
 for c in ip ss iptables turnserver turnutils_uclient openssl ping socat python3 timeout; do
   command -v "$c" >/dev/null 2>&1 ||
