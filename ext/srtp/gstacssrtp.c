@@ -472,6 +472,39 @@ crypto_policy_init (srtp_crypto_policy_t * p, AcsSrtpCipher cipher,
     p->sec_serv = sec_serv_conf_and_auth;
 }
 
+static guint
+tag_len (AcsSrtpCipher cipher, AcsSrtpAuth auth)
+{
+  switch (auth) {
+    case ACS_SRTP_AUTH_HMAC_SHA1_80:
+      return 10;
+    case ACS_SRTP_AUTH_HMAC_SHA1_32:
+      return 4;
+    case ACS_SRTP_AUTH_NULL:
+    default:
+      return (cipher == ACS_SRTP_CIPHER_AES_128_GCM
+          || cipher == ACS_SRTP_CIPHER_AES_256_GCM) ? 16 : 0;
+  }
+}
+
+/**
+ * gst_acs_srtp_suite_trailer_len:
+ * @suite: ciphers and authentications
+ *
+ * What srtp_protect() and srtp_protect_rtcp() append with @suite and no
+ * MKI: the SRTP tag, or the SRTCP index (4 bytes) and tag, whichever is
+ * longer. The policies made by gst_acs_srtp_policy_init() give the tag
+ * lengths used here.
+ *
+ * Returns: the most bytes protection adds to a packet.
+ */
+guint
+gst_acs_srtp_suite_trailer_len (const AcsSrtpSuite * suite)
+{
+  return MAX (tag_len (suite->rtp_cipher, suite->rtp_auth),
+      4 + tag_len (suite->rtcp_cipher, suite->rtcp_auth));
+}
+
 /**
  * gst_acs_srtp_policy_init:
  * @policy: (out caller-allocates): the libsrtp2 policy to fill; its `ssrc`

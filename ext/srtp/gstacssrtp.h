@@ -106,8 +106,7 @@ GstCaps *gst_acs_srtp_caps_rename (const GstCaps * caps, const gchar * name,
 gboolean gst_acs_srtp_query_caps (GstPad * pad, GstPad * otherpad,
     GstQuery * query, const gchar * other_name, const gchar * our_name);
 
-/* Room libsrtp2 needs after the packet: tag, MKI and the SRTCP index */
-#define GST_ACS_SRTP_TRAILER_ROOM (SRTP_MAX_TRAILER_LEN + 4)
+guint gst_acs_srtp_suite_trailer_len (const AcsSrtpSuite * suite);
 
 G_END_DECLS
 

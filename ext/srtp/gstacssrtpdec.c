@@ -883,6 +883,34 @@ typedef struct
   GError *error;
 } PendingWork;
 
+/* Maps @buf for reading and writing in place: its memory itself when it
+ * holds a single writable one (cheaper than a buffer map), the buffer
+ * otherwise. @buf must be writable. */
+static gboolean
+packet_map (GstBuffer * buf, GstMapInfo * map, GstMemory ** mem)
+{
+  *mem = NULL;
+  if (gst_buffer_n_memory (buf) == 1) {
+    GstMemory *m = gst_buffer_peek_memory (buf, 0);
+
+    if (gst_memory_is_writable (m)
+        && gst_memory_map (m, map, GST_MAP_READWRITE)) {
+      *mem = m;
+      return TRUE;
+    }
+  }
+  return gst_buffer_map (buf, map, GST_MAP_READWRITE);
+}
+
+static void
+packet_unmap (GstBuffer * buf, GstMapInfo * map, GstMemory * mem)
+{
+  if (mem)
+    gst_memory_unmap (mem, map);
+  else
+    gst_buffer_unmap (buf, map);
+}
+
 /* Unprotects @buf; takes ownership of it. Returns the clear buffer, or
  * NULL when the packet was dropped and counted. May release and take
  * STREAM_LOCK again to emit signals.
@@ -892,6 +920,7 @@ gst_acs_srtp_dec_process_locked (GstAcsSrtpDec * self, GstBuffer * buf,
     PendingWork * work)
 {
   GstMapInfo map;
+  GstMemory *mem;
   AcsPacketKind kind;
   DropReason reason = DROP_NONE;
   srtp_err_status_t err = srtp_err_status_ok;
@@ -909,14 +938,14 @@ gst_acs_srtp_dec_process_locked (GstAcsSrtpDec * self, GstBuffer * buf,
 
   size = gst_buffer_get_size (buf);
   buf = gst_buffer_make_writable (buf);
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
+  if (!packet_map (buf, &map, &mem)) {
     reason = DROP_MALFORMED;
     goto drop;
   }
 
   kind = acs_rtp_classify (map.data, map.size, &ssrc);
   if (kind == ACS_PACKET_TOO_SHORT || kind == ACS_PACKET_MALFORMED) {
-    gst_buffer_unmap (buf, &map);
+    packet_unmap (buf, &map, mem);
     reason = kind == ACS_PACKET_TOO_SHORT ? DROP_TOO_SHORT : DROP_MALFORMED;
     goto drop;
   }
@@ -926,9 +955,9 @@ gst_acs_srtp_dec_process_locked (GstAcsSrtpDec * self, GstBuffer * buf,
           gst_acs_srtp_dec_signals[SIGNAL_REQUEST_KEY], 0, FALSE)
       && (st = gst_acs_srtp_dec_add_stream_locked (self, ssrc)) != NULL) {
     st->asked = TRUE;
-    gst_buffer_unmap (buf, &map);
+    packet_unmap (buf, &map, mem);
     gst_acs_srtp_dec_ask_key_unlocked (self, SIGNAL_REQUEST_KEY, ssrc);
-    if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
+    if (!packet_map (buf, &map, &mem)) {
       reason = DROP_MALFORMED;
       goto drop;
     }
@@ -937,7 +966,7 @@ gst_acs_srtp_dec_process_locked (GstAcsSrtpDec * self, GstBuffer * buf,
   len = (gint) map.size;
   err = gst_acs_srtp_dec_unprotect_locked (self, map.data, &len,
       kind == ACS_PACKET_RTCP);
-  gst_buffer_unmap (buf, &map);
+  packet_unmap (buf, &map, mem);
 
   if (self->events.soft_limit || self->events.hard_limit) {
     guint signal = self->events.hard_limit ? SIGNAL_HARD_LIMIT :
@@ -960,7 +989,10 @@ gst_acs_srtp_dec_process_locked (GstAcsSrtpDec * self, GstBuffer * buf,
     st = gst_acs_srtp_dec_add_stream_locked (self, ssrc);
   if (st)
     st->packets++;
-  gst_buffer_resize (buf, 0, len);
+  if (mem)
+    gst_memory_resize (mem, 0, len);
+  else
+    gst_buffer_resize (buf, 0, len);
   self->stats.packets++;
   self->stats.bytes += len;
   if (kind == ACS_PACKET_RTCP)

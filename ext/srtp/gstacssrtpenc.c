@@ -38,10 +38,12 @@
  * logged, and, unlike srtpenc, are not put in the src caps unless
  * `caps-key` asks for it (gst-launch-1.0 -v prints caps).
  *
- * Packets are protected in place when the buffer is writable and its
- * memory has room for the authentication tag; otherwise they are copied
- * once into a buffer from an internal pool. Buffer lists are protected as
- * lists, and timestamps, flags and metas are kept.
+ * Packets are protected in place when the buffer is writable and its one
+ * memory has room for the authentication tag. Otherwise the packet is copied
+ * once into a new memory of exactly the protected size, which replaces the
+ * buffer's memories (payloaders make one memory for the header and one for
+ * the payload: they are read where they are, never merged first). Buffer
+ * lists are protected as lists, and timestamps, flags and metas are kept.
  *
  * Threading: buffers are protected on the streaming thread of the sink pad
  * under the element's stream lock; properties may be set from any thread.
@@ -83,8 +85,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_srtp_enc_debug);
 #define DEFAULT_ALLOW_REPEAT_TX GST_ACS_SRTP_DEFAULT_ALLOW_REPEAT_TX
 #define DEFAULT_CAPS_KEY FALSE
 
-/* Packets up to this size are copied into pooled buffers */
-#define POOL_PACKET_SIZE 1500
 
 enum
 {
@@ -150,7 +150,7 @@ struct _GstAcsSrtpEnc
   GHashTable *ssrcs;
   guint32 last_ssrc;
   gboolean have_last_ssrc;
-  GstBufferPool *pool;
+  guint trailer;                /* bytes the suite appends, at most */
   GstAcsSrtpEvents events;
   gboolean hard_limit_posted;
   EncStats stats;
@@ -297,7 +297,6 @@ gst_acs_srtp_enc_finalize (GObject * object)
   if (self->session)
     srtp_dealloc (self->session);
   g_hash_table_unref (self->ssrcs);
-  gst_clear_object (&self->pool);
   gst_clear_caps (&self->sink_caps);
   gst_acs_srtp_config_clear (&self->cfg);
   g_mutex_clear (&self->stream_lock);
@@ -463,25 +462,14 @@ gst_acs_srtp_enc_change_state (GstElement * element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_PAUSED:{
-      GstStructure *config;
-
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!gst_acs_srtp_enc_make_random_key (self))
         return GST_STATE_CHANGE_FAILURE;
 
       STREAM_LOCK (self);
       gst_acs_srtp_enc_reset_locked (self);
-      if (self->pool == NULL) {
-        self->pool = gst_buffer_pool_new ();
-        config = gst_buffer_pool_get_config (self->pool);
-        gst_buffer_pool_config_set_params (config, NULL,
-            POOL_PACKET_SIZE + GST_ACS_SRTP_TRAILER_ROOM, 0, 0);
-        gst_buffer_pool_set_config (self->pool, config);
-      }
-      gst_buffer_pool_set_active (self->pool, TRUE);
       STREAM_UNLOCK (self);
       break;
-    }
     default:
       break;
   }
@@ -495,8 +483,6 @@ gst_acs_srtp_enc_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       STREAM_LOCK (self);
       gst_acs_srtp_enc_reset_locked (self);
-      if (self->pool)
-        gst_buffer_pool_set_active (self->pool, FALSE);
       STREAM_UNLOCK (self);
       GST_OBJECT_LOCK (self);
       gst_clear_caps (&self->sink_caps);
@@ -599,6 +585,7 @@ gst_acs_srtp_enc_update_session_locked (GstAcsSrtpEnc * self,
   *caps_changed = memcmp (&suite, &self->applied_suite, sizeof (suite)) != 0
       || caps_key;
   self->applied_suite = suite;
+  self->trailer = gst_acs_srtp_suite_trailer_len (&suite);
   self->hard_limit_posted = FALSE;
   GST_INFO_OBJECT (self, "session ready: rtp %s/%s rtcp %s/%s, key %"
       G_GSIZE_FORMAT " bytes", acs_srtp_cipher_to_nick (suite.rtp_cipher),
@@ -662,60 +649,55 @@ static GstBuffer *
 gst_acs_srtp_enc_protect_locked (GstAcsSrtpEnc * self, GstBuffer * buf)
 {
   GstBuffer *out = buf;
+  GstMemory *mem = NULL;
   GstMapInfo map;
   gsize size, offset, maxsize;
-  gboolean in_place = FALSE;
   AcsPacketKind kind;
   DropReason reason = DROP_NONE;
   srtp_err_status_t err = srtp_err_status_ok;
   guint32 ssrc = 0;
   gint len;
 
-  size = gst_buffer_get_sizes (buf, &offset, &maxsize);
+  size = gst_buffer_get_size (buf);
 
   if (self->session == NULL || self->config_error) {
     reason = DROP_NO_KEY;
     goto drop;
   }
-
-  if (gst_buffer_n_memory (buf) == 1 && gst_buffer_is_writable (buf)
-      && maxsize - offset - size >= GST_ACS_SRTP_TRAILER_ROOM) {
-    GstMemory *mem = gst_buffer_peek_memory (buf, 0);
-
-    in_place = gst_memory_is_writable (mem)
-        && !GST_MEMORY_IS_READONLY (mem);
+  /* Shorter than any RTCP header (and maybe no memory at all) */
+  if (size < 8) {
+    reason = DROP_TOO_SHORT;
+    goto drop;
   }
 
-  if (in_place) {
-    gst_buffer_set_size (buf, size + GST_ACS_SRTP_TRAILER_ROOM);
-    if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
-      gst_buffer_set_size (buf, size);
-      in_place = FALSE;
-    }
+  if (gst_buffer_n_memory (buf) == 1 && gst_buffer_is_writable (buf)) {
+    GstMemory *m = gst_buffer_peek_memory (buf, 0);
+
+    gst_memory_get_sizes (m, &offset, &maxsize);
+    if (maxsize - offset - size >= self->trailer
+        && gst_memory_is_writable (m) && !GST_MEMORY_IS_READONLY (m)
+        && gst_memory_map (m, &map, GST_MAP_READWRITE))
+      mem = gst_memory_ref (m);
   }
 
-  if (!in_place) {
-    GstMapInfo in;
-
-    if (size + GST_ACS_SRTP_TRAILER_ROOM <=
-        POOL_PACKET_SIZE + GST_ACS_SRTP_TRAILER_ROOM && self->pool
-        && gst_buffer_pool_acquire_buffer (self->pool, &out,
-            NULL) == GST_FLOW_OK) {
-      /* pooled */
-    } else {
-      out = gst_buffer_new_allocate (NULL, size + GST_ACS_SRTP_TRAILER_ROOM,
-          NULL);
-    }
-    if (!gst_buffer_map (buf, &in, GST_MAP_READ)) {
-      gst_buffer_unref (out);
-      out = buf;
-      reason = DROP_MALFORMED;
+  if (mem == NULL) {
+    /* One copy, straight from the input's memories into one of exactly
+     * the protected size */
+    mem = gst_allocator_alloc (NULL, size + self->trailer, NULL);
+    if (!gst_memory_map (mem, &map, GST_MAP_WRITE)) {
+      gst_memory_unref (mem);
+      reason = DROP_FAILED;
       goto drop;
     }
-    gst_buffer_map (out, &map, GST_MAP_WRITE);
-    memcpy (map.data, in.data, size);
-    gst_buffer_unmap (buf, &in);
+    gst_buffer_extract (buf, 0, map.data, size);
     self->stats.copied++;
+    if (!gst_buffer_is_writable (buf)) {
+      out = gst_buffer_new ();
+      gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+      gst_buffer_unref (buf);
+      buf = out;
+    }
+    gst_buffer_replace_all_memory (out, gst_memory_ref (mem));
   }
 
   kind = acs_rtp_classify (map.data, size, &ssrc);
@@ -735,22 +717,18 @@ gst_acs_srtp_enc_protect_locked (GstAcsSrtpEnc * self, GstBuffer * buf)
       reason = DROP_MALFORMED;
       break;
   }
-  gst_buffer_unmap (out, &map);
+  gst_memory_unmap (mem, &map);
 
   if (reason == DROP_NONE && err != srtp_err_status_ok)
     reason = DROP_FAILED;
   if (reason != DROP_NONE) {
-    if (out != buf)
-      gst_buffer_unref (out);
-    out = buf;
+    gst_memory_unref (mem);
     goto drop;
   }
 
-  gst_buffer_set_size (out, len);
-  if (out != buf) {
-    gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
-    gst_buffer_unref (buf);
-  }
+  /* The memory size, and so the buffer size, becomes the protected length */
+  gst_memory_resize (mem, 0, len);
+  gst_memory_unref (mem);
 
   if (!self->have_last_ssrc || self->last_ssrc != ssrc) {
     if (g_hash_table_add (self->ssrcs, GUINT_TO_POINTER (ssrc)))
