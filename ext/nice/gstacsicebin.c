@@ -207,6 +207,7 @@ struct _GstAcsIceBin
   gchar *remote_ufrag;
   gint64 disconnected_since;    /* monotonic us, 0 when not disconnected */
   guint n_relay_candidates;
+  guint n_srflx_candidates;
   gboolean gathering;
 
   /* Atomic: monotonic time of the last received packet, in us */
@@ -886,11 +887,12 @@ emit_candidate (GstAcsIceBin * self, NiceCandidate * cand)
 static void
 on_new_candidate (NiceAgent * agent, NiceCandidate * cand, GstAcsIceBin * self)
 {
-  if (cand->type == NICE_CANDIDATE_TYPE_RELAYED) {
-    GST_OBJECT_LOCK (self);
+  GST_OBJECT_LOCK (self);
+  if (cand->type == NICE_CANDIDATE_TYPE_RELAYED)
     self->n_relay_candidates++;
-    GST_OBJECT_UNLOCK (self);
-  }
+  else if (cand->type == NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+    self->n_srflx_candidates++;
+  GST_OBJECT_UNLOCK (self);
   emit_candidate (self, cand);
 }
 
@@ -899,11 +901,15 @@ on_gathering_done (NiceAgent * agent, guint stream_id, GstAcsIceBin * self)
 {
   GSList *cands = nice_agent_get_local_candidates (agent, stream_id,
       COMPONENT_ID);
-  guint n_turn, n_relay;
+  guint n_turn, n_relay, n_srflx;
+  gboolean stun;
 
   GST_OBJECT_LOCK (self);
   n_turn = self->turn_servers->len;
   n_relay = self->n_relay_candidates;
+  n_srflx = self->n_srflx_candidates;
+  stun = self->stun_server != NULL && self->ice_udp
+      && self->transport_policy == GST_ACS_ICE_TRANSPORT_POLICY_ALL;
   self->gathering = FALSE;
   GST_OBJECT_UNLOCK (self);
 
@@ -920,6 +926,13 @@ on_gathering_done (NiceAgent * agent, guint stream_id, GstAcsIceBin * self)
         ("No TURN server gave a relay candidate"),
         ("%u TURN server(s) configured: unreachable, or the credentials "
             "were refused", n_turn));
+  }
+  if (cands != NULL && stun && n_srflx == 0) {
+    /* libnice drops a server-reflexive address equal to a host one, so
+     * this is not an error on a network without NAT */
+    GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ_WRITE,
+        ("The STUN server gave no server-reflexive candidate"),
+        ("either it is unreachable, or this host is not behind a NAT"));
   }
   g_slist_free_full (cands, (GDestroyNotify) nice_candidate_free);
 
@@ -1206,6 +1219,7 @@ gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
   self->stream_id = stream_id;
   self->ever_connected = FALSE;
   self->n_relay_candidates = 0;
+  self->n_srflx_candidates = 0;
   g_clear_pointer (&self->remote_ufrag, g_free);
   g_clear_pointer (&self->selected_pair, g_free);
   GST_OBJECT_UNLOCK (self);

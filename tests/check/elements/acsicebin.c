@@ -465,6 +465,31 @@ GST_START_TEST (test_unreachable_turn_warns)
 
 GST_END_TEST;
 
+GST_START_TEST (test_unreachable_stun_informs)
+{
+  GstElement *ice = make_ice (FALSE);
+  GstBus *bus = attach_bus (ice);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  /* Nobody answers STUN on loopback's discard port */
+  g_object_set (ice, "stun-server", "stun://127.0.0.1:9", NULL);
+  gst_element_set_state (ice, GST_STATE_PLAYING);
+  msg = wait_bus (ice, GST_MESSAGE_INFO, 15000);
+  fail_unless (msg != NULL, "no message about the silent STUN server");
+  gst_message_parse_info (msg, &err, NULL);
+  fail_unless (strstr (err->message, "STUN") != NULL, "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  gst_element_set_state (ice, GST_STATE_NULL);
+  gst_element_set_bus (ice, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (ice);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_states)
 {
   GstElement *ice = make_ice (TRUE);
@@ -494,6 +519,7 @@ acsicebin_suite (void)
   tcase_add_test (tc, test_restart_keeps_media);
   tcase_add_test (tc, test_lost_path_is_reported);
   tcase_add_test (tc, test_unreachable_turn_warns);
+  tcase_add_test (tc, test_unreachable_stun_informs);
   tcase_add_test (tc, test_states);
   return s;
 }
