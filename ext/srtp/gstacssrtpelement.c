@@ -8,7 +8,32 @@
 #include "gstacssrtpelements.h"
 #include "gstacssrtp.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY (gst_acs_srtp_debug);
+
+/* libsrtp2 2.5 fails a second srtp_init() in a process (its crypto kernel
+ * re-runs self-tests that cannot run twice), and another user of the
+ * library, gst-plugins-bad's srtp plugin say, may have called it first:
+ * the library is fine if a session can be made */
+static gboolean
+srtp_library_usable (void)
+{
+  srtp_policy_t policy;
+  srtp_t session = NULL;
+  guint8 key[SRTP_AES_GCM_128_KEY_LEN_WSALT] = { 0, };
+
+  memset (&policy, 0, sizeof (policy));
+  srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtp);
+  srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtcp);
+  policy.ssrc.type = ssrc_any_outbound;
+  policy.key = key;
+  policy.window_size = 128;
+  if (srtp_create (&session, &policy) != srtp_err_status_ok)
+    return FALSE;
+  srtp_dealloc (session);
+  return TRUE;
+}
 
 static gpointer
 srtp_library_init (gpointer data)
@@ -19,10 +44,12 @@ srtp_library_init (gpointer data)
       "gst-acs SRTP common code");
 
   err = srtp_init ();
-  if (err != srtp_err_status_ok) {
+  if (err != srtp_err_status_ok && !srtp_library_usable ()) {
     GST_ERROR ("libsrtp2 initialisation failed: %d", err);
     return GINT_TO_POINTER (FALSE);
   }
+  if (err != srtp_err_status_ok)
+    GST_DEBUG ("libsrtp2 was initialised by another user in this process");
   srtp_install_event_handler (gst_acs_srtp_event_handler);
 
   gst_type_mark_as_plugin_api (GST_TYPE_ACS_SRTP_CIPHER_TYPE, 0);
