@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PACKAGES="
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  libsrtp2-dev libnice-dev gstreamer1.0-nice
+  libsrtp2-dev libnice-dev gstreamer1.0-nice libsoup-3.0-dev libjson-glib-dev
+  glib-networking openssl curl wrk
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad
   python3 python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
