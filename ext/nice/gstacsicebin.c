@@ -12,7 +12,7 @@
 /**
  * SECTION:element-acsicebin
  * @title: acsicebin
- * @see_also: acssrtpenc, acssrtpdec, webrtcbin, nicesrc, nicesink
+ * @see_also: acssrtpenc, acssrtpdec, webrtcbin, nicesink
  *
  * acsicebin carries the packets of one ICE component (RTP and RTCP
  * multiplexed, RFC 5761) between its `sink` and `src` pads over the best
@@ -72,6 +72,7 @@
 #include <string.h>
 #include <gio/gio.h>
 #include <nice/nice.h>
+#include <gst/app/gstappsrc.h>
 
 #include <acs/acsiceuri.h>
 
@@ -91,6 +92,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_ice_bin_debug);
 
 #define COMPONENT_ID 1
 #define WATCHDOG_INTERVAL_MS 250
+/* Received packets queued while downstream does not read (PAUSED) */
+#define RX_QUEUE_BYTES (1024 * 1024)
 
 enum
 {
@@ -179,7 +182,7 @@ struct _GstAcsIceBin
 {
   GstBin bin;
 
-  GstElement *nicesrc;
+  GstElement *rxsrc;            /* appsrc fed by the agent's receive callback */
   GstElement *nicesink;
 
   /* Set in init, destroyed in finalize; the thread runs the context */
@@ -344,9 +347,9 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_LIVENESS_TIMEOUT,
       g_param_spec_uint ("liveness-timeout", "Liveness Timeout",
           "Milliseconds without any received packet after which a connected "
-          "path is reported disconnected (0: rely on RFC 7675 consent "
-          "freshness alone, which takes 30 s)", 0, G_MAXUINT,
-          DEFAULT_LIVENESS_TIMEOUT,
+          "path on which packets have arrived is reported disconnected (0: "
+          "rely on RFC 7675 consent freshness alone, which takes 30 s)", 0,
+          G_MAXUINT, DEFAULT_LIVENESS_TIMEOUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_DISCONNECTED_TIMEOUT,
@@ -483,13 +486,18 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_ACS_ICE_TRANSPORT_POLICY, 0);
 }
 
-static GstPadProbeReturn
-rx_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+/* Agent thread: one received datagram. ICE checks are handled by libnice in
+ * the same thread whatever the pipeline's state, so a pipeline can connect
+ * in PAUSED (nicesrc reads only while PLAYING) */
+static void
+on_recv (NiceAgent * agent, guint stream_id, guint component_id, guint len,
+    gchar * data, gpointer user_data)
 {
   GstAcsIceBin *self = user_data;
 
   g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
-  return GST_PAD_PROBE_OK;
+  gst_app_src_push_buffer (GST_APP_SRC (self->rxsrc),
+      gst_buffer_new_memdup (data, len));
 }
 
 static void
@@ -528,18 +536,21 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
       G_CALLBACK (on_new_selected_pair), self);
   self->thread = g_thread_new ("acsicebin", agent_thread, self);
 
-  self->nicesrc = gst_element_factory_make ("nicesrc", NULL);
+  /* Received packets leave through an appsrc: live, timestamped on
+   * arrival like udpsrc's, and dropping the oldest packets rather than
+   * blocking the agent thread when nothing downstream reads */
+  self->rxsrc = gst_element_factory_make ("appsrc", "rxsrc");
+  g_object_set (self->rxsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
+      "do-timestamp", TRUE, "max-bytes", (guint64) RX_QUEUE_BYTES, NULL);
+  gst_util_set_object_arg (G_OBJECT (self->rxsrc), "leaky-type", "downstream");
+  gst_bin_add (GST_BIN (self), self->rxsrc);
+
   self->nicesink = gst_element_factory_make ("nicesink", NULL);
-  if (self->nicesrc == NULL || self->nicesink == NULL) {
-    /* Reported as a missing plugin when going to READY */
-    gst_clear_object (&self->nicesrc);
-    gst_clear_object (&self->nicesink);
-  } else {
-    g_object_set (self->nicesrc, "agent", self->agent, "component",
-        COMPONENT_ID, NULL);
+  if (self->nicesink) {
+    /* Reported as a missing plugin when going to READY if absent */
     g_object_set (self->nicesink, "agent", self->agent, "component",
         COMPONENT_ID, "async", FALSE, "sync", FALSE, NULL);
-    gst_bin_add_many (GST_BIN (self), self->nicesrc, self->nicesink, NULL);
+    gst_bin_add (GST_BIN (self), self->nicesink);
   }
 
   if (self->nicesink) {
@@ -555,19 +566,10 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
   }
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 
-  if (self->nicesrc) {
-    pad = gst_element_get_static_pad (self->nicesrc, "src");
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-        GST_PAD_PROBE_TYPE_BUFFER_LIST, rx_probe, self, NULL);
-    ghost = gst_ghost_pad_new_from_template ("src", pad,
-        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-            "src"));
-    gst_object_unref (pad);
-  } else {
-    ghost = gst_ghost_pad_new_no_target_from_template ("src",
-        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-            "src"));
-  }
+  pad = gst_element_get_static_pad (self->rxsrc, "src");
+  ghost = gst_ghost_pad_new_from_template ("src", pad,
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
+  gst_object_unref (pad);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
@@ -960,7 +962,6 @@ on_component_state_changed (NiceAgent * agent, guint stream_id,
       break;
     case NICE_COMPONENT_STATE_CONNECTED:
     case NICE_COMPONENT_STATE_READY:
-      g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
       set_state (self, GST_ACS_ICE_STATE_CONNECTED);
       break;
     case NICE_COMPONENT_STATE_FAILED:
@@ -1034,7 +1035,9 @@ watchdog_tick (gpointer data)
   since = self->disconnected_since;
   GST_OBJECT_UNLOCK (self);
 
-  if (state == GST_ACS_ICE_STATE_CONNECTED && liveness > 0
+  /* Armed by the first received packet only: a send-only peer sends nothing
+   * back, and then consent freshness alone watches the path */
+  if (state == GST_ACS_ICE_STATE_CONNECTED && liveness > 0 && last_rx != 0
       && now - last_rx > (gint64) liveness * 1000) {
     GST_INFO_OBJECT (self, "nothing received for %" G_GINT64_FORMAT " ms",
         (now - last_rx) / 1000);
@@ -1220,11 +1223,13 @@ gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
   self->ever_connected = FALSE;
   self->n_relay_candidates = 0;
   self->n_srflx_candidates = 0;
+  g_atomic_pointer_set (&self->last_rx, 0);
   g_clear_pointer (&self->remote_ufrag, g_free);
   g_clear_pointer (&self->selected_pair, g_free);
   GST_OBJECT_UNLOCK (self);
 
-  g_object_set (self->nicesrc, "stream", stream_id, NULL);
+  nice_agent_attach_recv (self->agent, stream_id, COMPONENT_ID,
+      self->context, on_recv, self);
   g_object_set (self->nicesink, "stream", stream_id, NULL);
   return TRUE;
 }
@@ -1356,9 +1361,9 @@ gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (self->nicesrc == NULL) {
+      if (self->nicesink == NULL) {
         GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-            ("The libnice GStreamer plugin (nicesrc, nicesink) is missing"),
+            ("The libnice GStreamer plugin (nicesink) is missing"),
             ("install gstreamer1.0-nice"));
         return GST_STATE_CHANGE_FAILURE;
       }
