@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 scripts/build.sh >/dev/null
 
-export GST_PLUGIN_PATH_1_0="$PWD/build/ext/srtp${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}"
+export GST_PLUGIN_PATH_1_0="$PWD/build/ext/srtp:$PWD/build/ext/nice${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}"
 for profile in AEAD_AES_128_GCM AEAD_AES_256_GCM AES_CM_128_HMAC_SHA1_80 \
     AES_CM_128_HMAC_SHA1_32; do
   ./build/tools/acs-srtp-demo --profile "$profile" --seconds 2 \
