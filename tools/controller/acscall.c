@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* acs-controller: a call and its state machine
+ *
+ * docs/protocol.md section 3.1 as a transition table: every change of
+ * state is one row, found by (state, action); the row says who may take
+ * the action and what the call becomes. A pair without a row is a
+ * 409 wrong_state, a row whose roles do not include the requester's a
+ * 403 forbidden. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "acscall.h"
+
+#include <acs/acstoken.h>
+
+#include <sys/random.h>
+
+typedef struct
+{
+  AcsCallState from;
+  AcsCallAction action;
+  AcsCallRole by;
+  AcsCallState to;
+  const gchar *end_reason;
+  guint sip_status;
+} AcsCallTransition;
+
+#define CALLER ACS_CALL_ROLE_CALLER
+#define CALLEE ACS_CALL_ROLE_CALLEE
+#define BOTH (ACS_CALL_ROLE_CALLER | ACS_CALL_ROLE_CALLEE)
+#define TIMER ACS_CALL_ROLE_CONTROLLER
+
+static const AcsCallTransition transitions[] = {
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_RINGING, CALLEE,
+      ACS_CALL_STATE_RINGING, NULL, 180},
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_ANSWER, CALLEE,
+      ACS_CALL_STATE_ACTIVE, NULL, 200},
+  {ACS_CALL_STATE_RINGING, ACS_CALL_ACTION_ANSWER, CALLEE,
+      ACS_CALL_STATE_ACTIVE, NULL, 200},
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_CANCEL, CALLER,
+      ACS_CALL_STATE_ENDED, "cancelled", 487},
+  {ACS_CALL_STATE_RINGING, ACS_CALL_ACTION_CANCEL, CALLER,
+      ACS_CALL_STATE_ENDED, "cancelled", 487},
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_DECLINE_BUSY, CALLEE,
+      ACS_CALL_STATE_ENDED, "busy", 486},
+  {ACS_CALL_STATE_RINGING, ACS_CALL_ACTION_DECLINE_BUSY, CALLEE,
+      ACS_CALL_STATE_ENDED, "busy", 486},
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_DECLINE, CALLEE,
+      ACS_CALL_STATE_ENDED, "declined", 603},
+  {ACS_CALL_STATE_RINGING, ACS_CALL_ACTION_DECLINE, CALLEE,
+      ACS_CALL_STATE_ENDED, "declined", 603},
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_DECLINE_UNAVAILABLE, CALLEE,
+      ACS_CALL_STATE_ENDED, "unavailable", 480},
+  {ACS_CALL_STATE_RINGING, ACS_CALL_ACTION_DECLINE_UNAVAILABLE, CALLEE,
+      ACS_CALL_STATE_ENDED, "unavailable", 480},
+  {ACS_CALL_STATE_CALLING, ACS_CALL_ACTION_INVITE_TIMEOUT, TIMER,
+      ACS_CALL_STATE_ENDED, "timeout", 408},
+  {ACS_CALL_STATE_RINGING, ACS_CALL_ACTION_RING_TIMEOUT, TIMER,
+      ACS_CALL_STATE_ENDED, "no_answer", 480},
+  {ACS_CALL_STATE_ACTIVE, ACS_CALL_ACTION_HANGUP, BOTH,
+      ACS_CALL_STATE_ENDED, "hangup", 200},
+};
+
+/* Who may take an action at all, whatever the state: a request by
+ * another role is 403 even when the state would refuse it too. */
+static AcsCallRole
+action_roles (AcsCallAction action)
+{
+  AcsCallRole roles = ACS_CALL_ROLE_NONE;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (transitions); i++)
+    if (transitions[i].action == action)
+      roles |= transitions[i].by;
+  return roles;
+}
+
+static const AcsCallTransition *
+find_transition (const AcsCall * call, AcsCallAction action, AcsCallRole role,
+    AcsCallTransitionResult * result)
+{
+  guint i;
+
+  *result = ACS_CALL_TRANSITION_FORBIDDEN;
+  if ((action_roles (action) & role) == 0)
+    return NULL;
+  *result = ACS_CALL_TRANSITION_WRONG_STATE;
+  for (i = 0; i < G_N_ELEMENTS (transitions); i++) {
+    const AcsCallTransition *t = &transitions[i];
+
+    if (t->from == call->state && t->action == action && (t->by & role) != 0) {
+      *result = ACS_CALL_TRANSITION_OK;
+      return t;
+    }
+  }
+  return NULL;
+}
+
+/**
+ * acs_call_check_transition:
+ * @call: a call
+ * @action: what would happen
+ * @role: who would do it
+ *
+ * Returns: whether acs_call_transition() would apply @action now, or why
+ *   not.
+ */
+AcsCallTransitionResult
+acs_call_check_transition (const AcsCall * call, AcsCallAction action,
+    AcsCallRole role)
+{
+  AcsCallTransitionResult result;
+
+  g_return_val_if_fail (call != NULL, ACS_CALL_TRANSITION_WRONG_STATE);
+
+  find_transition (call, action, role, &result);
+  return result;
+}
+
+/**
+ * acs_call_transition:
+ * @call: a call
+ * @action: what happens
+ * @role: who does it
+ * @now: the time, Unix seconds
+ *
+ * Applies @action to @call if the transition table allows it; @call is
+ * unchanged otherwise.
+ *
+ * Returns: whether it was applied, or why not.
+ */
+AcsCallTransitionResult
+acs_call_transition (AcsCall * call, AcsCallAction action, AcsCallRole role,
+    gint64 now)
+{
+  AcsCallTransitionResult result;
+  const AcsCallTransition *t;
+
+  g_return_val_if_fail (call != NULL, ACS_CALL_TRANSITION_WRONG_STATE);
+
+  t = find_transition (call, action, role, &result);
+  if (t == NULL)
+    return result;
+  call->state = t->to;
+  call->sip_status = t->sip_status;
+  if (t->to == ACS_CALL_STATE_ACTIVE)
+    call->answered = now;
+  if (t->to == ACS_CALL_STATE_ENDED) {
+    call->end_reason = t->end_reason;
+    call->ended = now;
+  }
+  return ACS_CALL_TRANSITION_OK;
+}
+
+/**
+ * acs_call_new:
+ * @id: the call id
+ * @kind: the kind (`one-to-one`)
+ * @caller: the caller's user identity
+ * @callee: the callee's user identity
+ * @offer_sdp: the caller's offer
+ * @now: the time, Unix seconds
+ *
+ * Returns: (transfer full): a call in state `calling`.
+ */
+AcsCall *
+acs_call_new (const gchar * id, const gchar * kind, const gchar * caller,
+    const gchar * callee, const gchar * offer_sdp, gint64 now)
+{
+  AcsCall *call = g_new0 (AcsCall, 1);
+
+  call->id = g_strdup (id);
+  call->kind = g_strdup (kind);
+  call->caller = g_strdup (caller);
+  call->callee = g_strdup (callee);
+  call->offer_sdp = g_strdup (offer_sdp);
+  call->state = ACS_CALL_STATE_CALLING;
+  call->sip_status = 100;
+  call->created = now;
+  call->held_for_caller = g_ptr_array_new_with_free_func (g_free);
+  return call;
+}
+
+/**
+ * acs_call_free:
+ * @call: (transfer full) (nullable): a call
+ *
+ * Frees @call.
+ */
+void
+acs_call_free (AcsCall * call)
+{
+  if (call == NULL)
+    return;
+  g_free (call->id);
+  g_free (call->kind);
+  g_free (call->caller);
+  g_free (call->callee);
+  g_free (call->offer_sdp);
+  g_free (call->answer_sdp);
+  g_ptr_array_unref (call->held_for_caller);
+  g_free (call);
+}
+
+/**
+ * acs_call_new_id:
+ *
+ * Returns: (transfer full): a new random call id: 22 base64url
+ *   characters (128 bits).
+ */
+gchar *
+acs_call_new_id (void)
+{
+  guint8 bytes[16];
+  gsize got = 0;
+
+  while (got < sizeof (bytes)) {
+    gssize n = getrandom (bytes + got, sizeof (bytes) - got, 0);
+
+    if (n > 0)
+      got += n;
+  }
+  return acs_base64url_encode (bytes, sizeof (bytes));
+}
+
+/**
+ * acs_call_get_role:
+ * @call: a call
+ * @user: a user identity
+ *
+ * Returns: the role of @user in @call, %ACS_CALL_ROLE_NONE if none.
+ */
+AcsCallRole
+acs_call_get_role (const AcsCall * call, const gchar * user)
+{
+  if (g_strcmp0 (call->caller, user) == 0)
+    return ACS_CALL_ROLE_CALLER;
+  if (g_strcmp0 (call->callee, user) == 0)
+    return ACS_CALL_ROLE_CALLEE;
+  return ACS_CALL_ROLE_NONE;
+}
+
+/**
+ * acs_call_get_peer:
+ * @call: a call
+ * @user: a party of @call
+ *
+ * Returns: (transfer none) (nullable): the other party.
+ */
+const gchar *
+acs_call_get_peer (const AcsCall * call, const gchar * user)
+{
+  switch (acs_call_get_role (call, user)) {
+    case ACS_CALL_ROLE_CALLER:
+      return call->callee;
+    case ACS_CALL_ROLE_CALLEE:
+      return call->caller;
+    default:
+      return NULL;
+  }
+}
+
+/**
+ * acs_call_state_to_string:
+ * @state: a state
+ *
+ * Returns: the state's name in the protocol.
+ */
+const gchar *
+acs_call_state_to_string (AcsCallState state)
+{
+  switch (state) {
+    case ACS_CALL_STATE_CALLING:
+      return "calling";
+    case ACS_CALL_STATE_RINGING:
+      return "ringing";
+    case ACS_CALL_STATE_ACTIVE:
+      return "active";
+    case ACS_CALL_STATE_ENDED:
+      return "ended";
+  }
+  return "unknown";
+}
+
+/**
+ * acs_call_action_to_string:
+ * @action: an action
+ *
+ * Returns: a name for logs.
+ */
+const gchar *
+acs_call_action_to_string (AcsCallAction action)
+{
+  switch (action) {
+    case ACS_CALL_ACTION_RINGING:
+      return "ringing";
+    case ACS_CALL_ACTION_ANSWER:
+      return "answer";
+    case ACS_CALL_ACTION_CANCEL:
+      return "cancel";
+    case ACS_CALL_ACTION_DECLINE_BUSY:
+      return "decline-busy";
+    case ACS_CALL_ACTION_DECLINE:
+      return "decline";
+    case ACS_CALL_ACTION_DECLINE_UNAVAILABLE:
+      return "decline-unavailable";
+    case ACS_CALL_ACTION_HANGUP:
+      return "hangup";
+    case ACS_CALL_ACTION_INVITE_TIMEOUT:
+      return "invite-timeout";
+    case ACS_CALL_ACTION_RING_TIMEOUT:
+      return "ring-timeout";
+  }
+  return "unknown";
+}
+
+static void
+add_party (JsonBuilder * b, const gchar * user)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "user");
+  json_builder_add_string_value (b, user);
+  json_builder_end_object (b);
+}
+
+static void
+add_time_or_null (JsonBuilder * b, const gchar * name, gint64 t)
+{
+  json_builder_set_member_name (b, name);
+  if (t != 0)
+    json_builder_add_int_value (b, t);
+  else
+    json_builder_add_null_value (b);
+}
+
+/**
+ * acs_call_to_json:
+ * @call: a call
+ *
+ * Returns: (transfer full): the call object of docs/protocol.md section 3
+ *   (no SDP).
+ */
+JsonNode *
+acs_call_to_json (const AcsCall * call)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, call->id);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, call->kind);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, acs_call_state_to_string (call->state));
+  json_builder_set_member_name (b, "caller");
+  add_party (b, call->caller);
+  json_builder_set_member_name (b, "callees");
+  json_builder_begin_array (b);
+  add_party (b, call->callee);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "created");
+  json_builder_add_int_value (b, call->created);
+  add_time_or_null (b, "answered", call->answered);
+  add_time_or_null (b, "ended", call->ended);
+  json_builder_set_member_name (b, "end_reason");
+  if (call->end_reason != NULL)
+    json_builder_add_string_value (b, call->end_reason);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "sip_status");
+  json_builder_add_int_value (b, call->sip_status);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}

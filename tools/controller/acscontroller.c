@@ -1,0 +1,1031 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* acs-controller: the HTTP API
+ *
+ * The REST API of docs/protocol.md on a libsoup 3 server, in one
+ * single-threaded GLib main loop. A request goes: route (404, 405),
+ * token (401, 403 without the `call` scope), body (413, 415, 400), call
+ * (404, 403 for non-parties), state machine (403 for the wrong party,
+ * 409), fields (400), and only then changes anything: a refused request
+ * leaves the call as it was. Calls live in an #AcsCallStore, events in
+ * the #AcsEventHub, timers (invite, ring, retention of ended calls) here.
+ *
+ * Logs: one line per request (method, path template, status, latency,
+ * user) and one per call state change; never a token, an SDP or a TURN
+ * credential. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "acscontroller.h"
+
+#include "acscall.h"
+#include "acscallstore.h"
+#include "acseventhub.h"
+#include "acsmetrics.h"
+#include "acsrequest.h"
+
+#include <acs/acstoken.h>
+#include <acs/acsturncreds.h>
+#include <libsoup/soup.h>
+
+#include <string.h>
+
+#define BODY_KEY "acs-request-body"
+#define BODY_OVERFLOW_KEY "acs-request-body-overflow"
+
+struct _AcsController
+{
+  AcsControllerConfig config;   /* strings point to the fields below */
+  gchar *listen_address;
+  gchar **stun_uris;
+  gchar **turn_uris;
+
+  SoupServer *server;
+  AcsCallStore *store;
+  AcsEventHub *hub;
+  AcsMetrics *metrics;
+  GHashTable *timers;           /* call id -> timeout source id */
+};
+
+typedef enum
+{
+  ROUTE_HEALTH,
+  ROUTE_METRICS,
+  ROUTE_EVENTS,
+  ROUTE_ICE_SERVERS,
+  ROUTE_CALLS,
+  ROUTE_CALL,
+  ROUTE_CALL_EVENTS,
+  ROUTE_CALL_ACTION,
+  ROUTE_CALL_DECLINE,
+  ROUTE_CALL_CANDIDATES,
+} RouteKind;
+
+typedef struct
+{
+  RouteKind kind;
+  const gchar *method;
+  const gchar *template;
+  AcsCallAction action;         /* ROUTE_CALL_ACTION */
+  gchar *call_id;
+} Route;
+
+/* One request being answered */
+typedef struct
+{
+  AcsController *self;
+  SoupServerMessage *msg;
+  const gchar *method;
+  const gchar *template;
+  gchar *user;                  /* the token's subject, once verified */
+  const gchar *error_code;
+  gint64 start;
+} Request;
+
+static const struct
+{
+  const gchar *name;
+  AcsCallAction action;
+} call_actions[] = {
+  {"ringing", ACS_CALL_ACTION_RINGING},
+  {"answer", ACS_CALL_ACTION_ANSWER},
+  {"cancel", ACS_CALL_ACTION_CANCEL},
+  {"hangup", ACS_CALL_ACTION_HANGUP},
+};
+
+static const gchar *const action_templates[] = {
+  "/v1/calls/{id}/ringing", "/v1/calls/{id}/answer",
+  "/v1/calls/{id}/cancel", "/v1/calls/{id}/hangup",
+};
+
+static void arm_call_timer (AcsController * self, AcsCall * call);
+
+/* Routing */
+
+static void
+set_route (Route * route, RouteKind kind, const gchar * method,
+    const gchar * template)
+{
+  route->kind = kind;
+  route->method = method;
+  route->template = template;
+}
+
+static gboolean
+route_match (const gchar * path, Route * route)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", 6);
+  guint n = g_strv_length (parts), i;
+
+  memset (route, 0, sizeof (*route));
+  if (n < 2 || parts[0][0] != '\0')
+    return FALSE;
+  if (n == 2 && strcmp (parts[1], "metrics") == 0) {
+    set_route (route, ROUTE_METRICS, "GET", "/metrics");
+    return TRUE;
+  }
+  if (strcmp (parts[1], "v1") != 0 || n < 3)
+    return FALSE;
+  if (n == 3) {
+    if (strcmp (parts[2], "health") == 0)
+      set_route (route, ROUTE_HEALTH, "GET", "/v1/health");
+    else if (strcmp (parts[2], "events") == 0)
+      set_route (route, ROUTE_EVENTS, "GET", "/v1/events");
+    else if (strcmp (parts[2], "ice-servers") == 0)
+      set_route (route, ROUTE_ICE_SERVERS, "GET", "/v1/ice-servers");
+    else if (strcmp (parts[2], "calls") == 0)
+      set_route (route, ROUTE_CALLS, "POST", "/v1/calls");
+    else
+      return FALSE;
+    return TRUE;
+  }
+  if (strcmp (parts[2], "calls") != 0 || parts[3][0] == '\0' || n > 5)
+    return FALSE;
+  if (n == 4) {
+    set_route (route, ROUTE_CALL, "GET", "/v1/calls/{id}");
+  } else if (strcmp (parts[4], "events") == 0) {
+    set_route (route, ROUTE_CALL_EVENTS, "GET", "/v1/calls/{id}/events");
+  } else if (strcmp (parts[4], "decline") == 0) {
+    set_route (route, ROUTE_CALL_DECLINE, "POST", "/v1/calls/{id}/decline");
+  } else if (strcmp (parts[4], "candidates") == 0) {
+    set_route (route, ROUTE_CALL_CANDIDATES, "POST",
+        "/v1/calls/{id}/candidates");
+  } else {
+    for (i = 0; i < G_N_ELEMENTS (call_actions); i++) {
+      if (strcmp (parts[4], call_actions[i].name) == 0) {
+        set_route (route, ROUTE_CALL_ACTION, "POST", action_templates[i]);
+        route->action = call_actions[i].action;
+        break;
+      }
+    }
+    if (i == G_N_ELEMENTS (call_actions))
+      return FALSE;
+  }
+  route->call_id = g_strdup (parts[3]);
+  return TRUE;
+}
+
+/* Responses */
+
+static void
+respond_json (Request * req, guint status, JsonNode * node)
+{
+  gchar *text = json_to_string (node, FALSE);
+
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json",
+      SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+static void
+respond_error_on (SoupServerMessage * msg, const AcsApiError * error)
+{
+  gchar *text = acs_api_error_to_json (error);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, error->status, NULL);
+  if (error->status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (headers, "WWW-Authenticate",
+        "Bearer realm=\"acs-controller\"");
+  soup_server_message_set_response (msg, "application/json",
+      SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+/* Takes @error */
+static void
+respond_error (Request * req, AcsApiError * error)
+{
+  respond_error_on (req->msg, error);
+  req->error_code = g_intern_string (error->code);
+  acs_api_error_free (error);
+}
+
+static void
+log_request (AcsController * self, SoupServerMessage * msg,
+    const gchar * method, const gchar * template, const gchar * user,
+    const gchar * error_code, gint64 start)
+{
+  gdouble seconds = (g_get_monotonic_time () - start) / (gdouble)
+      G_USEC_PER_SEC;
+  guint status = soup_server_message_get_status (msg);
+
+  acs_metrics_observe_request (self->metrics, method, template, status,
+      seconds);
+  g_message ("request method=%s path=%s status=%u latency_ms=%.3f user=%s%s%s",
+      method, template, status, seconds * 1000.0, user ? user : "-",
+      error_code ? " error=" : "", error_code ? error_code : "");
+}
+
+/* Calls and events */
+
+static gchar *
+node_to_line (JsonNode * node)
+{
+  return json_to_string (node, FALSE);
+}
+
+static gchar *
+call_event_data (const AcsCall * call, const gchar * sdp_member,
+    const gchar * sdp)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "call");
+  json_builder_add_value (b, acs_call_to_json (call));
+  if (sdp_member != NULL) {
+    json_builder_set_member_name (b, sdp_member);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "sdp");
+    json_builder_add_string_value (b, sdp);
+    json_builder_end_object (b);
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return node_to_line (root);
+}
+
+static void
+publish_call_event (AcsController * self, const AcsCall * call,
+    const gchar * user, const gchar * type, const gchar * sdp_member,
+    const gchar * sdp)
+{
+  g_autofree gchar *data = call_event_data (call, sdp_member, sdp);
+
+  acs_event_hub_publish (self->hub, user, call->id, type, data);
+}
+
+static gchar *
+candidate_event_data (const AcsCall * call,
+    const AcsCandidateRequest * candidate)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "call_id");
+  json_builder_add_string_value (b, call->id);
+  if (candidate->end_of_candidates) {
+    json_builder_set_member_name (b, "end_of_candidates");
+    json_builder_add_boolean_value (b, TRUE);
+  } else {
+    json_builder_set_member_name (b, "candidate");
+    json_builder_add_string_value (b, candidate->candidate);
+    json_builder_set_member_name (b, "mline_index");
+    json_builder_add_int_value (b, candidate->mline_index);
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return node_to_line (root);
+}
+
+/* Applies a transition already checked, stores the call, arms its next
+ * timer and sends the events of its new state. */
+static void
+apply_transition (AcsController * self, AcsCall * call, AcsCallAction action,
+    AcsCallRole role)
+{
+  guint i;
+
+  if (acs_call_transition (call, action, role,
+          g_get_real_time () / G_USEC_PER_SEC) != ACS_CALL_TRANSITION_OK) {
+    g_warn_if_reached ();
+    return;
+  }
+  acs_call_store_put (self->store, call);
+  arm_call_timer (self, call);
+  g_message ("call id=%s action=%s state=%s sip_status=%u%s%s", call->id,
+      acs_call_action_to_string (action),
+      acs_call_state_to_string (call->state), call->sip_status,
+      call->end_reason ? " end_reason=" : "",
+      call->end_reason ? call->end_reason : "");
+
+  switch (call->state) {
+    case ACS_CALL_STATE_RINGING:
+      publish_call_event (self, call, call->caller, "call.ringing", NULL, NULL);
+      break;
+    case ACS_CALL_STATE_ACTIVE:
+      acs_metrics_call_setup (self->metrics);
+      publish_call_event (self, call, call->caller, "call.answered",
+          "answer", call->answer_sdp);
+      /* The caller has the answer now: the callee's early candidates */
+      for (i = 0; i < call->held_for_caller->len; i++)
+        acs_event_hub_publish (self->hub, call->caller, call->id,
+            "call.candidate", g_ptr_array_index (call->held_for_caller, i));
+      g_ptr_array_set_size (call->held_for_caller, 0);
+      break;
+    case ACS_CALL_STATE_ENDED:
+      if (call->answered == 0)
+        acs_metrics_call_failure (self->metrics, call->end_reason);
+      g_ptr_array_set_size (call->held_for_caller, 0);
+      publish_call_event (self, call, call->caller, "call.ended", NULL, NULL);
+      publish_call_event (self, call, call->callee, "call.ended", NULL, NULL);
+      break;
+    case ACS_CALL_STATE_CALLING:
+      break;
+  }
+}
+
+typedef struct
+{
+  AcsController *self;
+  gchar *call_id;
+} CallTimer;
+
+static void
+call_timer_free (CallTimer * timer)
+{
+  g_free (timer->call_id);
+  g_free (timer);
+}
+
+static void
+forget_call (AcsController * self, AcsCall * call)
+{
+  const gchar *users[] = { call->caller, call->callee, NULL };
+
+  g_info ("call id=%s forgotten", call->id);
+  acs_event_hub_forget_call (self->hub, call->id, users);
+  acs_call_store_remove (self->store, call->id);
+}
+
+static gboolean
+on_call_timer (gpointer user_data)
+{
+  CallTimer *timer = user_data;
+  AcsController *self = timer->self;
+  AcsCall *call;
+
+  /* This source ends: the timer of the next state is a new one */
+  g_hash_table_remove (self->timers, timer->call_id);
+  call = acs_call_store_get (self->store, timer->call_id);
+  if (call == NULL)
+    return G_SOURCE_REMOVE;
+
+  switch (call->state) {
+    case ACS_CALL_STATE_CALLING:
+      apply_transition (self, call, ACS_CALL_ACTION_INVITE_TIMEOUT,
+          ACS_CALL_ROLE_CONTROLLER);
+      break;
+    case ACS_CALL_STATE_RINGING:
+      apply_transition (self, call, ACS_CALL_ACTION_RING_TIMEOUT,
+          ACS_CALL_ROLE_CONTROLLER);
+      break;
+    case ACS_CALL_STATE_ENDED:
+      forget_call (self, call);
+      break;
+    case ACS_CALL_STATE_ACTIVE:
+      break;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_call_timer (AcsController * self, const gchar * call_id)
+{
+  gpointer id;
+
+  if (g_hash_table_lookup_extended (self->timers, call_id, NULL, &id)) {
+    g_source_remove (GPOINTER_TO_UINT (id));
+    g_hash_table_remove (self->timers, call_id);
+  }
+}
+
+/* Each state but active has one timer: invite, ring, retention */
+static void
+arm_call_timer (AcsController * self, AcsCall * call)
+{
+  CallTimer *timer;
+  guint ms, id;
+
+  cancel_call_timer (self, call->id);
+  switch (call->state) {
+    case ACS_CALL_STATE_CALLING:
+      ms = self->config.invite_timeout_ms;
+      break;
+    case ACS_CALL_STATE_RINGING:
+      ms = self->config.ring_timeout_ms;
+      break;
+    case ACS_CALL_STATE_ENDED:
+      ms = self->config.ended_retention_ms;
+      break;
+    default:
+      return;
+  }
+  timer = g_new0 (CallTimer, 1);
+  timer->self = self;
+  timer->call_id = g_strdup (call->id);
+  id = g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_call_timer, timer,
+      (GDestroyNotify) call_timer_free);
+  g_hash_table_insert (self->timers, g_strdup (call->id),
+      GUINT_TO_POINTER (id));
+}
+
+static gboolean
+call_is_live (const gchar * call_id, gpointer user_data)
+{
+  AcsController *self = user_data;
+  AcsCall *call = acs_call_store_get (self->store, call_id);
+
+  return call != NULL && call->state != ACS_CALL_STATE_ENDED;
+}
+
+/* Request steps: each one answers the request and returns FALSE (or
+ * NULL) when it refuses it. */
+
+static gboolean
+authenticate (Request * req)
+{
+  AcsController *self = req->self;
+  SoupMessageHeaders *headers =
+      soup_server_message_get_request_headers (req->msg);
+  const gchar *auth = soup_message_headers_get_one (headers, "Authorization");
+  g_autoptr (AcsTokenClaims) claims = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *why;
+  gsize secret_len;
+  const guint8 *secret = g_bytes_get_data (self->config.token_secret,
+      &secret_len);
+
+  if (auth == NULL) {
+    respond_error (req, acs_api_error_new (401, "unauthorized", NULL,
+            "a bearer token is required"));
+    return FALSE;
+  }
+  if (g_ascii_strncasecmp (auth, "Bearer ", 7) != 0) {
+    respond_error (req, acs_api_error_new (401, "unauthorized", NULL,
+            "the Authorization header is not a bearer token"));
+    return FALSE;
+  }
+  auth += 7;
+  while (*auth == ' ')
+    auth++;
+  claims = acs_token_verify (secret, secret_len, auth,
+      g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (claims == NULL) {
+    switch (error->code) {
+      case ACS_TOKEN_ERROR_EXPIRED:
+        why = "the token has expired";
+        break;
+      case ACS_TOKEN_ERROR_BAD_SIGNATURE:
+        why = "the token's signature is invalid";
+        break;
+      case ACS_TOKEN_ERROR_UNSUPPORTED_ALG:
+        why = "the token is not signed with HS256";
+        break;
+      default:
+        why = "the token is malformed";
+        break;
+    }
+    respond_error (req, acs_api_error_new (401, "unauthorized", NULL, "%s",
+            why));
+    return FALSE;
+  }
+  req->user = g_strdup (claims->sub);
+  if (!acs_token_claims_has_scope (claims, "call")) {
+    respond_error (req, acs_api_error_new (403, "forbidden", NULL,
+            "the token lacks the 'call' scope"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static JsonObject *
+read_body (Request * req)
+{
+  GByteArray *body = g_object_get_data (G_OBJECT (req->msg), BODY_KEY);
+  SoupMessageHeaders *headers =
+      soup_server_message_get_request_headers (req->msg);
+  AcsApiError *error = NULL;
+  JsonObject *obj;
+
+  if (g_object_get_data (G_OBJECT (req->msg), BODY_OVERFLOW_KEY) != NULL) {
+    respond_error (req, acs_api_error_new (413, "too_large", NULL,
+            "the body is larger than %u bytes", ACS_REQUEST_MAX_BODY));
+    return NULL;
+  }
+  obj = acs_request_parse_body (soup_message_headers_get_one (headers,
+          "Content-Type"), body ? (const gchar *) body->data : NULL,
+      body ? body->len : 0, &error);
+  if (obj == NULL)
+    respond_error (req, error);
+  return obj;
+}
+
+static AcsCall *
+lookup_call (Request * req, const gchar * call_id, AcsCallRole * role)
+{
+  AcsCall *call = acs_call_store_get (req->self->store, call_id);
+
+  if (call == NULL) {
+    respond_error (req, acs_api_error_new (404, "not_found", NULL,
+            "no such call"));
+    return NULL;
+  }
+  *role = acs_call_get_role (call, req->user);
+  if (*role == ACS_CALL_ROLE_NONE) {
+    respond_error (req, acs_api_error_new (403, "forbidden", NULL,
+            "you are not a party of this call"));
+    return NULL;
+  }
+  return call;
+}
+
+static gboolean
+check_transition (Request * req, AcsCall * call, AcsCallAction action,
+    AcsCallRole role)
+{
+  switch (acs_call_check_transition (call, action, role)) {
+    case ACS_CALL_TRANSITION_OK:
+      return TRUE;
+    case ACS_CALL_TRANSITION_FORBIDDEN:
+      respond_error (req, acs_api_error_new (403, "forbidden", NULL,
+              "the %s may not do this", role == ACS_CALL_ROLE_CALLER ?
+              "caller" : "callee"));
+      return FALSE;
+    case ACS_CALL_TRANSITION_WRONG_STATE:
+      respond_error (req, acs_api_error_new (409, "wrong_state", NULL,
+              "not allowed in state '%s'",
+              acs_call_state_to_string (call->state)));
+      return FALSE;
+  }
+  return FALSE;
+}
+
+static void
+respond_call (Request * req, guint status, const AcsCall * call)
+{
+  g_autoptr (JsonNode) node = acs_call_to_json (call);
+
+  respond_json (req, status, node);
+}
+
+/* Handlers */
+
+static void
+handle_place (Request * req)
+{
+  AcsController *self = req->self;
+  g_autoptr (JsonObject) body = NULL;
+  g_autofree gchar *id = NULL;
+  AcsPlaceRequest place;
+  AcsApiError *error = NULL;
+  AcsCall *call;
+
+  if (!(body = read_body (req)))
+    return;
+  if (!acs_request_get_place (body, &place, &error)) {
+    respond_error (req, error);
+    return;
+  }
+  if (strcmp (place.to_user, req->user) == 0) {
+    acs_place_request_clear (&place);
+    respond_error (req, acs_api_error_new (400, "invalid_field", "to.user",
+            "a user cannot call themselves"));
+    return;
+  }
+
+  do {
+    g_free (id);
+    id = acs_call_new_id ();
+  } while (acs_call_store_get (self->store, id) != NULL);
+  call = acs_call_new (id, place.kind, req->user, place.to_user,
+      place.offer_sdp, g_get_real_time () / G_USEC_PER_SEC);
+  acs_place_request_clear (&place);
+  acs_call_store_put (self->store, call);
+  arm_call_timer (self, call);
+  g_message ("call id=%s placed caller=%s callee=%s state=calling", call->id,
+      call->caller, call->callee);
+  publish_call_event (self, call, call->callee, "call.incoming", "offer",
+      call->offer_sdp);
+  respond_call (req, SOUP_STATUS_CREATED, call);
+}
+
+static void
+handle_call_action (Request * req, const Route * route)
+{
+  AcsController *self = req->self;
+  g_autoptr (JsonObject) body = NULL;
+  AcsApiError *error = NULL;
+  AcsCallAction action = route->action;
+  AcsCallRole role;
+  AcsCall *call;
+  gchar *answer = NULL;
+
+  if (!(call = lookup_call (req, route->call_id, &role)))
+    return;
+  if (!(body = read_body (req)))
+    return;
+  /* All decline reasons have the same rows in the table */
+  if (route->kind == ROUTE_CALL_DECLINE)
+    action = ACS_CALL_ACTION_DECLINE;
+  if (!check_transition (req, call, action, role))
+    return;
+
+  if (route->kind == ROUTE_CALL_DECLINE) {
+    if (!acs_request_get_decline (body, &action, &error)) {
+      respond_error (req, error);
+      return;
+    }
+  } else if (action == ACS_CALL_ACTION_ANSWER) {
+    if (!acs_request_get_description (body, "answer", &answer, &error)) {
+      respond_error (req, error);
+      return;
+    }
+    call->answer_sdp = answer;
+  }
+  apply_transition (self, call, action, role);
+  respond_call (req, SOUP_STATUS_OK, call);
+}
+
+static void
+handle_candidate (Request * req, const Route * route)
+{
+  AcsController *self = req->self;
+  g_autoptr (JsonObject) body = NULL;
+  g_autoptr (JsonNode) empty = NULL;
+  g_autofree gchar *data = NULL;
+  AcsCandidateRequest candidate;
+  AcsApiError *error = NULL;
+  AcsCallRole role;
+  AcsCall *call;
+  guint *sent;
+
+  if (!(call = lookup_call (req, route->call_id, &role)))
+    return;
+  if (!(body = read_body (req)))
+    return;
+  if (call->state == ACS_CALL_STATE_ENDED) {
+    respond_error (req, acs_api_error_new (409, "wrong_state", NULL,
+            "not allowed in state 'ended'"));
+    return;
+  }
+  if (!acs_request_get_candidate (body, &candidate, &error)) {
+    respond_error (req, error);
+    return;
+  }
+  sent = role == ACS_CALL_ROLE_CALLER ? &call->candidates_from_caller :
+      &call->candidates_from_callee;
+  if (*sent >= ACS_CALL_MAX_CANDIDATES) {
+    acs_candidate_request_clear (&candidate);
+    respond_error (req, acs_api_error_new (429, "too_many_candidates", NULL,
+            "at most %d candidates per party and call",
+            ACS_CALL_MAX_CANDIDATES));
+    return;
+  }
+  (*sent)++;
+  data = candidate_event_data (call, &candidate);
+  acs_candidate_request_clear (&candidate);
+
+  if (role == ACS_CALL_ROLE_CALLER) {
+    /* The callee got the offer with call.incoming */
+    acs_event_hub_publish (self->hub, call->callee, call->id,
+        "call.candidate", data);
+  } else if (call->state == ACS_CALL_STATE_ACTIVE) {
+    acs_event_hub_publish (self->hub, call->caller, call->id,
+        "call.candidate", data);
+  } else {
+    /* Held until call.answered gives the caller the answer */
+    g_ptr_array_add (call->held_for_caller, g_steal_pointer (&data));
+  }
+  acs_call_store_put (self->store, call);
+
+  empty = json_node_init_object (json_node_alloc (), NULL);
+  json_node_take_object (empty, json_object_new ());
+  respond_json (req, SOUP_STATUS_ACCEPTED, empty);
+}
+
+static void
+handle_ice_servers (Request * req)
+{
+  AcsController *self = req->self;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  gchar **uri;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ice_servers");
+  json_builder_begin_array (b);
+  if (self->stun_uris != NULL && self->stun_uris[0] != NULL) {
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "urls");
+    json_builder_begin_array (b);
+    for (uri = self->stun_uris; *uri != NULL; uri++)
+      json_builder_add_string_value (b, *uri);
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+  }
+  if (self->turn_uris != NULL && self->turn_uris[0] != NULL) {
+    g_autofree gchar *username = NULL, *credential = NULL;
+    gsize len;
+    const guint8 *secret = g_bytes_get_data (self->config.turn_secret, &len);
+
+    acs_turn_creds_compute (secret, len, req->user,
+        g_get_real_time () / G_USEC_PER_SEC + self->config.turn_ttl,
+        &username, &credential);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "urls");
+    json_builder_begin_array (b);
+    for (uri = self->turn_uris; *uri != NULL; uri++)
+      json_builder_add_string_value (b, *uri);
+    json_builder_end_array (b);
+    json_builder_set_member_name (b, "username");
+    json_builder_add_string_value (b, username);
+    json_builder_set_member_name (b, "credential");
+    json_builder_add_string_value (b, credential);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "ttl");
+  json_builder_add_int_value (b, self->config.turn_ttl);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  respond_json (req, SOUP_STATUS_OK, root);
+}
+
+static void
+handle_events (Request * req, const Route * route)
+{
+  AcsController *self = req->self;
+  SoupMessageHeaders *headers =
+      soup_server_message_get_request_headers (req->msg);
+  AcsApiError *error = NULL;
+  AcsCallRole role;
+
+  if (route->kind == ROUTE_CALL_EVENTS
+      && lookup_call (req, route->call_id, &role) == NULL)
+    return;
+  if (!acs_event_hub_open_stream (self->hub, req->msg, req->user,
+          route->kind == ROUTE_CALL_EVENTS ? route->call_id : NULL,
+          soup_message_headers_get_one (headers, "Last-Event-ID"), &error))
+    respond_error (req, error);
+}
+
+static void
+count_one (AcsCall * call, gpointer user_data)
+{
+  if (call->state != ACS_CALL_STATE_ENDED)
+    (*(guint *) user_data)++;
+}
+
+static guint
+count_active (AcsController * self)
+{
+  guint n = 0;
+
+  acs_call_store_foreach (self->store, count_one, &n);
+  return n;
+}
+
+static void
+handle_request (SoupServer * server, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  AcsController *self = user_data;
+  Request req = { self, msg, soup_server_message_get_method (msg), "other",
+    NULL, NULL, g_get_monotonic_time ()
+  };
+  Route route;
+
+  if (!route_match (path, &route)) {
+    respond_error (&req, acs_api_error_new (404, "not_found", NULL,
+            "no such resource"));
+    goto done;
+  }
+  req.template = route.template;
+  if (strcmp (req.method, route.method) != 0) {
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Allow", route.method);
+    respond_error (&req, acs_api_error_new (405, "method_not_allowed", NULL,
+            "use %s", route.method));
+    goto done;
+  }
+
+  if (route.kind == ROUTE_HEALTH) {
+    const gchar *ok = "{\"status\":\"ok\"}";
+
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    soup_server_message_set_response (msg, "application/json",
+        SOUP_MEMORY_STATIC, ok, strlen (ok));
+    goto done;
+  }
+  if (route.kind == ROUTE_METRICS) {
+    gchar *text = acs_metrics_render (self->metrics, count_active (self),
+        acs_event_hub_get_n_streams (self->hub));
+
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    soup_server_message_set_response (msg, "text/plain; version=0.0.4",
+        SOUP_MEMORY_TAKE, text, strlen (text));
+    goto done;
+  }
+
+  if (!authenticate (&req))
+    goto done;
+
+  switch (route.kind) {
+    case ROUTE_EVENTS:
+    case ROUTE_CALL_EVENTS:
+      handle_events (&req, &route);
+      break;
+    case ROUTE_ICE_SERVERS:
+      handle_ice_servers (&req);
+      break;
+    case ROUTE_CALLS:
+      handle_place (&req);
+      break;
+    case ROUTE_CALL:{
+      AcsCallRole role;
+      AcsCall *call = lookup_call (&req, route.call_id, &role);
+
+      if (call != NULL)
+        respond_call (&req, SOUP_STATUS_OK, call);
+      break;
+    }
+    case ROUTE_CALL_ACTION:
+    case ROUTE_CALL_DECLINE:
+      handle_call_action (&req, &route);
+      break;
+    case ROUTE_CALL_CANDIDATES:
+      handle_candidate (&req, &route);
+      break;
+    default:
+      g_assert_not_reached ();
+  }
+
+done:
+  log_request (self, msg, req.method, req.template, req.user, req.error_code,
+      req.start);
+  g_free (req.user);
+  g_free (route.call_id);
+}
+
+/* Request bodies: collected here, at most ACS_REQUEST_MAX_BODY bytes, so
+ * that a client cannot make the controller buffer more. */
+
+static void
+on_got_chunk (SoupServerMessage * msg, GBytes * chunk, GByteArray * body)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (chunk, &len);
+
+  if (body->len + len > ACS_REQUEST_MAX_BODY) {
+    g_object_set_data (G_OBJECT (msg), BODY_OVERFLOW_KEY, GINT_TO_POINTER (1));
+    return;
+  }
+  g_byte_array_append (body, data, len);
+}
+
+static void
+handle_early (SoupServer * server, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  AcsController *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GByteArray *body;
+  Route route;
+
+  if (soup_message_headers_get_encoding (headers) ==
+      SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) >
+      ACS_REQUEST_MAX_BODY) {
+    g_autoptr (AcsApiError) error = acs_api_error_new (413, "too_large", NULL,
+        "the body is larger than %u bytes", ACS_REQUEST_MAX_BODY);
+
+    /* Answered now: libsoup skips the body and closes the connection */
+    respond_error_on (msg, error);
+    route_match (path, &route);
+    log_request (self, msg, soup_server_message_get_method (msg),
+        route.template ? route.template : "other", NULL, error->code,
+        g_get_monotonic_time ());
+    g_free (route.call_id);
+    return;
+  }
+
+  soup_message_body_set_accumulate (soup_server_message_get_request_body
+      (msg), FALSE);
+  body = g_byte_array_new ();
+  g_object_set_data_full (G_OBJECT (msg), BODY_KEY, body,
+      (GDestroyNotify) g_byte_array_unref);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), body);
+}
+
+/* Life cycle */
+
+/**
+ * acs_controller_new:
+ * @config: the configuration; copied
+ *
+ * Returns: (transfer full): a controller, not listening yet.
+ */
+AcsController *
+acs_controller_new (const AcsControllerConfig * config)
+{
+  AcsController *self = g_new0 (AcsController, 1);
+
+  self->config = *config;
+  self->listen_address = g_strdup (config->listen_address);
+  self->stun_uris = g_strdupv ((gchar **) config->stun_uris);
+  self->turn_uris = g_strdupv ((gchar **) config->turn_uris);
+  self->config.listen_address = self->listen_address;
+  self->config.stun_uris = (const gchar * const *) self->stun_uris;
+  self->config.turn_uris = (const gchar * const *) self->turn_uris;
+  if (config->tls_certificate)
+    g_object_ref (config->tls_certificate);
+  g_bytes_ref (config->token_secret);
+  if (config->turn_secret)
+    g_bytes_ref (config->turn_secret);
+
+  self->store = acs_call_store_new_memory ();
+  self->metrics = acs_metrics_new ();
+  self->timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->hub = acs_event_hub_new (config->max_streams_per_user,
+      config->heartbeat_ms, call_is_live, self);
+
+  if (config->tls_certificate)
+    self->server = soup_server_new ("tls-certificate",
+        config->tls_certificate, "server-header", "acs-controller ", NULL);
+  else
+    self->server = soup_server_new ("server-header", "acs-controller ", NULL);
+  soup_server_add_early_handler (self->server, NULL, handle_early, self, NULL);
+  soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
+  return self;
+}
+
+/**
+ * acs_controller_start:
+ * @self: a controller
+ * @port: (out) (optional): the port it listens on
+ * @error: (nullable): return location for a #GError
+ *
+ * Starts listening, with TLS unless the configuration says
+ * insecure_http.
+ *
+ * Returns: whether it listens.
+ */
+gboolean
+acs_controller_start (AcsController * self, guint * port, GError ** error)
+{
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GSocketAddress) socket_address = NULL;
+  GSList *uris;
+
+  address = g_inet_address_new_from_string (self->listen_address);
+  if (address == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "listen address '%s' is not an IP address", self->listen_address);
+    return FALSE;
+  }
+  socket_address = g_inet_socket_address_new (address,
+      self->config.listen_port);
+  if (!soup_server_listen (self->server, socket_address,
+          self->config.insecure_http ? 0 : SOUP_SERVER_LISTEN_HTTPS, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->server);
+  if (port != NULL && uris != NULL)
+    *port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+/**
+ * acs_controller_free:
+ * @self: (transfer full) (nullable): a controller
+ *
+ * Ends the event streams, closes every connection and frees the calls.
+ */
+void
+acs_controller_free (AcsController * self)
+{
+  GHashTableIter iter;
+  gpointer id;
+  gint i;
+
+  if (self == NULL)
+    return;
+
+  acs_event_hub_close_streams (self->hub);
+  soup_server_disconnect (self->server);
+  /* Let the connections finish closing and drop their messages */
+  for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
+  g_clear_object (&self->server);
+  for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
+
+  g_hash_table_iter_init (&iter, self->timers);
+  while (g_hash_table_iter_next (&iter, NULL, &id))
+    g_source_remove (GPOINTER_TO_UINT (id));
+  g_hash_table_unref (self->timers);
+  acs_event_hub_free (self->hub);
+  acs_call_store_free (self->store);
+  acs_metrics_free (self->metrics);
+
+  g_clear_object (&self->config.tls_certificate);
+  g_bytes_unref (self->config.token_secret);
+  g_clear_pointer (&self->config.turn_secret, g_bytes_unref);
+  g_free (self->listen_address);
+  g_strfreev (self->stun_uris);
+  g_strfreev (self->turn_uris);
+  g_free (self);
+}
