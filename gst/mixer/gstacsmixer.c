@@ -1,0 +1,1613 @@
+/* GStreamer
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-acs: mix-minus audio mixer for group calls
+ */
+
+/**
+ * SECTION:element-acsmixer
+ * @title: acsmixer
+ * @see_also: audiomixer, acsaudiolevelgate
+ *
+ * acsmixer is the audio core of a group call. Every member N of the call
+ * has a request pad pair: what the member sends arrives on `sink_N`, what
+ * the member hears leaves on `src_N`. `src_N` carries the mix of the other
+ * members (mix-minus): a member never hears itself.
+ *
+ * Only the `top-k` loudest members (level over `level-window`, with
+ * `hysteresis` and `hold-time` so that the selection does not flap) enter
+ * the mix. The mix of the selected members is computed once per period in
+ * 32-bit sums; each selected member's output is that sum minus its own
+ * contribution, saturated once. Every member outside the selection hears
+ * the same full mix: the element pushes the very same #GstBuffer on all of
+ * their pads, marked with a `GstAcsMixerOutputMeta` custom meta whose
+ * `group` field is `shared`, so that an application encodes it once. The
+ * aggregator's own `src` pad carries that full mix too; it may stay
+ * unlinked.
+ *
+ * The loudest member, with the same hysteresis, is the dominant speaker:
+ * when it changes the element emits #GstAcsMixer::on-dominant-speaker and
+ * posts an `acs-dominant-speaker` element message. The `ranking` property
+ * holds the selection and every member's level of the last period.
+ *
+ * Levels come from the decoded audio, or from the RFC 6464 audio-level
+ * header extension of the member's RTP when an #acsaudiolevelgate in front
+ * of the member's decoder reports them; the gate also drops the RTP of
+ * members outside the selection, so that only the selected are decoded.
+ *
+ * Timing is GstAudioAggregator's: inputs are aligned on running time,
+ * sample-accurate; in a live pipeline a member whose input is late or lost
+ * is left out of the period when the aggregator times out, the others are
+ * not delayed beyond the configured latency.
+ *
+ * `mode=sfu` (RTP forwarding) is not implemented: the element fails to go
+ * to PAUSED with a clear error in that mode.
+ *
+ * Threading: the mix runs on the aggregator's source pad task, which also
+ * pushes on every `src_%u` pad. Properties may be set from any thread.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 acsmixer name=m \
+ *   audiotestsrc freq=440 is-live=true ! m.sink_0  m.src_0 ! fakesink \
+ *   audiotestsrc freq=660 is-live=true ! m.sink_1  m.src_1 ! fakesink \
+ *   audiotestsrc freq=880 is-live=true ! m.sink_2  m.src_2 ! autoaudiosink
+ * ]|
+ * Member 2 hears the 440 Hz and 660 Hz tones, never its own.
+ */
+
+/* Lock order: GST_OBJECT_LOCK (self) and MIXER_LOCK are never held
+ * together; neither is held while pushing, posting or emitting. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include "gstacsmixer.h"
+#include "gstacsmixerelements.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_acs_mixer_debug);
+#define GST_CAT_DEFAULT gst_acs_mixer_debug
+
+#define DEFAULT_MODE GST_ACS_MIXER_MODE_MCU
+#define DEFAULT_TOP_K 3
+#define DEFAULT_LEVEL_WINDOW 200
+#define DEFAULT_HYSTERESIS 6.0
+#define DEFAULT_HOLD_TIME 500
+#define DEFAULT_OUTPUT_BUFFER_DURATION (20 * GST_MSECOND)
+#define DEFAULT_PAD_MUTE FALSE
+
+/* Below this smoothed level (dBov) a member is silent: it neither enters
+ * the selection nor becomes dominant */
+#define SILENCE_DBOV -80.0
+#define MIN_DBOV -127.0
+/* An audio level reported by a gate is used for this many periods */
+#define EXT_LEVEL_PERIODS 10
+
+#define MIXER_LOCK(s) g_mutex_lock (&(s)->lock)
+#define MIXER_UNLOCK(s) g_mutex_unlock (&(s)->lock)
+
+enum
+{
+  PROP_0,
+  PROP_MODE,
+  PROP_TOP_K,
+  PROP_LEVEL_WINDOW,
+  PROP_HYSTERESIS,
+  PROP_HOLD_TIME,
+  PROP_RANKING,
+  PROP_STATS,
+};
+
+enum
+{
+  PROP_PAD_0,
+  PROP_PAD_MUTE,
+  PROP_PAD_LEVEL,
+  PROP_PAD_SELECTED,
+};
+
+enum
+{
+  SIGNAL_ON_DOMINANT_SPEAKER,
+  LAST_SIGNAL,
+};
+
+static guint gst_acs_mixer_signals[LAST_SIGNAL];
+
+#define ACS_MIXER_CAPS \
+    "audio/x-raw, format = (string) " GST_AUDIO_NE (S16) ", " \
+    "rate = (int) [ 1, MAX ], channels = (int) [ 1, MAX ], " \
+    "layout = (string) interleaved"
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (ACS_MIXER_CAPS));
+
+static GstStaticPadTemplate member_src_template =
+GST_STATIC_PAD_TEMPLATE ("src_%u",
+    GST_PAD_SRC,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS (ACS_MIXER_CAPS));
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink_%u",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS (ACS_MIXER_CAPS));
+
+/* One src_%u pad; shared by the outputs arrays (atomic rc box) */
+typedef struct
+{
+  guint index;
+  GstPad *srcpad;
+  /* streaming thread only */
+  gboolean started;
+  GstEvent *caps;
+  GstEvent *segment;
+} AcsOutput;
+
+/* Level reported by a gate for a member, MIXER_LOCK */
+typedef struct
+{
+  gdouble ms;
+  guint64 period;
+} AcsExtLevel;
+
+/* One row of the ranking snapshot */
+typedef struct
+{
+  guint index;
+  gdouble level;
+  gboolean selected;
+  gboolean muted;
+} AcsRankEntry;
+
+struct _GstAcsMixerPad
+{
+  GstAudioAggregatorPad parent;
+
+  /* atomic */
+  gint mute;
+
+  /* set once when the pad is made */
+  guint index;
+
+  /* streaming thread only */
+  gint16 *stage;
+  gsize stage_samples;
+  guint64 stage_period;
+  gdouble period_ms;
+  gdouble level_ms;
+  gdouble level_db;
+  gboolean active;
+  gboolean selected;
+  guint64 selected_since;
+  GstBuffer *out_buf;
+
+  /* atomic copies of level_db (x 100) and selected, for the properties */
+  gint level_centi;
+  gint selected_atomic;
+};
+
+struct _GstAcsMixer
+{
+  GstAudioAggregator parent;
+
+  /* properties, GST_OBJECT_LOCK */
+  GstAcsMixerMode mode;
+  guint top_k;
+  guint level_window;
+  gdouble hysteresis;
+  guint hold_time;
+
+  /* MIXER_LOCK protects the fields below it */
+  GMutex lock;
+  /* array of AcsOutput (rc boxes), replaced (never changed) when a src
+   * pad comes or goes, so that the streaming thread takes a reference */
+  GPtrArray *outputs;
+  GHashTable *ext_levels;       /* member index -> AcsExtLevel */
+  GArray *selection;            /* guint member indices */
+  GArray *ranking;              /* AcsRankEntry, last period */
+  gint dominant_pub;
+  guint64 period_pub;
+  guint64 stat_periods;
+  guint64 stat_distinct;
+  guint64 stat_shared;
+  guint64 stat_missing;
+  guint64 stat_dominant_changes;
+  guint64 stat_caps_refused;
+  /* audio format, set by the first sink caps */
+  GstAudioInfo info;
+  gboolean have_info;
+
+  /* streaming thread only */
+  guint64 period;
+  guint period_frames;
+  gint32 *sum;
+  gsize sum_samples;
+  GPtrArray *pads;              /* GstAcsMixerPad refs, per period */
+  GPtrArray *by_index;          /* member index -> pad, per period */
+  GPtrArray *sel;               /* selected GstAcsMixerPad refs */
+  GArray *rank_scratch;
+  gint dominant;
+  guint64 dominant_since;
+};
+
+G_DEFINE_TYPE (GstAcsMixerPad, gst_acs_mixer_pad,
+    GST_TYPE_AUDIO_AGGREGATOR_PAD);
+
+#define gst_acs_mixer_parent_class parent_class
+G_DEFINE_TYPE (GstAcsMixer, gst_acs_mixer, GST_TYPE_AUDIO_AGGREGATOR);
+
+static void
+acs_mixer_element_init (GstPlugin * plugin)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    static const gchar *tags[] = { GST_META_TAG_AUDIO_STR, NULL };
+
+    gst_meta_register_custom (GST_ACS_MIXER_OUTPUT_META, tags, NULL, NULL,
+        NULL);
+    g_once_init_leave (&once, 1);
+  }
+}
+
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (acsmixer, "acsmixer", GST_RANK_NONE,
+    GST_TYPE_ACS_MIXER, acs_mixer_element_init (plugin));
+
+GType
+gst_acs_mixer_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ACS_MIXER_MODE_MCU, "Mix decoded audio (mix-minus)", "mcu"},
+    {GST_ACS_MIXER_MODE_SFU, "Forward RTP of the selected speakers", "sfu"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAcsMixerMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static void gst_acs_mixer_dispose (GObject * object);
+static void gst_acs_mixer_finalize (GObject * object);
+static void gst_acs_mixer_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_acs_mixer_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_acs_mixer_change_state (GstElement * element,
+    GstStateChange transition);
+static GstPad *gst_acs_mixer_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * req_name, const GstCaps * caps);
+static void gst_acs_mixer_release_pad (GstElement * element, GstPad * pad);
+static gboolean gst_acs_mixer_sink_event (GstAggregator * agg,
+    GstAggregatorPad * aggpad, GstEvent * event);
+static gboolean gst_acs_mixer_sink_query (GstAggregator * agg,
+    GstAggregatorPad * aggpad, GstQuery * query);
+static GstFlowReturn gst_acs_mixer_update_src_caps (GstAggregator * agg,
+    GstCaps * caps, GstCaps ** ret);
+static GstFlowReturn gst_acs_mixer_finish_buffer (GstAggregator * agg,
+    GstBuffer * outbuf);
+static gboolean gst_acs_mixer_stop (GstAggregator * agg);
+static GstBuffer *gst_acs_mixer_create_output_buffer (GstAudioAggregator *
+    aagg, guint num_frames);
+static gboolean gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
+    GstAudioAggregatorPad * pad, GstBuffer * inbuf, guint in_offset,
+    GstBuffer * outbuf, guint out_offset, guint num_frames);
+
+static void
+gst_acs_mixer_class_init (GstAcsMixerClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+  GstAggregatorClass *agg_class = (GstAggregatorClass *) klass;
+  GstAudioAggregatorClass *aagg_class = (GstAudioAggregatorClass *) klass;
+
+  GST_DEBUG_CATEGORY_INIT (gst_acs_mixer_debug, "acsmixer", 0,
+      "gst-acs mix-minus mixer");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Group call mix-minus mixer", "Generic/Audio",
+      "Mixes the members of a group call: each member hears the others, "
+      "only the loudest are mixed", "gst-acs");
+
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &src_template, GST_TYPE_AUDIO_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &sink_template, GST_TYPE_ACS_MIXER_PAD);
+  gst_element_class_add_static_pad_template (element_class,
+      &member_src_template);
+
+  gobject_class->dispose = gst_acs_mixer_dispose;
+  gobject_class->finalize = gst_acs_mixer_finalize;
+  gobject_class->set_property = gst_acs_mixer_set_property;
+  gobject_class->get_property = gst_acs_mixer_get_property;
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_acs_mixer_change_state);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_acs_mixer_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_acs_mixer_release_pad);
+
+  agg_class->sink_event = GST_DEBUG_FUNCPTR (gst_acs_mixer_sink_event);
+  agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_acs_mixer_sink_query);
+  agg_class->update_src_caps =
+      GST_DEBUG_FUNCPTR (gst_acs_mixer_update_src_caps);
+  agg_class->finish_buffer = GST_DEBUG_FUNCPTR (gst_acs_mixer_finish_buffer);
+  agg_class->stop = GST_DEBUG_FUNCPTR (gst_acs_mixer_stop);
+
+  aagg_class->create_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_acs_mixer_create_output_buffer);
+  aagg_class->aggregate_one_buffer =
+      GST_DEBUG_FUNCPTR (gst_acs_mixer_aggregate_one_buffer);
+
+  /**
+   * GstAcsMixer:mode:
+   *
+   * `mcu` mixes raw audio. `sfu` (forwarding the RTP of the selected
+   * speakers without decoding) is not implemented yet: the element posts a
+   * `CORE`/`NOT_IMPLEMENTED` error when it goes to PAUSED in that mode.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "What the element handles: mcu (raw audio, mix-minus) or sfu "
+          "(RTP forwarding, not implemented yet); NULL or READY only",
+          GST_TYPE_ACS_MIXER_MODE, DEFAULT_MODE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top K",
+          "Number of loudest members that enter the mix, 1 to 1000000; "
+          "may change in any state, from the next period",
+          1, 1000000, DEFAULT_TOP_K,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_LEVEL_WINDOW,
+      g_param_spec_uint ("level-window", "Level window",
+          "Time constant in milliseconds of the exponential average of each "
+          "member's power used for ranking, 1 to 10000; any state",
+          1, 10000, DEFAULT_LEVEL_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_HYSTERESIS,
+      g_param_spec_double ("hysteresis", "Hysteresis",
+          "How many dB louder than a selected (or the dominant) member "
+          "another member must be to take its place, 0 to 60; any state",
+          0.0, 60.0, DEFAULT_HYSTERESIS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_HOLD_TIME,
+      g_param_spec_uint ("hold-time", "Hold time",
+          "Minimum time in milliseconds a member stays selected or dominant "
+          "before a louder one may replace it, 0 to 60000; any state",
+          0, 60000, DEFAULT_HOLD_TIME,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstAcsMixer:ranking:
+   *
+   * A `application/x-acs-mixer-ranking` structure describing the last
+   * period: `period` (guint64), `dominant` (gint, member index or -1),
+   * `selected` (array of guint, the selection, loudest first) and `members`
+   * (array of guint, every member by decreasing level) with `levels`
+   * (array of gdouble, dBov, same order).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RANKING,
+      g_param_spec_boxed ("ranking", "Ranking",
+          "Selection, dominant speaker and every member's level (dBov) of "
+          "the last mixed period, loudest first",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Counters since the element was made: periods mixed, distinct and "
+          "shared outputs pushed, missing member periods, dominant changes",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstAcsMixer::on-dominant-speaker:
+   * @mixer: the #GstAcsMixer
+   * @member: index N of the new dominant speaker's `sink_N` pad, or -1
+   * @previous: index of the previous dominant speaker, or -1
+   *
+   * The dominant speaker changed. Emitted on the streaming thread with no
+   * lock held, after the `acs-dominant-speaker` element message is posted.
+   *
+   * Since: 0.1
+   */
+  gst_acs_mixer_signals[SIGNAL_ON_DOMINANT_SPEAKER] =
+      g_signal_new ("on-dominant-speaker", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+      G_TYPE_INT);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ACS_MIXER_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_ACS_MIXER_PAD, 0);
+}
+
+static void
+acs_output_clear (AcsOutput * out)
+{
+  gst_clear_object (&out->srcpad);
+  gst_clear_event (&out->caps);
+  gst_clear_event (&out->segment);
+}
+
+static void
+acs_output_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) acs_output_clear);
+}
+
+static void
+gst_acs_mixer_init (GstAcsMixer * self)
+{
+  self->mode = DEFAULT_MODE;
+  self->top_k = DEFAULT_TOP_K;
+  self->level_window = DEFAULT_LEVEL_WINDOW;
+  self->hysteresis = DEFAULT_HYSTERESIS;
+  self->hold_time = DEFAULT_HOLD_TIME;
+
+  g_mutex_init (&self->lock);
+  self->outputs = g_ptr_array_new_with_free_func (acs_output_unref);
+  self->ext_levels = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->selection = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->ranking = g_array_new (FALSE, FALSE, sizeof (AcsRankEntry));
+  self->dominant_pub = -1;
+
+  self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->by_index = g_ptr_array_new ();
+  self->sel = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->rank_scratch = g_array_new (FALSE, FALSE, sizeof (AcsRankEntry));
+  self->dominant = -1;
+
+  g_object_set (self, "output-buffer-duration",
+      DEFAULT_OUTPUT_BUFFER_DURATION, NULL);
+}
+
+static void
+gst_acs_mixer_dispose (GObject * object)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (object);
+
+  g_ptr_array_set_size (self->sel, 0);
+  g_ptr_array_set_size (self->pads, 0);
+
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
+gst_acs_mixer_finalize (GObject * object)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (object);
+
+  g_ptr_array_unref (self->outputs);
+  g_hash_table_unref (self->ext_levels);
+  g_array_unref (self->selection);
+  g_array_unref (self->ranking);
+  g_ptr_array_unref (self->pads);
+  g_ptr_array_unref (self->by_index);
+  g_ptr_array_unref (self->sel);
+  g_array_unref (self->rank_scratch);
+  g_free (self->sum);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static gint
+rank_entry_compare (gconstpointer a, gconstpointer b)
+{
+  const AcsRankEntry *ea = a, *eb = b;
+
+  if (ea->level > eb->level)
+    return -1;
+  if (ea->level < eb->level)
+    return 1;
+  return (ea->index > eb->index) - (ea->index < eb->index);
+}
+
+static GstStructure *
+gst_acs_mixer_make_ranking (GstAcsMixer * self)
+{
+  GstStructure *s;
+  GValue selected = G_VALUE_INIT, members = G_VALUE_INIT,
+      levels = G_VALUE_INIT, v = G_VALUE_INIT;
+  GArray *rows;
+  guint i;
+
+  gst_value_array_init (&selected, 0);
+  gst_value_array_init (&members, 0);
+  gst_value_array_init (&levels, 0);
+
+  MIXER_LOCK (self);
+  rows = g_array_copy (self->ranking);
+  s = gst_structure_new ("application/x-acs-mixer-ranking",
+      "period", G_TYPE_UINT64, self->period_pub,
+      "dominant", G_TYPE_INT, self->dominant_pub, NULL);
+  g_value_init (&v, G_TYPE_UINT);
+  for (i = 0; i < self->selection->len; i++) {
+    g_value_set_uint (&v, g_array_index (self->selection, guint, i));
+    gst_value_array_append_value (&selected, &v);
+  }
+  MIXER_UNLOCK (self);
+
+  g_array_sort (rows, rank_entry_compare);
+  for (i = 0; i < rows->len; i++) {
+    AcsRankEntry *e = &g_array_index (rows, AcsRankEntry, i);
+
+    g_value_set_uint (&v, e->index);
+    gst_value_array_append_value (&members, &v);
+  }
+  g_value_unset (&v);
+  g_value_init (&v, G_TYPE_DOUBLE);
+  for (i = 0; i < rows->len; i++) {
+    g_value_set_double (&v, g_array_index (rows, AcsRankEntry, i).level);
+    gst_value_array_append_value (&levels, &v);
+  }
+  g_value_unset (&v);
+  g_array_unref (rows);
+
+  gst_structure_take_value (s, "selected", &selected);
+  gst_structure_take_value (s, "members", &members);
+  gst_structure_take_value (s, "levels", &levels);
+  return s;
+}
+
+static GstStructure *
+gst_acs_mixer_make_stats (GstAcsMixer * self)
+{
+  GstStructure *s;
+
+  MIXER_LOCK (self);
+  s = gst_structure_new ("application/x-acs-mixer-stats",
+      "periods", G_TYPE_UINT64, self->stat_periods,
+      "distinct-outputs", G_TYPE_UINT64, self->stat_distinct,
+      "shared-outputs", G_TYPE_UINT64, self->stat_shared,
+      "missing-periods", G_TYPE_UINT64, self->stat_missing,
+      "dominant-changes", G_TYPE_UINT64, self->stat_dominant_changes,
+      "caps-refused", G_TYPE_UINT64, self->stat_caps_refused,
+      "members", G_TYPE_UINT, (guint) self->ranking->len,
+      "outputs", G_TYPE_UINT, self->outputs->len, NULL);
+  MIXER_UNLOCK (self);
+  return s;
+}
+
+static void
+gst_acs_mixer_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_TOP_K:
+      self->top_k = g_value_get_uint (value);
+      break;
+    case PROP_LEVEL_WINDOW:
+      self->level_window = g_value_get_uint (value);
+      break;
+    case PROP_HYSTERESIS:
+      self->hysteresis = g_value_get_double (value);
+      break;
+    case PROP_HOLD_TIME:
+      self->hold_time = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_acs_mixer_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (object);
+
+  switch (prop_id) {
+    case PROP_RANKING:
+      g_value_take_boxed (value, gst_acs_mixer_make_ranking (self));
+      return;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_acs_mixer_make_stats (self));
+      return;
+    default:
+      break;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, self->top_k);
+      break;
+    case PROP_LEVEL_WINDOW:
+      g_value_set_uint (value, self->level_window);
+      break;
+    case PROP_HYSTERESIS:
+      g_value_set_double (value, self->hysteresis);
+      break;
+    case PROP_HOLD_TIME:
+      g_value_set_uint (value, self->hold_time);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstStateChangeReturn
+gst_acs_mixer_change_state (GstElement * element, GstStateChange transition)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (element);
+  GstAcsMixerMode mode;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    GST_OBJECT_LOCK (self);
+    mode = self->mode;
+    GST_OBJECT_UNLOCK (self);
+    if (mode == GST_ACS_MIXER_MODE_SFU) {
+      GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+          ("acsmixer does not support mode=sfu yet"),
+          ("SFU forwarding of RTP is not implemented; use mode=mcu"));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  }
+
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
+/* Must be called with MIXER_LOCK; replaces self->outputs by a copy with
+ * @add added and/or @remove removed */
+static void
+gst_acs_mixer_replace_outputs_locked (GstAcsMixer * self, AcsOutput * add,
+    GstPad * remove)
+{
+  GPtrArray *outputs = g_ptr_array_new_full (self->outputs->len + 1,
+      acs_output_unref);
+  guint i;
+
+  for (i = 0; i < self->outputs->len; i++) {
+    AcsOutput *o = g_ptr_array_index (self->outputs, i);
+
+    if (o->srcpad == remove)
+      continue;
+    g_ptr_array_add (outputs, g_atomic_rc_box_acquire (o));
+  }
+  if (add)
+    g_ptr_array_add (outputs, add);
+  g_ptr_array_unref (self->outputs);
+  self->outputs = outputs;
+}
+
+static gboolean
+gst_acs_mixer_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstAggregator *agg = GST_AGGREGATOR (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:{
+      GstCaps *caps = gst_pad_get_current_caps (agg->srcpad);
+      GstCaps *filter;
+
+      if (!caps)
+        caps = gst_pad_get_pad_template_caps (pad);
+      gst_query_parse_caps (query, &filter);
+      if (filter) {
+        GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+            GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref (caps);
+        caps = tmp;
+      }
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      return TRUE;
+    }
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      /* latency, position, ...: as the aggregator's own source pad */
+      return gst_pad_query (agg->srcpad, query);
+  }
+}
+
+static gboolean
+gst_acs_mixer_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  /* A member's downstream cannot seek or flush the whole call */
+  GST_LOG_OBJECT (pad, "dropping upstream event %" GST_PTR_FORMAT, event);
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+parse_index (const gchar * name, const gchar * prefix, guint * index)
+{
+  const gchar *p;
+  gchar *end = NULL;
+  guint64 v;
+
+  if (!name || !g_str_has_prefix (name, prefix))
+    return FALSE;
+  p = name + strlen (prefix);
+  if (*p == '\0' || *p == '%')
+    return FALSE;
+  v = g_ascii_strtoull (p, &end, 10);
+  if (end == p || *end != '\0' || v > G_MAXINT)
+    return FALSE;
+  *index = (guint) v;
+  return TRUE;
+}
+
+static GstPad *
+gst_acs_mixer_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * req_name, const GstCaps * caps)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (element);
+  GstPad *pad;
+  guint index = 0;
+
+  if (GST_PAD_TEMPLATE_DIRECTION (templ) == GST_PAD_SINK) {
+    pad = GST_ELEMENT_CLASS (parent_class)->request_new_pad (element, templ,
+        req_name, caps);
+    if (pad && parse_index (GST_PAD_NAME (pad), "sink_", &index))
+      GST_ACS_MIXER_PAD (pad)->index = index;
+    GST_DEBUG_OBJECT (self, "new member input %" GST_PTR_FORMAT, pad);
+    return pad;
+  }
+
+  if (g_strcmp0 (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "src_%u") != 0)
+    return NULL;
+
+  if (!parse_index (req_name, "src_", &index)) {
+    GList *l;
+
+    /* No index asked: the lowest one no pad uses */
+    GST_OBJECT_LOCK (self);
+    for (l = element->pads; l; l = l->next) {
+      guint i;
+
+      if (parse_index (GST_PAD_NAME (l->data), "src_", &i) ||
+          parse_index (GST_PAD_NAME (l->data), "sink_", &i))
+        index = MAX (index, i + 1);
+    }
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  {
+    gchar *name = g_strdup_printf ("src_%u", index);
+    AcsOutput *out;
+
+    pad = gst_element_get_static_pad (element, name);
+    if (pad) {
+      GST_WARNING_OBJECT (self, "pad %s already exists", name);
+      gst_object_unref (pad);
+      g_free (name);
+      return NULL;
+    }
+    pad = gst_pad_new_from_template (templ, name);
+    g_free (name);
+
+    gst_pad_set_query_function (pad, gst_acs_mixer_src_query);
+    gst_pad_set_event_function (pad, gst_acs_mixer_src_event);
+    gst_pad_use_fixed_caps (pad);
+
+    out = g_atomic_rc_box_new0 (AcsOutput);
+    out->index = index;
+    out->srcpad = gst_object_ref (pad);
+
+    gst_pad_set_active (pad, TRUE);
+    if (!gst_element_add_pad (element, pad)) {
+      acs_output_unref (out);
+      return NULL;
+    }
+    MIXER_LOCK (self);
+    gst_acs_mixer_replace_outputs_locked (self, out, NULL);
+    MIXER_UNLOCK (self);
+  }
+  GST_DEBUG_OBJECT (self, "new member output %" GST_PTR_FORMAT, pad);
+  return pad;
+}
+
+static void
+gst_acs_mixer_release_pad (GstElement * element, GstPad * pad)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (element);
+
+  GST_DEBUG_OBJECT (self, "releasing %" GST_PTR_FORMAT, pad);
+
+  if (GST_PAD_DIRECTION (pad) == GST_PAD_SINK) {
+    MIXER_LOCK (self);
+    g_hash_table_remove (self->ext_levels,
+        GUINT_TO_POINTER (GST_ACS_MIXER_PAD (pad)->index));
+    MIXER_UNLOCK (self);
+    GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
+    return;
+  }
+
+  MIXER_LOCK (self);
+  gst_acs_mixer_replace_outputs_locked (self, NULL, pad);
+  MIXER_UNLOCK (self);
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
+}
+
+static gboolean
+gst_acs_mixer_sink_setcaps (GstAcsMixer * self, GstAggregatorPad * pad,
+    GstCaps * caps)
+{
+  GstAudioInfo info;
+
+  if (!gst_audio_info_from_caps (&info, caps))
+    goto refused;
+
+  MIXER_LOCK (self);
+  if (!self->have_info) {
+    self->info = info;
+    self->have_info = TRUE;
+  } else if (!gst_audio_info_is_equal (&info, &self->info)) {
+    self->stat_caps_refused++;
+    MIXER_UNLOCK (self);
+    goto refused;
+  }
+  MIXER_UNLOCK (self);
+
+  gst_audio_aggregator_set_sink_caps (GST_AUDIO_AGGREGATOR (self),
+      GST_AUDIO_AGGREGATOR_PAD (pad), caps);
+  gst_pad_mark_reconfigure (GST_AGGREGATOR_SRC_PAD (self));
+  return TRUE;
+
+refused:
+  GST_WARNING_OBJECT (pad, "refusing caps %" GST_PTR_FORMAT ": every member "
+      "must send the format of the first one", caps);
+  return FALSE;
+}
+
+static gboolean
+gst_acs_mixer_sink_event (GstAggregator * agg, GstAggregatorPad * aggpad,
+    GstEvent * event)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (agg);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gboolean ret;
+
+    gst_event_parse_caps (event, &caps);
+    ret = gst_acs_mixer_sink_setcaps (self, aggpad, caps);
+    gst_event_unref (event);
+    return ret;
+  }
+
+  return GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, aggpad, event);
+}
+
+static gboolean
+gst_acs_mixer_sink_query (GstAggregator * agg, GstAggregatorPad * aggpad,
+    GstQuery * query)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (agg);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:{
+      GstCaps *caps, *filter;
+
+      MIXER_LOCK (self);
+      if (self->have_info)
+        caps = gst_audio_info_to_caps (&self->info);
+      else
+        caps = gst_pad_get_pad_template_caps (GST_PAD (aggpad));
+      MIXER_UNLOCK (self);
+      gst_query_parse_caps (query, &filter);
+      if (filter) {
+        GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+            GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref (caps);
+        caps = tmp;
+      }
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      return TRUE;
+    }
+    case GST_QUERY_ACCEPT_CAPS:{
+      GstCaps *caps;
+      GstAudioInfo info;
+      gboolean ok;
+
+      gst_query_parse_accept_caps (query, &caps);
+      ok = gst_caps_is_fixed (caps) &&
+          gst_caps_can_intersect (caps,
+          gst_pad_get_pad_template_caps (GST_PAD (aggpad))) &&
+          gst_audio_info_from_caps (&info, caps);
+      if (ok) {
+        /* The first caps accepted (synchronously, when pushed) fix the
+         * call's format; serialized caps events reach sink_event later */
+        MIXER_LOCK (self);
+        if (!self->have_info) {
+          self->info = info;
+          self->have_info = TRUE;
+        }
+        ok = gst_audio_info_is_equal (&info, &self->info);
+        if (!ok)
+          self->stat_caps_refused++;
+        MIXER_UNLOCK (self);
+      }
+      gst_query_set_accept_caps_result (query, ok);
+      return TRUE;
+    }
+    default:
+      return GST_AGGREGATOR_CLASS (parent_class)->sink_query (agg, aggpad,
+          query);
+  }
+}
+
+static GstFlowReturn
+gst_acs_mixer_update_src_caps (GstAggregator * agg, GstCaps * caps,
+    GstCaps ** ret)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (agg);
+  GstCaps *mine;
+
+  MIXER_LOCK (self);
+  if (!self->have_info) {
+    MIXER_UNLOCK (self);
+    return GST_AGGREGATOR_FLOW_NEED_DATA;
+  }
+  mine = gst_audio_info_to_caps (&self->info);
+  MIXER_UNLOCK (self);
+
+  if (!gst_caps_can_intersect (mine, caps)) {
+    GST_WARNING_OBJECT (self, "downstream of src refuses %" GST_PTR_FORMAT,
+        mine);
+  }
+  *ret = mine;
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_acs_mixer_stop (GstAggregator * agg)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (agg);
+  guint i;
+
+  g_ptr_array_set_size (self->sel, 0);
+  g_ptr_array_set_size (self->pads, 0);
+  self->dominant = -1;
+  MIXER_LOCK (self);
+  self->have_info = FALSE;
+  g_array_set_size (self->selection, 0);
+  self->dominant_pub = -1;
+  for (i = 0; i < self->outputs->len; i++) {
+    AcsOutput *o = g_ptr_array_index (self->outputs, i);
+
+    /* streams start again with the next PAUSED */
+    o->started = FALSE;
+    gst_clear_event (&o->caps);
+    gst_clear_event (&o->segment);
+  }
+  MIXER_UNLOCK (self);
+
+  return GST_AGGREGATOR_CLASS (parent_class)->stop (agg);
+}
+
+static GstBuffer *
+gst_acs_mixer_create_output_buffer (GstAudioAggregator * aagg, guint num_frames)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (aagg);
+
+  self->period++;
+  self->period_frames = num_frames;
+  return GST_AUDIO_AGGREGATOR_CLASS (parent_class)->create_output_buffer
+      (aagg, num_frames);
+}
+
+static gboolean
+gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
+    GstAudioAggregatorPad * aggpad, GstBuffer * inbuf, guint in_offset,
+    GstBuffer * outbuf, guint out_offset, guint num_frames)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (aagg);
+  GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (aggpad);
+  gint channels = GST_AUDIO_INFO_CHANNELS (&aggpad->info);
+  gsize samples = (gsize) self->period_frames * channels;
+  GstMapInfo map;
+
+  if (pad->stage_samples < samples) {
+    g_free (pad->stage);
+    pad->stage = g_new (gint16, samples);
+    pad->stage_samples = samples;
+  }
+
+  if (pad->stage_period != self->period) {
+    if (out_offset != 0 || num_frames != self->period_frames)
+      memset (pad->stage, 0, samples * sizeof (gint16));
+    pad->stage_period = self->period;
+  }
+
+  if (!gst_buffer_map (inbuf, &map, GST_MAP_READ))
+    return FALSE;
+  if ((gsize) (in_offset + num_frames) * channels * sizeof (gint16) <=
+      map.size && (gsize) (out_offset + num_frames) * channels <= samples)
+    memcpy (pad->stage + (gsize) out_offset * channels,
+        (const gint16 *) map.data + (gsize) in_offset * channels,
+        (gsize) num_frames * channels * sizeof (gint16));
+  gst_buffer_unmap (inbuf, &map);
+
+  /* the output buffer is written in finish_buffer, once every member's
+   * contribution of the period is known */
+  return FALSE;
+}
+
+static gdouble
+mean_square (const gint16 * restrict x, gsize n)
+{
+  gint64 acc = 0;
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    acc += (gint32) x[i] * x[i];
+  return n ? (gdouble) acc / n : 0.0;
+}
+
+static gdouble
+ms_to_dbov (gdouble ms)
+{
+  gdouble db;
+
+  if (ms <= 0.0)
+    return MIN_DBOV;
+  db = 10.0 * log10 (ms / (32767.0 * 32767.0));
+  return CLAMP (db, MIN_DBOV, 0.0);
+}
+
+static void
+sum_add (gint32 * restrict sum, const gint16 * restrict x, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    sum[i] += x[i];
+}
+
+static void
+saturate (gint16 * restrict out, const gint32 * restrict sum, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    out[i] = CLAMP (sum[i], G_MININT16, G_MAXINT16);
+}
+
+static void
+saturate_minus (gint16 * restrict out, const gint32 * restrict sum,
+    const gint16 * restrict own, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    gint32 v = sum[i] - own[i];
+
+    out[i] = CLAMP (v, G_MININT16, G_MAXINT16);
+  }
+}
+
+static void
+mark_output (GstBuffer * buf, gint member, guint64 period)
+{
+  GstCustomMeta *meta = gst_buffer_add_custom_meta (buf,
+      GST_ACS_MIXER_OUTPUT_META);
+  GstStructure *s = gst_custom_meta_get_structure (meta);
+
+  gst_structure_set (s, "group", G_TYPE_STRING,
+      member < 0 ? "shared" : "member", "member", G_TYPE_INT, member,
+      "period", G_TYPE_UINT64, period, NULL);
+}
+
+static gboolean
+pad_contributed (GstAcsMixer * self, GstAcsMixerPad * pad)
+{
+  return pad->stage_period == self->period && pad->stage != NULL;
+}
+
+/* Updates self->sel (top K with hysteresis and hold) and the dominant
+ * speaker from the pads' levels; streaming thread only. Returns TRUE when
+ * the dominant speaker changed (@previous set). */
+static gboolean
+gst_acs_mixer_select (GstAcsMixer * self, guint top_k, gdouble hyst,
+    guint64 hold, gint * previous)
+{
+  GstAcsMixerPad *top = NULL, *dom = NULL;
+  guint i;
+
+  /* Leave the selection: gone, muted, or silent for longer than hold */
+  for (i = 0; i < self->sel->len;) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+    gboolean present = p->index < self->by_index->len &&
+        g_ptr_array_index (self->by_index, p->index) == p;
+
+    if (!present || g_atomic_int_get (&p->mute) || (!p->active &&
+            self->period - p->selected_since >= hold)) {
+      p->selected = FALSE;
+      g_ptr_array_remove_index (self->sel, i);
+      continue;
+    }
+    i++;
+  }
+
+  while (self->sel->len > top_k) {
+    GstAcsMixerPad *weakest = NULL;
+    guint wi = 0;
+
+    for (i = 0; i < self->sel->len; i++) {
+      GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+      if (!weakest || p->level_db < weakest->level_db) {
+        weakest = p;
+        wi = i;
+      }
+    }
+    weakest->selected = FALSE;
+    g_ptr_array_remove_index (self->sel, wi);
+  }
+
+  for (;;) {
+    GstAcsMixerPad *best = NULL, *weakest = NULL;
+    guint wi = 0;
+
+    for (i = 0; i < self->pads->len; i++) {
+      GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
+
+      if (p->active && !p->selected && (!best || p->level_db > best->level_db))
+        best = p;
+    }
+    if (!best)
+      break;
+    if (self->sel->len < top_k) {
+      best->selected = TRUE;
+      best->selected_since = self->period;
+      g_ptr_array_add (self->sel, gst_object_ref (best));
+      continue;
+    }
+    for (i = 0; i < self->sel->len; i++) {
+      GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+
+      if (self->period - p->selected_since < hold)
+        continue;
+      if (!weakest || p->level_db < weakest->level_db) {
+        weakest = p;
+        wi = i;
+      }
+    }
+    if (!weakest || best->level_db <= weakest->level_db + hyst)
+      break;
+    GST_DEBUG_OBJECT (self, "member %u (%.1f dBov) replaces member %u "
+        "(%.1f dBov) in the mix", best->index, best->level_db,
+        weakest->index, weakest->level_db);
+    weakest->selected = FALSE;
+    best->selected = TRUE;
+    best->selected_since = self->period;
+    g_ptr_array_index (self->sel, wi) = gst_object_ref (best);
+    gst_object_unref (weakest);
+  }
+
+  /* Dominant speaker */
+  for (i = 0; i < self->pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
+
+    if (p->active && !g_atomic_int_get (&p->mute) &&
+        (!top || p->level_db > top->level_db))
+      top = p;
+    if ((gint) p->index == self->dominant)
+      dom = p;
+  }
+  *previous = self->dominant;
+  if (top && top != dom && (!dom || g_atomic_int_get (&dom->mute) ||
+          (top->level_db > dom->level_db + hyst &&
+              self->period - self->dominant_since >= hold))) {
+    self->dominant = top->index;
+    self->dominant_since = self->period;
+    return TRUE;
+  }
+  if (!top && !dom && self->dominant >= 0) {
+    /* the dominant speaker left and nobody speaks */
+    self->dominant = -1;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static GstFlowReturn
+gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (agg);
+  GstAudioAggregatorPad *srcpad = GST_AUDIO_AGGREGATOR_PAD (agg->srcpad);
+  gint bpf = GST_AUDIO_INFO_BPF (&srcpad->info);
+  gint channels = GST_AUDIO_INFO_CHANNELS (&srcpad->info);
+  gint rate = GST_AUDIO_INFO_RATE (&srcpad->info);
+  gsize frames, samples;
+  guint top_k, level_window, hold_time, i;
+  gdouble hysteresis, alpha, period_ms;
+  guint64 hold, missing = 0, n_distinct = 0, n_shared = 0;
+  gboolean dominant_changed, mixed = FALSE;
+  gint previous = -1, dominant;
+  GPtrArray *outputs;
+  GstEvent *caps_ev, *seg_ev;
+  GstMapInfo map;
+  GstFlowReturn ret;
+  GList *l;
+
+  if (bpf <= 0 || rate <= 0)
+    return GST_AGGREGATOR_CLASS (parent_class)->finish_buffer (agg, outbuf);
+
+  frames = gst_buffer_get_size (outbuf) / bpf;
+  samples = frames * channels;
+  period_ms = frames * 1000.0 / rate;
+
+  GST_OBJECT_LOCK (self);
+  top_k = self->top_k;
+  level_window = self->level_window;
+  hysteresis = self->hysteresis;
+  hold_time = self->hold_time;
+  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
+    g_ptr_array_add (self->pads, gst_object_ref (l->data));
+  GST_OBJECT_UNLOCK (self);
+
+  alpha = exp (-period_ms / level_window);
+  hold = period_ms > 0 ? (guint64) ceil (hold_time / period_ms) : 0;
+
+  /* Levels: from the audio, or from a gate's audio-level reports */
+  g_ptr_array_set_size (self->by_index, 0);
+  for (i = 0; i < self->pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
+
+    if (pad_contributed (self, p)) {
+      p->period_ms = mean_square (p->stage, samples);
+    } else {
+      p->period_ms = 0.0;
+      missing++;
+    }
+    if (p->index >= self->by_index->len)
+      g_ptr_array_set_size (self->by_index, p->index + 1);
+    g_ptr_array_index (self->by_index, p->index) = p;
+  }
+  MIXER_LOCK (self);
+  if (g_hash_table_size (self->ext_levels)) {
+    for (i = 0; i < self->pads->len; i++) {
+      GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
+      AcsExtLevel *ext = g_hash_table_lookup (self->ext_levels,
+          GUINT_TO_POINTER (p->index));
+
+      if (ext && self->period - ext->period <= EXT_LEVEL_PERIODS)
+        p->period_ms = ext->ms;
+    }
+  }
+  MIXER_UNLOCK (self);
+  for (i = 0; i < self->pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
+
+    p->level_ms = alpha * p->level_ms + (1.0 - alpha) * p->period_ms;
+    p->level_db = ms_to_dbov (p->level_ms);
+    p->active = !g_atomic_int_get (&p->mute) && p->level_db > SILENCE_DBOV;
+    g_atomic_int_set (&p->level_centi, (gint) (p->level_db * 100.0));
+  }
+
+  dominant_changed = gst_acs_mixer_select (self, top_k, hysteresis, hold,
+      &previous);
+  dominant = self->dominant;
+
+  /* The mix of the selected members, once */
+  if (self->sum_samples < samples) {
+    g_free (self->sum);
+    self->sum = g_new (gint32, samples);
+    self->sum_samples = samples;
+  }
+  memset (self->sum, 0, samples * sizeof (gint32));
+  for (i = 0; i < self->sel->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+
+    if (pad_contributed (self, p)) {
+      sum_add (self->sum, p->stage, samples);
+      mixed = TRUE;
+    }
+  }
+
+  if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE)) {
+    if (map.size >= samples * sizeof (gint16))
+      saturate ((gint16 *) map.data, self->sum, samples);
+    gst_buffer_unmap (outbuf, &map);
+  }
+  if (mixed)
+    GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
+  mark_output (outbuf, -1, self->period);
+
+  /* One distinct output per selected member who spoke this period */
+  for (i = 0; i < self->sel->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+    GstBuffer *buf;
+
+    if (!pad_contributed (self, p))
+      continue;
+    buf = gst_buffer_new_allocate (NULL, samples * sizeof (gint16), NULL);
+    gst_buffer_copy_into (buf, outbuf, GST_BUFFER_COPY_FLAGS |
+        GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+    if (gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
+      saturate_minus ((gint16 *) map.data, self->sum, p->stage, samples);
+      gst_buffer_unmap (buf, &map);
+    }
+    mark_output (buf, p->index, self->period);
+    p->out_buf = buf;
+  }
+
+  /* Publish the period */
+  g_array_set_size (self->rank_scratch, self->pads->len);
+  for (i = 0; i < self->pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
+    AcsRankEntry *e = &g_array_index (self->rank_scratch, AcsRankEntry, i);
+
+    e->index = p->index;
+    e->level = p->level_db;
+    e->selected = p->selected;
+    e->muted = g_atomic_int_get (&p->mute);
+    g_atomic_int_set (&p->selected_atomic, p->selected);
+  }
+  MIXER_LOCK (self);
+  {
+    GArray *tmp = self->ranking;
+
+    self->ranking = self->rank_scratch;
+    self->rank_scratch = tmp;
+  }
+  g_array_set_size (self->selection, 0);
+  for (i = 0; i < self->sel->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+    g_array_append_val (self->selection, p->index);
+  }
+  self->period_pub = self->period;
+  self->dominant_pub = dominant;
+  self->stat_periods++;
+  self->stat_missing += missing;
+  if (dominant_changed)
+    self->stat_dominant_changes++;
+  outputs = g_ptr_array_ref (self->outputs);
+  MIXER_UNLOCK (self);
+
+  /* The full mix on the aggregator's own pad; unlinked is fine */
+  gst_buffer_ref (outbuf);
+  ret = GST_AGGREGATOR_CLASS (parent_class)->finish_buffer (agg, outbuf);
+  if (ret == GST_FLOW_NOT_LINKED)
+    ret = GST_FLOW_OK;
+
+  caps_ev = gst_pad_get_sticky_event (agg->srcpad, GST_EVENT_CAPS, 0);
+  seg_ev = gst_pad_get_sticky_event (agg->srcpad, GST_EVENT_SEGMENT, 0);
+
+  for (i = 0; i < outputs->len; i++) {
+    AcsOutput *o = g_ptr_array_index (outputs, i);
+    GstAcsMixerPad *p = NULL;
+    GstBuffer *buf;
+
+    if (!o->started) {
+      gchar *id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
+          GST_PAD_NAME (o->srcpad));
+      GstEvent *ss = gst_event_new_stream_start (id);
+
+      g_free (id);
+      gst_event_set_group_id (ss, gst_util_group_id_next ());
+      gst_pad_push_event (o->srcpad, ss);
+      o->started = TRUE;
+    }
+    if (caps_ev && caps_ev != o->caps) {
+      gst_event_replace (&o->caps, caps_ev);
+      gst_pad_push_event (o->srcpad, gst_event_ref (caps_ev));
+    }
+    if (seg_ev && seg_ev != o->segment) {
+      gst_event_replace (&o->segment, seg_ev);
+      gst_pad_push_event (o->srcpad, gst_event_ref (seg_ev));
+    }
+
+    if (o->index < self->by_index->len)
+      p = g_ptr_array_index (self->by_index, o->index);
+    if (p && p->out_buf) {
+      buf = gst_buffer_ref (p->out_buf);
+      n_distinct++;
+    } else {
+      buf = gst_buffer_ref (outbuf);
+      n_shared++;
+    }
+    /* one member's downstream failing must not stop the call */
+    if (gst_pad_push (o->srcpad, buf) < GST_FLOW_EOS)
+      GST_LOG_OBJECT (o->srcpad, "push failed");
+  }
+
+  gst_clear_event (&caps_ev);
+  gst_clear_event (&seg_ev);
+  g_ptr_array_unref (outputs);
+
+  for (i = 0; i < self->sel->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
+    gst_clear_buffer (&p->out_buf);
+  }
+  g_ptr_array_set_size (self->pads, 0);
+  gst_buffer_unref (outbuf);
+
+  MIXER_LOCK (self);
+  self->stat_distinct += n_distinct;
+  self->stat_shared += n_shared;
+  MIXER_UNLOCK (self);
+
+  if (dominant_changed) {
+    GstStructure *s = gst_structure_new ("acs-dominant-speaker",
+        "member", G_TYPE_INT, dominant,
+        "previous", G_TYPE_INT, previous,
+        "period", G_TYPE_UINT64, self->period, NULL);
+
+    GST_INFO_OBJECT (self, "dominant speaker %d (was %d)", dominant, previous);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+    g_signal_emit (self, gst_acs_mixer_signals[SIGNAL_ON_DOMINANT_SPEAKER],
+        0, dominant, previous);
+  }
+
+  return ret;
+}
+
+/**
+ * gst_acs_mixer_report_level:
+ * @self: a #GstAcsMixer
+ * @member: index N of the member's `sink_N` pad
+ * @level: RFC 6464 level, 0 (loudest) to 127 (silence), in -dBov
+ *
+ * Records a member's audio level as read from its RTP; it replaces the
+ * level measured on the decoded audio for the next few periods.
+ */
+void
+gst_acs_mixer_report_level (GstAcsMixer * self, guint member, guint level)
+{
+  AcsExtLevel *ext;
+  gdouble amp;
+
+  g_return_if_fail (GST_IS_ACS_MIXER (self));
+
+  level = MIN (level, 127);
+  amp = 32767.0 * pow (10.0, -(gdouble) level / 20.0);
+
+  MIXER_LOCK (self);
+  ext = g_hash_table_lookup (self->ext_levels, GUINT_TO_POINTER (member));
+  if (!ext) {
+    ext = g_new0 (AcsExtLevel, 1);
+    g_hash_table_insert (self->ext_levels, GUINT_TO_POINTER (member), ext);
+  }
+  ext->ms = level >= 127 ? 0.0 : amp * amp;
+  ext->period = self->period_pub;
+  MIXER_UNLOCK (self);
+}
+
+/**
+ * gst_acs_mixer_member_is_selected:
+ * @self: a #GstAcsMixer
+ * @member: index N of the member's `sink_N` pad
+ *
+ * Returns: whether the member was in the mix of the last period.
+ */
+gboolean
+gst_acs_mixer_member_is_selected (GstAcsMixer * self, guint member)
+{
+  gboolean ret = FALSE;
+  guint i;
+
+  g_return_val_if_fail (GST_IS_ACS_MIXER (self), FALSE);
+
+  MIXER_LOCK (self);
+  for (i = 0; i < self->selection->len && !ret; i++)
+    ret = g_array_index (self->selection, guint, i) == member;
+  MIXER_UNLOCK (self);
+  return ret;
+}
+
+/* GstAcsMixerPad */
+
+static void
+gst_acs_mixer_pad_finalize (GObject * object)
+{
+  GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (object);
+
+  g_free (pad->stage);
+  gst_clear_buffer (&pad->out_buf);
+
+  G_OBJECT_CLASS (gst_acs_mixer_pad_parent_class)->finalize (object);
+}
+
+static void
+gst_acs_mixer_pad_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (object);
+
+  switch (prop_id) {
+    case PROP_PAD_MUTE:
+      g_atomic_int_set (&pad->mute, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_acs_mixer_pad_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (object);
+
+  switch (prop_id) {
+    case PROP_PAD_MUTE:
+      g_value_set_boolean (value, g_atomic_int_get (&pad->mute));
+      break;
+    case PROP_PAD_LEVEL:
+      g_value_set_double (value, g_atomic_int_get (&pad->level_centi) / 100.0);
+      break;
+    case PROP_PAD_SELECTED:
+      g_value_set_boolean (value, g_atomic_int_get (&pad->selected_atomic));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_acs_mixer_pad_class_init (GstAcsMixerPadClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+
+  gobject_class->finalize = gst_acs_mixer_pad_finalize;
+  gobject_class->set_property = gst_acs_mixer_pad_set_property;
+  gobject_class->get_property = gst_acs_mixer_pad_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_PAD_MUTE,
+      g_param_spec_boolean ("mute", "Mute",
+          "Leave this member out of the mix and of the ranking, from the "
+          "next period; any state", DEFAULT_PAD_MUTE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  g_object_class_install_property (gobject_class, PROP_PAD_LEVEL,
+      g_param_spec_double ("level", "Level",
+          "Smoothed level of this member in the last period, in dBov, "
+          "-127 (silence) to 0", MIN_DBOV, 0.0, MIN_DBOV,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_PAD_SELECTED,
+      g_param_spec_boolean ("selected", "Selected",
+          "Whether this member was among the top-k mixed in the last period",
+          FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_acs_mixer_pad_init (GstAcsMixerPad * pad)
+{
+  pad->level_db = MIN_DBOV;
+  pad->level_centi = (gint) (MIN_DBOV * 100);
+  pad->stage_period = G_MAXUINT64;
+}

@@ -1,0 +1,777 @@
+/* GStreamer
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-acs: unit tests of acsmixer and acsaudiolevelgate
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/rtp.h>
+
+#define RATE 48000
+#define FRAMES 960              /* 20 ms */
+#define PERIOD (20 * GST_MSECOND)
+#define CAPS_STR "audio/x-raw, format=S16LE, rate=48000, channels=1, " \
+    "layout=interleaved"
+#define MAX_MEMBERS 8
+#define OUTPUT_META "GstAcsMixerOutputMeta"
+
+/* A call: one acsmixer, one harness per member (sink_N in, src_N out) and
+ * one on the aggregator's own src pad, whose test clock drives the
+ * element. The aggregator's latency keeps timeouts away unless a test
+ * cranks the clock. */
+typedef struct
+{
+  GstElement *mixer;
+  GstHarness *main;
+  GstHarness *m[MAX_MEMBERS];
+  guint n;
+} Call;
+
+static Call *
+call_new (guint n, guint top_k)
+{
+  Call *c = g_new0 (Call, 1);
+  guint i;
+
+  c->mixer = gst_element_factory_make ("acsmixer", NULL);
+  fail_unless (c->mixer != NULL);
+  g_object_set (c->mixer, "top-k", top_k, "latency", GST_SECOND,
+      "hold-time", 0, NULL);
+  c->main = gst_harness_new_with_element (c->mixer, NULL, "src");
+  for (i = 0; i < n; i++) {
+    gchar *sink = g_strdup_printf ("sink_%u", i);
+    gchar *src = g_strdup_printf ("src_%u", i);
+
+    c->m[i] = gst_harness_new_with_element (c->mixer, sink, src);
+    gst_harness_set_src_caps_str (c->m[i], CAPS_STR);
+    g_free (sink);
+    g_free (src);
+  }
+  c->n = n;
+  gst_harness_use_testclock (c->main);
+  gst_harness_play (c->main);
+  return c;
+}
+
+static void
+call_free (Call * c)
+{
+  guint i;
+
+  for (i = 0; i < MAX_MEMBERS; i++)
+    if (c->m[i])
+      gst_harness_teardown (c->m[i]);
+  gst_harness_teardown (c->main);
+  gst_object_unref (c->mixer);
+  g_free (c);
+}
+
+static GstBuffer *
+make_buffer (const gint16 * samples, gint16 dc, guint period)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, FRAMES * 2, NULL);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < FRAMES; i++)
+    ((gint16 *) map.data)[i] = samples ? samples[i] : dc;
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = period * PERIOD;
+  GST_BUFFER_DURATION (buf) = PERIOD;
+  return buf;
+}
+
+static void
+push_dc (GstHarness * h, gint16 dc, guint period)
+{
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (NULL, dc,
+              period)), GST_FLOW_OK);
+}
+
+static void
+assert_dc (GstBuffer * buf, gint16 expected)
+{
+  GstMapInfo map;
+  guint i;
+
+  fail_unless (buf != NULL);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  fail_unless_equals_int (map.size, FRAMES * 2);
+  for (i = 0; i < FRAMES; i++)
+    fail_unless_equals_int (((gint16 *) map.data)[i], expected);
+  gst_buffer_unmap (buf, &map);
+}
+
+static const gchar *
+output_group (GstBuffer * buf)
+{
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buf, OUTPUT_META);
+
+  fail_unless (meta != NULL);
+  return gst_structure_get_string (gst_custom_meta_get_structure (meta),
+      "group");
+}
+
+/* Every member pushes its DC value for one period; returns the outputs */
+static void
+call_period (Call * c, const gint16 * dc, guint period, GstBuffer ** out)
+{
+  guint i;
+
+  for (i = 0; i < c->n; i++)
+    push_dc (c->m[i], dc[i], period);
+  for (i = 0; i < c->n; i++)
+    out[i] = gst_harness_pull (c->m[i]);
+  gst_buffer_unref (gst_harness_pull (c->main));
+}
+
+static void
+call_period_unref (Call * c, const gint16 * dc, guint period)
+{
+  GstBuffer *out[MAX_MEMBERS];
+  guint i;
+
+  call_period (c, dc, period, out);
+  for (i = 0; i < c->n; i++)
+    gst_buffer_unref (out[i]);
+}
+
+GST_START_TEST (test_mix_minus_exact)
+{
+  Call *c = call_new (3, 3);
+  gint16 in[3][FRAMES];
+  GstBuffer *out[3];
+  guint i, j;
+
+  for (i = 0; i < FRAMES; i++) {
+    in[0][i] = (gint16) ((i * 37) % 2000) - 1000;
+    in[1][i] = (gint16) ((i * 101) % 3000) - 1500;
+    in[2][i] = (gint16) (i % 7) * 100;
+  }
+  for (j = 0; j < 3; j++)
+    fail_unless_equals_int (gst_harness_push (c->m[j],
+            make_buffer (in[j], 0, 0)), GST_FLOW_OK);
+  for (j = 0; j < 3; j++) {
+    GstMapInfo map;
+
+    out[j] = gst_harness_pull (c->m[j]);
+    fail_unless (out[j] != NULL);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out[j]), 0);
+    fail_unless_equals_string (output_group (out[j]), "member");
+    gst_buffer_map (out[j], &map, GST_MAP_READ);
+    for (i = 0; i < FRAMES; i++) {
+      gint32 expect = (gint32) in[0][i] + in[1][i] + in[2][i] - in[j][i];
+      fail_unless_equals_int (((gint16 *) map.data)[i], expect);
+    }
+    gst_buffer_unmap (out[j], &map);
+    gst_buffer_unref (out[j]);
+  }
+  /* the full mix on src */
+  {
+    GstBuffer *full = gst_harness_pull (c->main);
+    GstMapInfo map;
+
+    gst_buffer_map (full, &map, GST_MAP_READ);
+    for (i = 0; i < FRAMES; i++)
+      fail_unless_equals_int (((gint16 *) map.data)[i],
+          in[0][i] + in[1][i] + in[2][i]);
+    gst_buffer_unmap (full, &map);
+    gst_buffer_unref (full);
+  }
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_mix_minus_saturation)
+{
+  Call *c = call_new (3, 3);
+  gint16 dc[3] = { 20000, 20000, 20000 };
+  gint16 neg[3] = { -30000, -30000, 30000 };
+  GstBuffer *out[3];
+  guint i;
+
+  call_period (c, dc, 0, out);
+  /* 40000 saturates once */
+  for (i = 0; i < 3; i++) {
+    assert_dc (out[i], 32767);
+    gst_buffer_unref (out[i]);
+  }
+  call_period (c, neg, 1, out);
+  assert_dc (out[0], 0);
+  assert_dc (out[1], 0);
+  assert_dc (out[2], -32768);
+  for (i = 0; i < 3; i++)
+    gst_buffer_unref (out[i]);
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_member)
+{
+  Call *c = call_new (3, 3);
+  GstBuffer *out[3];
+  guint i;
+
+  /* member 2 is late: the aggregator times out on the test clock and
+   * mixes the others */
+  push_dc (c->m[0], 1000, 0);
+  push_dc (c->m[1], 2000, 0);
+  fail_unless (gst_harness_crank_single_clock_wait (c->main));
+  for (i = 0; i < 3; i++)
+    out[i] = gst_harness_pull (c->m[i]);
+  assert_dc (out[0], 2000);
+  assert_dc (out[1], 1000);
+  assert_dc (out[2], 3000);
+  for (i = 0; i < 3; i++)
+    gst_buffer_unref (out[i]);
+  gst_buffer_unref (gst_harness_pull (c->main));
+  {
+    GstStructure *s;
+    guint64 missing;
+
+    g_object_get (c->mixer, "stats", &s, NULL);
+    fail_unless (gst_structure_get_uint64 (s, "missing-periods", &missing));
+    fail_unless_equals_uint64 (missing, 1);
+    gst_structure_free (s);
+  }
+  /* it is back in the next period */
+  {
+    gint16 dc[3] = { 1000, 2000, 4000 };
+
+    call_period (c, dc, 1, out);
+    assert_dc (out[0], 6000);
+    assert_dc (out[2], 3000);
+    for (i = 0; i < 3; i++)
+      gst_buffer_unref (out[i]);
+  }
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_join_leave)
+{
+  Call *c = call_new (2, 3);
+  gint16 dc[2] = { 1000, 2000 };
+  GstBuffer *out[2];
+  GstPad *sink, *peer;
+  GstSegment seg;
+  guint p, i;
+
+  call_period_unref (c, dc, 0);
+
+  /* member 5 joins mid-stream, talking only */
+  sink = gst_element_request_pad_simple (c->mixer, "sink_5");
+  fail_unless (sink != NULL);
+  peer = gst_pad_new ("member5", GST_PAD_SRC);
+  fail_unless_equals_int (gst_pad_link (peer, sink), GST_PAD_LINK_OK);
+  gst_pad_set_active (peer, TRUE);
+  gst_pad_push_event (peer, gst_event_new_stream_start ("member5"));
+  fail_unless (gst_pad_push_event (peer,
+          gst_event_new_caps (gst_caps_from_string (CAPS_STR))));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_pad_push_event (peer, gst_event_new_segment (&seg));
+
+  for (p = 1; p < 4; p++) {
+    push_dc (c->m[0], 1000, p);
+    push_dc (c->m[1], 2000, p);
+    fail_unless_equals_int (gst_pad_push (peer, make_buffer (NULL, 300, p)),
+        GST_FLOW_OK);
+    for (i = 0; i < 2; i++)
+      out[i] = gst_harness_pull (c->m[i]);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out[0]), p * PERIOD);
+    assert_dc (out[0], 2300);
+    assert_dc (out[1], 1300);
+    gst_buffer_unref (out[0]);
+    gst_buffer_unref (out[1]);
+    gst_buffer_unref (gst_harness_pull (c->main));
+  }
+
+  /* and leaves: the others go on without a glitch */
+  gst_pad_unlink (peer, sink);
+  gst_element_release_request_pad (c->mixer, sink);
+  gst_object_unref (sink);
+  gst_pad_set_active (peer, FALSE);
+  gst_object_unref (peer);
+
+  for (p = 4; p < 7; p++) {
+    call_period (c, dc, p, out);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out[0]), p * PERIOD);
+    assert_dc (out[0], 2000);
+    assert_dc (out[1], 1000);
+    gst_buffer_unref (out[0]);
+    gst_buffer_unref (out[1]);
+  }
+  call_free (c);
+}
+
+GST_END_TEST;
+
+static void
+ranking_selected (GstElement * mixer, guint * sel, guint * n)
+{
+  GstStructure *s;
+  const GValue *v;
+  guint i;
+
+  g_object_get (mixer, "ranking", &s, NULL);
+  v = gst_structure_get_value (s, "selected");
+  *n = gst_value_array_get_size (v);
+  for (i = 0; i < *n; i++)
+    sel[i] = g_value_get_uint (gst_value_array_get_value (v, i));
+  gst_structure_free (s);
+}
+
+static gboolean
+is_selected (GstElement * mixer, guint member)
+{
+  guint sel[MAX_MEMBERS], n, i;
+
+  ranking_selected (mixer, sel, &n);
+  for (i = 0; i < n; i++)
+    if (sel[i] == member)
+      return TRUE;
+  return FALSE;
+}
+
+GST_START_TEST (test_top_k_shared_output)
+{
+  Call *c = call_new (5, 2);
+  gint16 dc[5] = { 10000, 8000, 100, 200, 300 };
+  GstBuffer *out[5];
+  guint sel[MAX_MEMBERS], n, i;
+
+  call_period (c, dc, 0, out);
+  ranking_selected (c->mixer, sel, &n);
+  fail_unless_equals_int (n, 2);
+  fail_unless (is_selected (c->mixer, 0) && is_selected (c->mixer, 1));
+
+  /* members 0 and 1 hear each other; everyone else hears both, and
+   * gets the very same buffer, marked shared */
+  assert_dc (out[0], 8000);
+  assert_dc (out[1], 10000);
+  assert_dc (out[2], 18000);
+  fail_unless_equals_string (output_group (out[0]), "member");
+  fail_unless_equals_string (output_group (out[2]), "shared");
+  fail_unless (out[2] == out[3] && out[3] == out[4]);
+  fail_unless (out[0] != out[1] && out[0] != out[2]);
+  for (i = 0; i < 5; i++)
+    gst_buffer_unref (out[i]);
+
+  {
+    GstStructure *s;
+    guint64 distinct, shared;
+
+    g_object_get (c->mixer, "stats", &s, NULL);
+    gst_structure_get_uint64 (s, "distinct-outputs", &distinct);
+    gst_structure_get_uint64 (s, "shared-outputs", &shared);
+    fail_unless_equals_uint64 (distinct, 2);
+    fail_unless_equals_uint64 (shared, 3);
+    gst_structure_free (s);
+  }
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_top_k_hysteresis)
+{
+  Call *c = call_new (3, 2);
+  gint16 dc[3] = { 10000, 8000, 100 };
+  guint p;
+
+  for (p = 0; p < 20; p++)
+    call_period_unref (c, dc, p);
+  fail_unless (is_selected (c->mixer, 1));
+  fail_if (is_selected (c->mixer, 2));
+
+  /* louder than member 1, but by less than 6 dB: no change */
+  dc[2] = 12000;
+  for (; p < 60; p++)
+    call_period_unref (c, dc, p);
+  fail_unless (is_selected (c->mixer, 1));
+  fail_if (is_selected (c->mixer, 2));
+
+  /* 12 dB louder: member 2 replaces member 1 */
+  dc[2] = 32000;
+  for (; p < 100; p++)
+    call_period_unref (c, dc, p);
+  fail_unless (is_selected (c->mixer, 2));
+  fail_unless (is_selected (c->mixer, 0));
+  fail_if (is_selected (c->mixer, 1));
+  call_free (c);
+}
+
+GST_END_TEST;
+
+static void
+on_dominant (GstElement * mixer, gint member, gint previous, GArray * log)
+{
+  g_array_append_val (log, member);
+}
+
+GST_START_TEST (test_dominant_speaker)
+{
+  Call *c = call_new (3, 3);
+  gint16 dc[3] = { 8000, 1000, 1000 };
+  GArray *log = g_array_new (FALSE, FALSE, sizeof (gint));
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  gint member = -2;
+  guint p;
+
+  gst_element_set_bus (c->mixer, bus);
+  g_signal_connect (c->mixer, "on-dominant-speaker", G_CALLBACK (on_dominant),
+      log);
+
+  for (p = 0; p < 10; p++)
+    call_period_unref (c, dc, p);
+  fail_unless_equals_int (log->len, 1);
+  fail_unless_equals_int (g_array_index (log, gint, 0), 0);
+
+  /* member 1 a bit louder: no flapping */
+  dc[1] = 9000;
+  for (; p < 40; p++)
+    call_period_unref (c, dc, p);
+  fail_unless_equals_int (log->len, 1);
+
+  /* member 2 much louder */
+  dc[2] = 30000;
+  for (; p < 80; p++)
+    call_period_unref (c, dc, p);
+  fail_unless_equals_int (log->len, 2);
+  fail_unless_equals_int (g_array_index (log, gint, 1), 2);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  fail_unless (gst_message_has_name (msg, "acs-dominant-speaker"));
+  gst_structure_get_int (gst_message_get_structure (msg), "member", &member);
+  fail_unless_equals_int (member, 0);
+  gst_message_unref (msg);
+
+  {
+    GstStructure *s;
+    gint dom;
+
+    g_object_get (c->mixer, "ranking", &s, NULL);
+    gst_structure_get_int (s, "dominant", &dom);
+    fail_unless_equals_int (dom, 2);
+    fail_unless_equals_int (g_value_get_uint (gst_value_array_get_value
+            (gst_structure_get_value (s, "members"), 0)), 2);
+    gst_structure_free (s);
+  }
+
+  gst_element_set_bus (c->mixer, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  g_array_unref (log);
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_mute)
+{
+  Call *c = call_new (3, 3);
+  gint16 dc[3] = { 1000, 2000, 4000 };
+  GstBuffer *out[3];
+  GstPad *pad = gst_element_get_static_pad (c->mixer, "sink_2");
+  guint i;
+
+  g_object_set (pad, "mute", TRUE, NULL);
+  call_period (c, dc, 0, out);
+  assert_dc (out[0], 2000);
+  assert_dc (out[1], 1000);
+  assert_dc (out[2], 3000);
+  for (i = 0; i < 3; i++)
+    gst_buffer_unref (out[i]);
+  g_object_set (pad, "mute", FALSE, NULL);
+  call_period (c, dc, 1, out);
+  assert_dc (out[0], 6000);
+  for (i = 0; i < 3; i++)
+    gst_buffer_unref (out[i]);
+  gst_object_unref (pad);
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_wrong_caps)
+{
+  Call *c = call_new (2, 3);
+  GstHarness *bad;
+  gint16 dc[2] = { 1000, 2000 };
+  GstBuffer *out[2];
+  guint p;
+
+  bad = gst_harness_new_with_element (c->mixer, "sink_3", NULL);
+  gst_harness_use_testclock (c->main);
+  /* a rate the call does not use: refused, the others go on */
+  gst_pad_push_event (bad->srcpad, gst_event_new_stream_start ("bad"));
+  gst_pad_push_event (bad->srcpad,
+      gst_event_new_caps (gst_caps_from_string ("audio/x-raw, "
+              "format=S16LE, rate=16000, channels=1, " "layout=interleaved")));
+  {
+    GstSegment seg;
+
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    gst_pad_push_event (bad->srcpad, gst_event_new_segment (&seg));
+  }
+  fail_if (gst_harness_push (bad, make_buffer (NULL, 5000, 0)) == GST_FLOW_OK);
+
+  for (p = 0; p < 3; p++) {
+    push_dc (c->m[0], 1000, p);
+    push_dc (c->m[1], 2000, p);
+    /* the refused member never sends: the period times out */
+    fail_unless (gst_harness_crank_single_clock_wait (c->main));
+    out[0] = gst_harness_pull (c->m[0]);
+    out[1] = gst_harness_pull (c->m[1]);
+    assert_dc (out[0], dc[1]);
+    assert_dc (out[1], dc[0]);
+    gst_buffer_unref (out[0]);
+    gst_buffer_unref (out[1]);
+    gst_buffer_unref (gst_harness_pull (c->main));
+  }
+  gst_harness_teardown (bad);
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sfu_not_supported)
+{
+  GstElement *mixer = gst_element_factory_make ("acsmixer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+
+  gst_element_set_bus (mixer, bus);
+  gst_util_set_object_arg (G_OBJECT (mixer), "mode", "sfu");
+  fail_unless_equals_int (gst_element_set_state (mixer, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail_unless (g_error_matches (err, GST_CORE_ERROR,
+            GST_CORE_ERROR_NOT_IMPLEMENTED));
+    g_error_free (err);
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (mixer, GST_STATE_NULL);
+  gst_element_set_bus (mixer, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (mixer);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_states)
+{
+  GstElement *mixer = gst_element_factory_make ("acsmixer", NULL);
+  GstPad *a = gst_element_request_pad_simple (mixer, "sink_0");
+  GstPad *b = gst_element_request_pad_simple (mixer, "src_0");
+  guint i;
+
+  fail_unless (a && b);
+  for (i = 0; i < 2; i++) {
+    fail_unless (gst_element_set_state (mixer, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (gst_element_set_state (mixer, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_element_release_request_pad (mixer, a);
+  gst_element_release_request_pad (mixer, b);
+  gst_object_unref (a);
+  gst_object_unref (b);
+  gst_object_unref (mixer);
+
+  mixer = gst_element_factory_make ("acsaudiolevelgate", NULL);
+  fail_unless (mixer != NULL);
+  fail_unless (gst_element_set_state (mixer, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_set_state (mixer, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (mixer);
+}
+
+GST_END_TEST;
+
+/* acsaudiolevelgate */
+
+#define LEVEL_EXT_ID 1
+
+static GstBuffer *
+make_rtp (guint16 seq, guint32 ts, gint level, GstClockTime pts)
+{
+  GstBuffer *buf = gst_rtp_buffer_new_allocate (20, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp);
+  gst_rtp_buffer_set_payload_type (&rtp, 111);
+  gst_rtp_buffer_set_seq (&rtp, seq);
+  gst_rtp_buffer_set_timestamp (&rtp, ts);
+  gst_rtp_buffer_set_ssrc (&rtp, 0x1234);
+  if (level >= 0) {
+    guint8 v = (guint8) level;
+    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp,
+            LEVEL_EXT_ID, &v, 1));
+  }
+  gst_rtp_buffer_unmap (&rtp);
+  GST_BUFFER_PTS (buf) = pts;
+  return buf;
+}
+
+#define RTP_CAPS "application/x-rtp, media=audio, clock-rate=48000, " \
+    "encoding-name=OPUS, extmap-1=urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+/* Members 0..2 send RTP with audio levels through gates; the mixer ranks
+ * them on those levels (their decoded audio is silent here) */
+GST_START_TEST (test_gate_selection_from_audio_level)
+{
+  Call *c = call_new (3, 1);
+  GstHarness *g[3];
+  gint levels[3] = { 40, 10, 60 };      /* -dBov: member 1 loudest */
+  gint16 silence[3] = { 0, 0, 0 };
+  guint i, p, forwarded[3] = { 0, 0, 0 };
+  guint16 seq = 100;
+
+  for (i = 0; i < 3; i++) {
+    g[i] = gst_harness_new ("acsaudiolevelgate");
+    g_object_set (g[i]->element, "mixer", c->mixer, "member", i, NULL);
+    gst_harness_set_src_caps_str (g[i], RTP_CAPS);
+  }
+
+  for (p = 0; p < 10; p++, seq++) {
+    for (i = 0; i < 3; i++) {
+      GstBuffer *out;
+
+      gst_harness_push (g[i], make_rtp (seq, p * 960, levels[i], p * PERIOD));
+      out = gst_harness_try_pull (g[i]);
+      if (out) {
+        forwarded[i]++;
+        gst_buffer_unref (out);
+      }
+    }
+    call_period_unref (c, silence, p);
+  }
+  fail_unless (is_selected (c->mixer, 1));
+  fail_if (is_selected (c->mixer, 0));
+  /* after the first period only member 1 goes on to its decoder */
+  fail_unless (forwarded[1] >= 9);
+  fail_unless (forwarded[0] <= 1 && forwarded[2] <= 1);
+
+  /* member 0 becomes the loudest: its gate forwards again, DISCONT first */
+  levels[0] = 0;
+  levels[1] = 50;
+  {
+    gboolean resumed = FALSE;
+
+    for (; p < 40 && !resumed; p++, seq++) {
+      GstBuffer *out;
+
+      for (i = 1; i < 3; i++) {
+        gst_harness_push (g[i], make_rtp (seq, p * 960, levels[i], p * PERIOD));
+        while ((out = gst_harness_try_pull (g[i])))
+          gst_buffer_unref (out);
+      }
+      gst_harness_push (g[0], make_rtp (seq, p * 960, levels[0], p * PERIOD));
+      out = gst_harness_try_pull (g[0]);
+      if (out) {
+        fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+        resumed = TRUE;
+        gst_buffer_unref (out);
+      }
+      call_period_unref (c, silence, p);
+    }
+    fail_unless (resumed);
+  }
+  /* dropped packets became GAP events downstream */
+  {
+    GstEvent *ev;
+    gboolean gap = FALSE;
+
+    while ((ev = gst_harness_try_pull_event (g[2]))) {
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP)
+        gap = TRUE;
+      gst_event_unref (ev);
+    }
+    fail_unless (gap);
+  }
+
+  for (i = 0; i < 3; i++)
+    gst_harness_teardown (g[i]);
+  call_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_gate_bad_input)
+{
+  GstHarness *h = gst_harness_new ("acsaudiolevelgate");
+  GstBuffer *garbage = gst_buffer_new_wrapped (g_memdup2 ("\x01\x02\x03", 3),
+      3);
+  GstBuffer *out;
+  GstStructure *s;
+  guint64 malformed, no_level, forwarded;
+
+  gst_harness_set_src_caps_str (h, RTP_CAPS);
+  /* garbage is dropped, never reaches the decoder */
+  fail_unless_equals_int (gst_harness_push (h, garbage), GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  /* no mixer: everything else passes; the first after garbage is DISCONT */
+  gst_harness_push (h, make_rtp (1, 0, 127, 0));
+  out = gst_harness_pull (h);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+  gst_buffer_unref (out);
+  gst_harness_push (h, make_rtp (2, 960, -1, PERIOD));
+  gst_buffer_unref (gst_harness_pull (h));
+
+  g_object_get (h->element, "stats", &s, NULL);
+  gst_structure_get_uint64 (s, "packets-malformed", &malformed);
+  gst_structure_get_uint64 (s, "packets-without-level", &no_level);
+  gst_structure_get_uint64 (s, "packets-forwarded", &forwarded);
+  fail_unless_equals_uint64 (malformed, 1);
+  fail_unless_equals_uint64 (no_level, 1);
+  fail_unless_equals_uint64 (forwarded, 2);
+  gst_structure_free (s);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+acsmixer_suite (void)
+{
+  Suite *s = suite_create ("acsmixer");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_mix_minus_exact);
+  tcase_add_test (tc, test_mix_minus_saturation);
+  tcase_add_test (tc, test_missing_member);
+  tcase_add_test (tc, test_join_leave);
+  tcase_add_test (tc, test_top_k_shared_output);
+  tcase_add_test (tc, test_top_k_hysteresis);
+  tcase_add_test (tc, test_dominant_speaker);
+  tcase_add_test (tc, test_mute);
+  tcase_add_test (tc, test_wrong_caps);
+  tcase_add_test (tc, test_sfu_not_supported);
+  tcase_add_test (tc, test_states);
+  tcase_add_test (tc, test_gate_selection_from_audio_level);
+  tcase_add_test (tc, test_gate_bad_input);
+  return s;
+}
+
+GST_CHECK_MAIN (acsmixer);
