@@ -32,6 +32,7 @@
 #include <string.h>
 
 #define BODY_KEY "acs-request-body"
+#define SHUTDOWN_DRAIN_MS 800
 #define BODY_OVERFLOW_KEY "acs-request-body-overflow"
 
 struct _AcsController
@@ -969,7 +970,7 @@ acs_controller_start (AcsController * self, guint * port, GError ** error)
 {
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
-  GSList *uris;
+  GSList *listeners;
 
   address = g_inet_address_new_from_string (self->listen_address);
   if (address == NULL) {
@@ -983,11 +984,25 @@ acs_controller_start (AcsController * self, guint * port, GError ** error)
           self->config.insecure_http ? 0 : SOUP_SERVER_LISTEN_HTTPS, error))
     return FALSE;
 
-  uris = soup_server_get_uris (self->server);
-  if (port != NULL && uris != NULL)
-    *port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Not soup_server_get_uris(): libsoup 3.2 leaks an address there */
+  listeners = soup_server_get_listeners (self->server);
+  if (port != NULL && listeners != NULL) {
+    g_autoptr (GSocketAddress) local =
+        g_socket_get_local_address (listeners->data, error);
+
+    if (local == NULL)
+      return FALSE;
+    *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  }
+  g_slist_free (listeners);
   return TRUE;
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1000,6 +1015,7 @@ void
 acs_controller_free (AcsController * self)
 {
   GHashTableIter iter;
+  GMainLoop *loop;
   gpointer id;
   gint i;
 
@@ -1008,9 +1024,17 @@ acs_controller_free (AcsController * self)
 
   acs_event_hub_close_streams (self->hub);
   soup_server_disconnect (self->server);
-  /* Let the connections finish closing and drop their messages */
-  for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
   g_clear_object (&self->server);
+  /* TLS connections close asynchronously, partly in GIO's worker threads:
+   * give them time to finish and drop their messages, and let the idle
+   * workers exit (after half a second idle), so that the process ends
+   * with no thread holding TLS state. */
+  g_thread_pool_set_max_unused_threads (0);
+  g_thread_pool_stop_unused_threads ();
+  loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add (SHUTDOWN_DRAIN_MS, quit_loop, loop);
+  g_main_loop_run (loop);
+  g_main_loop_unref (loop);
   for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
 
   g_hash_table_iter_init (&iter, self->timers);

@@ -19,7 +19,6 @@
 
 #include <string.h>
 
-/* json-glib's parser recurses once per nesting level */
 #define MAX_JSON_DEPTH 32
 
 /**
@@ -113,16 +112,24 @@ content_type_is_json (const gchar * content_type)
   return *content_type == '\0' || *content_type == ';';
 }
 
-/* Deepest nesting of arrays and objects, strings skipped; stops counting
- * past MAX_JSON_DEPTH. */
-static guint
-json_depth (const gchar * data, gsize len)
+/* A cheap scan before json-glib's parser sees the body: the body must
+ * be one value that starts with '{' and ends with its closing '}', and
+ * nest at most MAX_JSON_DEPTH deep. json-glib 1.6 recurses once per
+ * nesting level and leaks the values it read when more follow the first
+ * one, so such bodies never reach it. Strings are skipped; the parser
+ * checks everything else. */
+static gboolean
+json_shape_ok (const gchar * data, gsize len)
 {
   gboolean in_string = FALSE, escaped = FALSE;
-  guint depth = 0, max = 0;
-  gsize i;
+  guint depth = 0;
+  gsize i = 0;
 
-  for (i = 0; i < len && max <= MAX_JSON_DEPTH; i++) {
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i == len || data[i] != '{')
+    return FALSE;
+  for (; i < len; i++) {
     gchar c = data[i];
 
     if (in_string) {
@@ -135,13 +142,19 @@ json_depth (const gchar * data, gsize len)
     } else if (c == '"') {
       in_string = TRUE;
     } else if (c == '[' || c == '{') {
-      depth++;
-      max = MAX (max, depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      depth--;
+      if (++depth > MAX_JSON_DEPTH)
+        return FALSE;
+    } else if (c == ']' || c == '}') {
+      if (depth == 0 || --depth == 0)
+        break;
     }
   }
-  return max;
+  if (i == len)
+    return FALSE;
+  for (i++; i < len; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
 }
 
 /**
@@ -184,10 +197,11 @@ acs_request_parse_body (const gchar * content_type, const gchar * data,
           "the body is not UTF-8 text");
     return NULL;
   }
-  if (json_depth (data, len) > MAX_JSON_DEPTH) {
+  if (!json_shape_ok (data, len)) {
     if (error)
       *error = acs_api_error_new (400, "invalid_json", NULL,
-          "the body nests deeper than %d levels", MAX_JSON_DEPTH);
+          "the body is not one JSON object nested at most %d deep",
+          MAX_JSON_DEPTH);
     return NULL;
   }
 
