@@ -31,8 +31,11 @@ import tempfile
 import threading
 import time
 
+# The timeouts case uses short ones; the others long ones, so that a slow
+# (sanitizer) build never ends their calls under them.
 INVITE_TIMEOUT = 2
 RING_TIMEOUT = 2
+LONG_TIMEOUT = 120
 
 
 class Failure(Exception):
@@ -77,14 +80,14 @@ class Controller:
         self.secrets = []
         args = [binary, "--listen", "127.0.0.1:0",
                 "--port-file", self.port_file, "--state-dir", self.state,
-                "--invite-timeout", str(INVITE_TIMEOUT),
-                "--ring-timeout", str(RING_TIMEOUT),
+                "--invite-timeout", str(LONG_TIMEOUT),
+                "--ring-timeout", str(LONG_TIMEOUT),
                 "--heartbeat-interval", "1", "--ended-retention", "30"]
         args += list(extra)
         self.insecure = "--insecure-http" in extra
         self.stderr = open(self.stderr_path, "w+")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr, env=self.env())
         deadline = time.monotonic() + 60
         while True:
             if os.path.exists(self.port_file):
@@ -100,6 +103,28 @@ class Controller:
         if not self.insecure:
             self.ctx = ssl.create_default_context(
                 cafile=os.path.join(self.state, "cert.pem"))
+
+    def env(self):
+        """LSAN_OPTIONS with lsan-controller.supp added to its file."""
+        env = dict(os.environ)
+        opts = env.get("LSAN_OPTIONS")
+        if opts is None:
+            return env
+        ours = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "lsan-controller.supp")
+        combined = os.path.join(self.dir, "lsan.supp")
+        parts = []
+        with open(combined, "w") as out:
+            for part in opts.split(":"):
+                if part.startswith("suppressions="):
+                    with open(part[len("suppressions="):]) as f:
+                        out.write(f.read() + "\n")
+                else:
+                    parts.append(part)
+            with open(ours) as f:
+                out.write(f.read())
+        env["LSAN_OPTIONS"] = ":".join(parts + ["suppressions=" + combined])
+        return env
 
     def log(self):
         with open(self.stderr_path) as f:
@@ -867,7 +892,8 @@ CASES = {
     "hangup_by_callee": (case_hangup_by_callee, []),
     "cancel": (case_cancel, []),
     "decline": (case_decline, []),
-    "timeouts": (case_timeouts, []),
+    "timeouts": (case_timeouts, ["--invite-timeout", str(INVITE_TIMEOUT),
+                                 "--ring-timeout", str(RING_TIMEOUT)]),
     "tokens": (case_tokens, []),
     "forbidden": (case_forbidden, []),
     "resume": (case_resume, []),
