@@ -100,6 +100,7 @@ enum
   PROP_HOLD_TIME,
   PROP_RANKING,
   PROP_STATS,
+  PROP_EMIT_SIGNALS,
 };
 
 enum
@@ -420,6 +421,13 @@ gst_acs_mixer_class_init (GstAcsMixerClass * klass)
           "shared outputs pushed, missing member periods, dominant changes",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /* GstAggregator's, re-installed for a blurb that says what it does */
+  g_object_class_install_property (gobject_class, PROP_EMIT_SIGNALS,
+      g_param_spec_boolean ("emit-signals", "Emit signals",
+          "Emit GstAggregator's samples-selected signal before each period "
+          "is mixed (off by default, it costs a signal per period)",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
   /**
    * GstAcsMixer::on-dominant-speaker:
    * @mixer: the #GstAcsMixer
@@ -588,11 +596,30 @@ gst_acs_mixer_make_stats (GstAcsMixer * self)
   return s;
 }
 
+/* Sets or gets the property @name as GstAggregator defines it */
+static void
+forward_to_aggregator (GObject * object, const gchar * name, GValue * value,
+    gboolean set)
+{
+  GObjectClass *agg_class = g_type_class_peek (GST_TYPE_AGGREGATOR);
+  GParamSpec *pspec = g_object_class_find_property (agg_class, name);
+
+  if (set)
+    agg_class->set_property (object, pspec->param_id, value, pspec);
+  else
+    agg_class->get_property (object, pspec->param_id, value, pspec);
+}
+
 static void
 gst_acs_mixer_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstAcsMixer *self = GST_ACS_MIXER (object);
+
+  if (prop_id == PROP_EMIT_SIGNALS) {
+    forward_to_aggregator (object, "emit-signals", (GValue *) value, TRUE);
+    return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -630,6 +657,9 @@ gst_acs_mixer_get_property (GObject * object, guint prop_id,
       return;
     case PROP_STATS:
       g_value_take_boxed (value, gst_acs_mixer_make_stats (self));
+      return;
+    case PROP_EMIT_SIGNALS:
+      forward_to_aggregator (object, "emit-signals", value, FALSE);
       return;
     default:
       break;
@@ -1249,7 +1279,7 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   gsize frames, samples;
   guint top_k, level_window, hold_time, i;
   gdouble hysteresis, alpha, period_ms;
-  guint64 hold, missing = 0, n_distinct = 0, n_shared = 0;
+  guint64 hold, missing = 0;
   gboolean dominant_changed, mixed = FALSE;
   gint previous = -1, dominant;
   GPtrArray *outputs;
@@ -1391,6 +1421,16 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   if (dominant_changed)
     self->stat_dominant_changes++;
   outputs = g_ptr_array_ref (self->outputs);
+  for (i = 0; i < outputs->len; i++) {
+    AcsOutput *o = g_ptr_array_index (outputs, i);
+    GstAcsMixerPad *p = o->index < self->by_index->len ?
+        g_ptr_array_index (self->by_index, o->index) : NULL;
+
+    if (p && p->out_buf)
+      self->stat_distinct++;
+    else
+      self->stat_shared++;
+  }
   MIXER_UNLOCK (self);
 
   /* The full mix on the aggregator's own pad; unlinked is fine */
@@ -1428,13 +1468,10 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
 
     if (o->index < self->by_index->len)
       p = g_ptr_array_index (self->by_index, o->index);
-    if (p && p->out_buf) {
+    if (p && p->out_buf)
       buf = gst_buffer_ref (p->out_buf);
-      n_distinct++;
-    } else {
+    else
       buf = gst_buffer_ref (outbuf);
-      n_shared++;
-    }
     /* one member's downstream failing must not stop the call */
     if (gst_pad_push (o->srcpad, buf) < GST_FLOW_EOS)
       GST_LOG_OBJECT (o->srcpad, "push failed");
@@ -1451,10 +1488,6 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   g_ptr_array_set_size (self->pads, 0);
   gst_buffer_unref (outbuf);
 
-  MIXER_LOCK (self);
-  self->stat_distinct += n_distinct;
-  self->stat_shared += n_shared;
-  MIXER_UNLOCK (self);
 
   if (dominant_changed) {
     GstStructure *s = gst_structure_new ("acs-dominant-speaker",

@@ -277,8 +277,12 @@ GST_START_TEST (test_join_leave)
   fail_unless_equals_int (gst_pad_link (peer, sink), GST_PAD_LINK_OK);
   gst_pad_set_active (peer, TRUE);
   gst_pad_push_event (peer, gst_event_new_stream_start ("member5"));
-  fail_unless (gst_pad_push_event (peer,
-          gst_event_new_caps (gst_caps_from_string (CAPS_STR))));
+  {
+    GstCaps *caps = gst_caps_from_string (CAPS_STR);
+
+    fail_unless (gst_pad_push_event (peer, gst_event_new_caps (caps)));
+    gst_caps_unref (caps);
+  }
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_pad_push_event (peer, gst_event_new_segment (&seg));
 
@@ -518,9 +522,13 @@ GST_START_TEST (test_wrong_caps)
   gst_harness_use_testclock (c->main);
   /* a rate the call does not use: refused, the others go on */
   gst_pad_push_event (bad->srcpad, gst_event_new_stream_start ("bad"));
-  gst_pad_push_event (bad->srcpad,
-      gst_event_new_caps (gst_caps_from_string ("audio/x-raw, "
-              "format=S16LE, rate=16000, channels=1, " "layout=interleaved")));
+  {
+    GstCaps *caps = gst_caps_from_string ("audio/x-raw, format=S16LE, "
+        "rate=16000, channels=1, layout=interleaved");
+
+    gst_pad_push_event (bad->srcpad, gst_event_new_caps (caps));
+    gst_caps_unref (caps);
+  }
   {
     GstSegment seg;
 

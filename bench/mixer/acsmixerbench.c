@@ -1,0 +1,427 @@
+/* GStreamer
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-acs: CPU cost of mix-minus for N members, 48 kHz mono, 20 ms frames:
+ *   - acsmixer producing all N outputs (top-k = N: everyone is mixed, the
+ *     same job as the others; and the default top-k = 3);
+ *   - the same job built from GStreamer's audiomixer: N audiomixer
+ *     instances, each mixing the other N - 1 members;
+ *   - a plain C loop of the same algorithm (sum once in 32 bits, subtract
+ *     each member's own samples, saturate once).
+ * Inputs are pre-built buffers pushed from one thread straight into the
+ * sink pads, outputs are dropped by sink pads that count them; elements run
+ * non-live, as fast as they can. Cost is process CPU time
+ * (CLOCK_PROCESS_CPUTIME_ID, all threads) per second of audio.
+ *
+ * Usage: acs-mixer-bench [--n 10,100,1000] [--seconds S] [--audiomixer-max N]
+ * Prints a table on stderr and JSON lines on stdout; audiomixer figures for
+ * N above --audiomixer-max are extrapolated from the growth measured
+ * between the two largest measured N, and labelled "extrapolated".
+ * Exit status 1 when acsmixer (top-k = N) is not within 3x of the C loop.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RATE 48000
+#define FRAMES 960
+#define PERIOD (20 * GST_MSECOND)
+#define CAPS "audio/x-raw, format=S16LE, rate=48000, channels=1, " \
+    "layout=interleaved"
+
+static gint outputs_left;       /* atomic */
+static GMutex done_lock;
+static GCond done_cond;
+
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static GstFlowReturn
+count_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  gst_buffer_unref (buf);
+  if (g_atomic_int_dec_and_test (&outputs_left)) {
+    g_mutex_lock (&done_lock);
+    g_cond_signal (&done_cond);
+    g_mutex_unlock (&done_lock);
+  }
+  return GST_FLOW_OK;
+}
+
+static gboolean
+count_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static GstPad *
+new_counter (void)
+{
+  GstPad *pad = gst_pad_new ("count", GST_PAD_SINK);
+
+  gst_pad_set_chain_function (pad, count_chain);
+  gst_pad_set_event_function (pad, count_event);
+  gst_pad_set_active (pad, TRUE);
+  return pad;
+}
+
+static GstPad *
+new_feeder (GstPad * sink, guint id)
+{
+  GstPad *pad = gst_pad_new (NULL, GST_PAD_SRC);
+  GstSegment seg;
+  GstCaps *caps;
+  gchar *sid = g_strdup_printf ("feed-%u", id);
+
+  g_assert (gst_pad_link (pad, sink) == GST_PAD_LINK_OK);
+  gst_pad_set_active (pad, TRUE);
+  gst_pad_push_event (pad, gst_event_new_stream_start (sid));
+  g_free (sid);
+  caps = gst_caps_from_string (CAPS);
+  g_assert (gst_pad_push_event (pad, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_pad_push_event (pad, gst_event_new_segment (&seg));
+  return pad;
+}
+
+static gint16 **
+make_inputs (guint n)
+{
+  gint16 **in = g_new (gint16 *, n);
+  GRand *r = g_rand_new_with_seed (42);
+  guint m, i;
+
+  for (m = 0; m < n; m++) {
+    in[m] = g_new (gint16, FRAMES);
+    for (i = 0; i < FRAMES; i++)
+      in[m][i] = (gint16) g_rand_int_range (r, -3000, 3000);
+  }
+  g_rand_free (r);
+  return in;
+}
+
+/* buffers[p * n + m]: member m's frame of period p, sharing memory */
+static GstBuffer **
+make_buffers (gint16 ** in, guint n, guint periods)
+{
+  GstBuffer **b = g_new (GstBuffer *, (gsize) n * periods);
+  guint m, p;
+
+  for (m = 0; m < n; m++) {
+    GstBuffer *base = gst_buffer_new_memdup (in[m], FRAMES * 2);
+
+    for (p = 0; p < periods; p++) {
+      GstBuffer *c = gst_buffer_copy (base);
+
+      GST_BUFFER_PTS (c) = p * PERIOD;
+      GST_BUFFER_DURATION (c) = PERIOD;
+      GST_BUFFER_OFFSET (c) = (guint64) p *FRAMES;
+      b[(gsize) p * n + m] = c;
+    }
+    gst_buffer_unref (base);
+  }
+  return b;
+}
+
+static void
+wait_outputs (void)
+{
+  g_mutex_lock (&done_lock);
+  while (g_atomic_int_get (&outputs_left) > 0)
+    g_cond_wait (&done_cond, &done_lock);
+  g_mutex_unlock (&done_lock);
+}
+
+/* CPU seconds per second of audio */
+static double
+run_acsmixer (gint16 ** in, guint n, guint k, guint periods)
+{
+  GstElement *mixer = gst_element_factory_make ("acsmixer", NULL);
+  GstPad **feed = g_new (GstPad *, n), **cnt = g_new (GstPad *, n);
+  GstBuffer **bufs;
+  double t0, t1;
+  guint m, p;
+
+  if (!mixer) {
+    g_printerr ("acsmixer not found (GST_PLUGIN_PATH_1_0?)\n");
+    exit (2);
+  }
+  g_object_set (mixer, "top-k", k, NULL);
+  for (m = 0; m < n; m++) {
+    gchar *name = g_strdup_printf ("src_%u", m);
+    GstPad *src = gst_element_request_pad_simple (mixer, name);
+
+    g_free (name);
+    cnt[m] = new_counter ();
+    g_assert (gst_pad_link (src, cnt[m]) == GST_PAD_LINK_OK);
+    gst_object_unref (src);
+  }
+  gst_element_set_state (mixer, GST_STATE_PLAYING);
+  for (m = 0; m < n; m++) {
+    gchar *name = g_strdup_printf ("sink_%u", m);
+    GstPad *sink = gst_element_request_pad_simple (mixer, name);
+
+    g_free (name);
+    feed[m] = new_feeder (sink, m);
+    gst_object_unref (sink);
+  }
+  bufs = make_buffers (in, n, periods);
+  g_atomic_int_set (&outputs_left, (gint) (n * periods));
+
+  t0 = cpu_now ();
+  for (p = 0; p < periods; p++)
+    for (m = 0; m < n; m++)
+      gst_pad_push (feed[n - 1 - m], bufs[(gsize) p * n + (n - 1 - m)]);
+  wait_outputs ();
+  t1 = cpu_now ();
+
+  gst_element_set_state (mixer, GST_STATE_NULL);
+  for (m = 0; m < n; m++) {
+    gst_object_unref (feed[m]);
+    gst_object_unref (cnt[m]);
+  }
+  gst_object_unref (mixer);
+  g_free (feed);
+  g_free (cnt);
+  g_free (bufs);
+  return (t1 - t0) / (periods * 0.02);
+}
+
+static double
+run_audiomixer (gint16 ** in, guint n, guint periods)
+{
+  GstElement **mix = g_new (GstElement *, n);
+  GstPad **feed = g_new0 (GstPad *, (gsize) n * n);
+  GstPad **cnt = g_new (GstPad *, n);
+  GstBuffer **bufs;
+  double t0, t1;
+  guint m, j, p;
+
+  for (j = 0; j < n; j++) {
+    GstPad *src;
+
+    mix[j] = gst_element_factory_make ("audiomixer", NULL);
+    if (!mix[j]) {
+      g_printerr ("audiomixer not found\n");
+      exit (2);
+    }
+    g_object_set (mix[j], "output-buffer-duration", PERIOD, NULL);
+    src = gst_element_get_static_pad (mix[j], "src");
+    cnt[j] = new_counter ();
+    g_assert (gst_pad_link (src, cnt[j]) == GST_PAD_LINK_OK);
+    gst_object_unref (src);
+    gst_element_set_state (mix[j], GST_STATE_PLAYING);
+    for (m = 0; m < n; m++) {
+      GstPad *sink;
+
+      if (m == j)
+        continue;
+      sink = gst_element_request_pad_simple (mix[j], "sink_%u");
+      feed[(gsize) j * n + m] = new_feeder (sink, m);
+      gst_object_unref (sink);
+    }
+  }
+  bufs = make_buffers (in, n, periods);
+  g_atomic_int_set (&outputs_left, (gint) (n * periods));
+
+  t0 = cpu_now ();
+  for (p = 0; p < periods; p++)
+    for (m = 0; m < n; m++) {
+      GstBuffer *b = bufs[(gsize) p * n + m];
+
+      for (j = 0; j < n; j++)
+        if (j != m)
+          gst_pad_push (feed[(gsize) j * n + m], gst_buffer_ref (b));
+      gst_buffer_unref (b);
+    }
+  wait_outputs ();
+  t1 = cpu_now ();
+
+  for (j = 0; j < n; j++) {
+    gst_element_set_state (mix[j], GST_STATE_NULL);
+    for (m = 0; m < n; m++)
+      if (feed[(gsize) j * n + m])
+        gst_object_unref (feed[(gsize) j * n + m]);
+    gst_object_unref (cnt[j]);
+    gst_object_unref (mix[j]);
+  }
+  g_free (mix);
+  g_free (feed);
+  g_free (cnt);
+  g_free (bufs);
+  return (t1 - t0) / (periods * 0.02);
+}
+
+static void __attribute__((noinline))
+    c_loop_period (gint16 ** in, gint16 ** out, gint32 * restrict sum, guint n)
+{
+  guint m, i;
+
+  memset (sum, 0, FRAMES * sizeof (gint32));
+  for (m = 0; m < n; m++) {
+    const gint16 *restrict x = in[m];
+
+    for (i = 0; i < FRAMES; i++)
+      sum[i] += x[i];
+  }
+  for (m = 0; m < n; m++) {
+    const gint16 *restrict x = in[m];
+    gint16 *restrict o = out[m];
+
+    for (i = 0; i < FRAMES; i++) {
+      gint32 v = sum[i] - x[i];
+
+      o[i] = CLAMP (v, G_MININT16, G_MAXINT16);
+    }
+  }
+}
+
+static double
+run_c_loop (gint16 ** in, guint n, guint periods)
+{
+  gint16 **out = g_new (gint16 *, n);
+  gint32 *sum = g_new (gint32, FRAMES);
+  double t0, t1;
+  guint m, p;
+  volatile gint16 sink = 0;
+
+  for (m = 0; m < n; m++)
+    out[m] = g_new0 (gint16, FRAMES);
+  t0 = cpu_now ();
+  for (p = 0; p < periods; p++) {
+    c_loop_period (in, out, sum, n);
+    sink += out[p % n][p % FRAMES];
+  }
+  t1 = cpu_now ();
+  for (m = 0; m < n; m++)
+    g_free (out[m]);
+  g_free (out);
+  g_free (sum);
+  (void) sink;
+  return (t1 - t0) / (periods * 0.02);
+}
+
+static void
+emit (const gchar * impl, guint n, gint k, double v, const gchar * how,
+    guint periods)
+{
+  g_print ("{\"bench\": \"mix-minus\", \"impl\": \"%s\", \"n\": %u, "
+      "\"top_k\": %d, \"cpu_s_per_audio_s\": %.6f, \"audio_s\": %.2f, "
+      "\"figure\": \"%s\"}\n", impl, n, k, v, periods * 0.02, how);
+}
+
+int
+main (int argc, char **argv)
+{
+  gchar *n_list = NULL;
+  gdouble seconds = 2.0;
+  gint am_max = 100;
+  GOptionEntry entries[] = {
+    {"n", 0, 0, G_OPTION_ARG_STRING, &n_list, "Members, comma-separated",
+        "10,100,1000"},
+    {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
+        "Seconds of audio per acsmixer and C loop run", "S"},
+    {"audiomixer-max", 0, 0, G_OPTION_ARG_INT, &am_max,
+        "Largest N run with audiomixer; above it, extrapolated", "N"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- acsmixer mix-minus cost");
+  GError *err = NULL;
+  gchar **ns;
+  guint i;
+  gboolean ok = TRUE;
+  double am_prev_n = 0, am_prev = 0, am_last_n = 0, am_last = 0;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("%s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  gst_init (NULL, NULL);
+
+  ns = g_strsplit (n_list ? n_list : "10,100,1000", ",", -1);
+  g_printerr ("%6s %12s %12s %12s %14s %9s %9s\n", "N", "C loop",
+      "acsmixer", "acsmixer k=3", "audiomixer", "acs/C", "am/acs");
+  for (i = 0; ns[i]; i++) {
+    guint n = atoi (ns[i]);
+    guint periods = MAX (10, (guint) (seconds / 0.02));
+    gint16 **in = make_inputs (n);
+    double c, a, a3, am;
+    const gchar *am_how = "measured";
+    guint am_periods;
+    guint m;
+
+    c = run_c_loop (in, n, periods * 10);
+    emit ("c-loop", n, n, c, "measured", periods * 10);
+    a = run_acsmixer (in, n, n, periods);
+    emit ("acsmixer", n, n, a, "measured", periods);
+    a3 = run_acsmixer (in, n, 3, periods);
+    emit ("acsmixer", n, 3, a3, "measured", periods);
+
+    if ((gint) n <= am_max) {
+      /* audiomixer grows about as N^2.7: fewer periods for large N */
+      am_periods = n <= 10 ? periods : MAX (10, periods / 10);
+      am = run_audiomixer (in, n, am_periods);
+      am_prev_n = am_last_n;
+      am_prev = am_last;
+      am_last_n = n;
+      am_last = am;
+      emit ("audiomixer", n, n - 1, am, "measured", am_periods);
+    } else if (am_prev > 0 && am_last > 0) {
+      double e = log (am_last / am_prev) / log (am_last_n / am_prev_n);
+
+      am = am_last * pow (n / am_last_n, e);
+      am_how = "extrapolated";
+      g_print ("{\"bench\": \"mix-minus\", \"impl\": \"audiomixer\", "
+          "\"n\": %u, \"top_k\": %u, \"cpu_s_per_audio_s\": %.6f, "
+          "\"figure\": \"extrapolated\", \"growth_exponent\": %.2f}\n",
+          n, n - 1, am, e);
+    } else {
+      am = NAN;
+      am_how = "not run";
+    }
+
+    {
+      gchar *am_ratio = isnan (am) ? g_strdup ("null") :
+          g_strdup_printf ("%.1f", am / a);
+
+      g_print ("{\"bench\": \"mix-minus-ratio\", \"n\": %u, "
+          "\"acsmixer_over_c_loop\": %.2f, "
+          "\"acsmixer_k3_over_c_loop\": %.2f, "
+          "\"audiomixer_over_acsmixer\": %s, \"audiomixer_figure\": \"%s\", "
+          "\"target_within_3x\": %s}\n", n, a / c, a3 / c, am_ratio, am_how,
+          a / c <= 3.0 ? "true" : "false");
+      g_free (am_ratio);
+    }
+    g_printerr ("%6u %12.5f %12.5f %12.5f %13.4f%s %9.2f %9.1f\n", n, c, a,
+        a3, am, strcmp (am_how, "measured") ? "*" : " ", a / c, am / a);
+    if (a / c > 3.0)
+      ok = FALSE;
+    for (m = 0; m < n; m++)
+      g_free (in[m]);
+    g_free (in);
+  }
+  g_printerr ("CPU-s per s of audio; * extrapolated. acsmixer within 3x of "
+      "the C loop at every N: %s\n", ok ? "PASS" : "FAIL");
+  g_strfreev (ns);
+  g_free (n_list);
+  return ok ? 0 : 1;
+}
