@@ -540,10 +540,14 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
    * arrival like udpsrc's, and dropping the oldest packets rather than
    * blocking the agent thread when nothing downstream reads */
   self->rxsrc = gst_element_factory_make ("appsrc", "rxsrc");
-  g_object_set (self->rxsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
-      "do-timestamp", TRUE, "max-bytes", (guint64) RX_QUEUE_BYTES, NULL);
-  gst_util_set_object_arg (G_OBJECT (self->rxsrc), "leaky-type", "downstream");
-  gst_bin_add (GST_BIN (self), self->rxsrc);
+  if (self->rxsrc) {
+    /* Reported as a missing plugin when going to READY if absent */
+    g_object_set (self->rxsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
+        "do-timestamp", TRUE, "max-bytes", (guint64) RX_QUEUE_BYTES, NULL);
+    gst_util_set_object_arg (G_OBJECT (self->rxsrc), "leaky-type",
+        "downstream");
+    gst_bin_add (GST_BIN (self), self->rxsrc);
+  }
 
   self->nicesink = gst_element_factory_make ("nicesink", NULL);
   if (self->nicesink) {
@@ -566,10 +570,17 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
   }
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 
-  pad = gst_element_get_static_pad (self->rxsrc, "src");
-  ghost = gst_ghost_pad_new_from_template ("src", pad,
-      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
-  gst_object_unref (pad);
+  if (self->rxsrc) {
+    pad = gst_element_get_static_pad (self->rxsrc, "src");
+    ghost = gst_ghost_pad_new_from_template ("src", pad,
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "src"));
+    gst_object_unref (pad);
+  } else {
+    ghost = gst_ghost_pad_new_no_target_from_template ("src",
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "src"));
+  }
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
@@ -1365,6 +1376,12 @@ gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
         GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
             ("The libnice GStreamer plugin (nicesink) is missing"),
             ("install gstreamer1.0-nice"));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      if (self->rxsrc == NULL) {
+        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+            ("The appsrc element (gst-plugins-base) is missing"),
+            ("install gstreamer1.0-plugins-base"));
         return GST_STATE_CHANGE_FAILURE;
       }
       if (!gst_acs_ice_bin_setup_stream (self))
