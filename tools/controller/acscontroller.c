@@ -29,11 +29,17 @@
 #include <acs/acsturncreds.h>
 #include <libsoup/soup.h>
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define BODY_KEY "acs-request-body"
 #define SHUTDOWN_DRAIN_MS 800
 #define BODY_OVERFLOW_KEY "acs-request-body-overflow"
+/* libsoup listens with GSocket's default backlog of 10: a burst of new
+ * connections (hundreds of clients connecting at once) overflows the
+ * accept queue and stalls them for seconds of SYN retransmissions */
+#define LISTEN_BACKLOG 4096
 
 struct _AcsController
 {
@@ -970,7 +976,7 @@ acs_controller_start (AcsController * self, guint * port, GError ** error)
 {
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
-  GSList *listeners;
+  GSList *listeners, *l;
 
   address = g_inet_address_new_from_string (self->listen_address);
   if (address == NULL) {
@@ -986,6 +992,12 @@ acs_controller_start (AcsController * self, guint * port, GError ** error)
 
   /* Not soup_server_get_uris(): libsoup 3.2 leaks an address there */
   listeners = soup_server_get_listeners (self->server);
+  for (l = listeners; l != NULL; l = l->next) {
+    /* listen() again on a listening socket only changes its backlog
+     * (GSocket refuses to set it once listening) */
+    if (listen (g_socket_get_fd (l->data), LISTEN_BACKLOG) != 0)
+      g_warning ("cannot raise the listen backlog: %s", g_strerror (errno));
+  }
   if (port != NULL && listeners != NULL) {
     g_autoptr (GSocketAddress) local =
         g_socket_get_local_address (listeners->data, error);
