@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gst-acs: group-call media plugin (acsmixer, acsaudiolevelgate) */
+/* gst-acs: group-call media plugin (acsmixer, acsaudiolevelgate, acssfu) */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -14,6 +14,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (acsmixer, plugin);
   ret |= GST_ELEMENT_REGISTER (acsaudiolevelgate, plugin);
+  ret |= GST_ELEMENT_REGISTER (acssfu, plugin);
 
   return ret;
 }
@@ -21,5 +22,5 @@ plugin_init (GstPlugin * plugin)
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
     GST_VERSION_MINOR,
     acsmixer,
-    "Group-call audio: mix-minus mixing and speaker selection",
+    "Group-call audio: mix-minus mixing, speaker selection, RTP forwarding",
     plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
