@@ -40,8 +40,9 @@
  * is left out of the period when the aggregator times out, the others are
  * not delayed beyond the configured latency.
  *
- * `mode=sfu` (RTP forwarding) is not implemented: the element fails to go
- * to PAUSED with a clear error in that mode.
+ * SFU mode (forwarding members' RTP without decoding) is the separate
+ * element #acssfu, in the same plugin, with the same pads: `mode=sfu`
+ * makes this element fail to go to PAUSED with an error naming acssfu.
  *
  * Threading: the mix runs on the aggregator's source pad task, which also
  * pushes on every `src_%u` pad. Properties may be set from any thread.
@@ -353,15 +354,16 @@ gst_acs_mixer_class_init (GstAcsMixerClass * klass)
    * GstAcsMixer:mode:
    *
    * `mcu` mixes raw audio. `sfu` (forwarding the RTP of the selected
-   * speakers without decoding) is not implemented yet: the element posts a
-   * `CORE`/`NOT_IMPLEMENTED` error when it goes to PAUSED in that mode.
+   * speakers without decoding) is done by the element #acssfu: this
+   * element posts a `CORE`/`NOT_IMPLEMENTED` error naming acssfu when it
+   * goes to PAUSED in that mode.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
-          "What the element handles: mcu (raw audio, mix-minus) or sfu "
-          "(RTP forwarding, not implemented yet); NULL or READY only",
+          "What the element handles: mcu (raw audio, mix-minus); sfu is "
+          "refused, use the acssfu element for RTP; NULL or READY only",
           GST_TYPE_ACS_MIXER_MODE, DEFAULT_MODE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -701,8 +703,9 @@ gst_acs_mixer_change_state (GstElement * element, GstStateChange transition)
     GST_OBJECT_UNLOCK (self);
     if (mode == GST_ACS_MIXER_MODE_SFU) {
       GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
-          ("acsmixer does not support mode=sfu yet"),
-          ("SFU forwarding of RTP is not implemented; use mode=mcu"));
+          ("acsmixer does not forward RTP: use the acssfu element"),
+          ("mode=sfu is done by the acssfu element (same plugin, same "
+              "sink_%%u/src_%%u pads); acsmixer only does mode=mcu"));
       return GST_STATE_CHANGE_FAILURE;
     }
   }
