@@ -732,6 +732,69 @@ GST_START_TEST (test_sfu_leave)
 
 GST_END_TEST;
 
+/* Two-byte header extensions (RFC 8285) and the ID from `ext-id` when the
+ * caps name no extmap */
+GST_START_TEST (test_sfu_two_byte_ext_id)
+{
+  GstElement *sfu = gst_element_factory_make ("acssfu", NULL);
+  GstHarness *h[2];
+  GstStructure *s;
+  guint i, p;
+  guint64 forwarded = 0;
+
+  g_object_set (sfu, "top-k", 1, "ext-id", 20, NULL);
+  for (i = 0; i < 2; i++) {
+    gchar *sink = g_strdup_printf ("sink_%u", i);
+    gchar *src = g_strdup_printf ("src_%u", i);
+
+    h[i] = gst_harness_new_with_element (sfu, sink, src);
+    gst_harness_set_src_caps_str (h[i], "application/x-rtp, media=audio, "
+        "clock-rate=48000, encoding-name=OPUS, payload=111");
+    g_free (sink);
+    g_free (src);
+  }
+  gst_harness_use_testclock (h[0]);
+  gst_harness_play (h[0]);
+
+  for (p = 0; p < 3; p++) {
+    GstBuffer *buf = gst_rtp_buffer_new_allocate (4, 0, 0);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    guint8 level = 0x80 | 15;
+
+    fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READWRITE, &rtp));
+    gst_rtp_buffer_set_ssrc (&rtp, MEMBER_SSRC (0));
+    gst_rtp_buffer_set_seq (&rtp, p);
+    fail_unless (gst_rtp_buffer_add_extension_twobytes_header (&rtp, 0, 20,
+            &level, 1));
+    gst_rtp_buffer_unmap (&rtp);
+    GST_BUFFER_PTS (buf) = p * PERIOD;
+    fail_unless_equals_int (gst_harness_push (h[0], buf), GST_FLOW_OK);
+  }
+  for (p = 0; p < 3; p++) {
+    GstBuffer *buf = gst_harness_pull (h[1]);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+    fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
+    fail_if (gst_rtp_buffer_get_ssrc (&rtp) == MEMBER_SSRC (0));
+    gst_rtp_buffer_unmap (&rtp);
+    gst_buffer_unref (buf);
+  }
+  g_object_get (sfu, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, "packets-forwarded", &forwarded));
+  fail_unless_equals_int (forwarded, 3);
+  gst_structure_free (s);
+  g_object_get (sfu, "ranking", &s, NULL);
+  fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
+          (s, "selected")), 1);
+  gst_structure_free (s);
+
+  for (i = 0; i < 2; i++)
+    gst_harness_teardown (h[i]);
+  gst_object_unref (sfu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sfu_states)
 {
   GstElement *sfu = gst_element_factory_make ("acssfu", NULL);
@@ -768,6 +831,7 @@ acsmixersfu_suite (void)
   tcase_add_test (tc, test_sfu_rtcp_routing);
   tcase_add_test (tc, test_sfu_bad_input);
   tcase_add_test (tc, test_sfu_leave);
+  tcase_add_test (tc, test_sfu_two_byte_ext_id);
   tcase_add_test (tc, test_sfu_states);
   return s;
 }
