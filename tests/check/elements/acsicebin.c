@@ -198,9 +198,9 @@ connect_pair (IcePair * p)
   gst_harness_play (p->a);
   gst_harness_play (p->b);
 
-  s = wait_element_message (p->ice_a, "acs-ice-state", "connected", 10000);
+  s = wait_element_message (p->ice_a, "acs-ice-state", "connected", 30000);
   gst_structure_free (s);
-  s = wait_element_message (p->ice_b, "acs-ice-state", "connected", 10000);
+  s = wait_element_message (p->ice_b, "acs-ice-state", "connected", 30000);
   gst_structure_free (s);
 }
 
