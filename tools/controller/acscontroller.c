@@ -31,6 +31,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #define BODY_KEY "acs-request-body"
@@ -795,6 +797,13 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
     NULL, NULL, g_get_monotonic_time ()
   };
   Route route;
+  GSocket *sock = soup_server_message_get_socket (msg);
+
+  /* libsoup writes a response's headers and body as separate TLS records:
+   * with Nagle's algorithm the second waits for the client's delayed ACK
+   * (40 ms on Linux) on every response */
+  if (sock && g_socket_get_family (sock) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   if (!route_match (path, &route)) {
     respond_error (&req, acs_api_error_new (404, "not_found", NULL,
