@@ -38,13 +38,13 @@
 #include <gst/rtp/rtp.h>
 
 #include "gstacsaudiolevelgate.h"
+#include "gstacsaudiolevel.h"
 #include "gstacsmixer.h"
 #include "gstacsmixerelements.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_acs_audio_level_gate_debug);
 #define GST_CAT_DEFAULT gst_acs_audio_level_gate_debug
 
-#define AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 #define DEFAULT_MEMBER 0
 #define DEFAULT_EXT_ID 0
@@ -153,7 +153,7 @@ gst_acs_audio_level_gate_class_init (GstAcsAudioLevelGateClass * klass)
   g_object_class_install_property (gobject_class, PROP_EXT_ID,
       g_param_spec_uint ("ext-id", "Extension ID",
           "RTP header extension ID of the audio level, 1 to 255; 0 takes it "
-          "from an extmap-N caps field naming " AUDIO_LEVEL_URI,
+          "from an extmap-N caps field naming " GST_ACS_AUDIO_LEVEL_URI,
           0, 255, DEFAULT_EXT_ID,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -279,33 +279,6 @@ gst_acs_audio_level_gate_change_state (GstElement * element,
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
-static guint
-ext_id_from_caps (const GstStructure * s)
-{
-  guint id;
-
-  for (id = 1; id <= 255; id++) {
-    gchar field[16];
-    const GValue *v;
-    const gchar *uri = NULL;
-
-    g_snprintf (field, sizeof (field), "extmap-%u", id);
-    v = gst_structure_get_value (s, field);
-    if (!v)
-      continue;
-    if (G_VALUE_HOLDS_STRING (v)) {
-      uri = g_value_get_string (v);
-    } else if (GST_VALUE_HOLDS_ARRAY (v) && gst_value_array_get_size (v) >= 2) {
-      const GValue *u = gst_value_array_get_value (v, 1);
-      if (G_VALUE_HOLDS_STRING (u))
-        uri = g_value_get_string (u);
-    }
-    if (g_strcmp0 (uri, AUDIO_LEVEL_URI) == 0)
-      return id;
-  }
-  return 0;
-}
-
 static gboolean
 gst_acs_audio_level_gate_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
@@ -319,7 +292,7 @@ gst_acs_audio_level_gate_sink_event (GstPad * pad, GstObject * parent,
 
       gst_event_parse_caps (event, &caps);
       s = gst_caps_get_structure (caps, 0);
-      self->caps_ext_id = ext_id_from_caps (s);
+      self->caps_ext_id = gst_acs_audio_level_ext_id_from_caps (s);
       if (!gst_structure_get_int (s, "clock-rate", &self->clock_rate))
         self->clock_rate = 0;
       break;
@@ -332,26 +305,6 @@ gst_acs_audio_level_gate_sink_event (GstPad * pad, GstObject * parent,
       break;
   }
   return gst_pad_event_default (pad, parent, event);
-}
-
-/* Returns the level (0..127, -dBov) or -1 */
-static gint
-read_level (GstRTPBuffer * rtp, guint id)
-{
-  gpointer data = NULL;
-  guint size = 0;
-
-  if (id == 0)
-    return -1;
-  if (id <= 14 &&
-      gst_rtp_buffer_get_extension_onebyte_header (rtp, id, 0, &data, &size)) {
-  } else if (!gst_rtp_buffer_get_extension_twobytes_header (rtp, NULL, id, 0,
-          &data, &size)) {
-    return -1;
-  }
-  if (size < 1)
-    return -1;
-  return ((const guint8 *) data)[0] & 0x7f;
 }
 
 static GstFlowReturn
@@ -383,7 +336,7 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
   id = self->ext_id ? self->ext_id : self->caps_ext_id;
   GST_OBJECT_UNLOCK (self);
 
-  level = read_level (&rtp, id);
+  level = gst_acs_audio_level_read (&rtp, id);
   ts = gst_rtp_buffer_get_timestamp (&rtp);
   gst_rtp_buffer_unmap (&rtp);
 

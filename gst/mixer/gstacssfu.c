@@ -57,12 +57,12 @@
 #include <gst/rtp/rtp.h>
 
 #include "gstacssfu.h"
+#include "gstacsaudiolevel.h"
 #include "gstacsmixerelements.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_acs_sfu_debug);
 #define GST_CAT_DEFAULT gst_acs_sfu_debug
 
-#define AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 #define DEFAULT_TOP_K 3
 #define DEFAULT_EXT_ID 0
@@ -269,8 +269,8 @@ gst_acs_sfu_class_init (GstAcsSfuClass * klass)
   g_object_class_install_property (gobject_class, PROP_EXT_ID,
       g_param_spec_uint ("ext-id", "Extension ID",
           "RTP header extension ID of the RFC 6464 audio level, 1 to 255; "
-          "0 takes it from an extmap-N caps field naming " AUDIO_LEVEL_URI
-          "; any state", 0, 255, DEFAULT_EXT_ID,
+          "0 takes it from an extmap-N caps field naming "
+          GST_ACS_AUDIO_LEVEL_URI "; any state", 0, 255, DEFAULT_EXT_ID,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -861,33 +861,6 @@ gst_acs_sfu_release_pad (GstElement * element, GstPad * pad)
   gst_element_remove_pad (element, pad);
 }
 
-static guint
-ext_id_from_caps (const GstStructure * s)
-{
-  guint id;
-
-  for (id = 1; id <= 255; id++) {
-    gchar field[16];
-    const GValue *v;
-    const gchar *uri = NULL;
-
-    g_snprintf (field, sizeof (field), "extmap-%u", id);
-    v = gst_structure_get_value (s, field);
-    if (!v)
-      continue;
-    if (G_VALUE_HOLDS_STRING (v)) {
-      uri = g_value_get_string (v);
-    } else if (GST_VALUE_HOLDS_ARRAY (v) && gst_value_array_get_size (v) >= 2) {
-      const GValue *u = gst_value_array_get_value (v, 1);
-      if (G_VALUE_HOLDS_STRING (u))
-        uri = g_value_get_string (u);
-    }
-    if (g_strcmp0 (uri, AUDIO_LEVEL_URI) == 0)
-      return id;
-  }
-  return 0;
-}
-
 static gboolean
 gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -911,7 +884,7 @@ gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       SFU_LOCK (self);
       m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
       if (m) {
-        m->caps_ext_id = ext_id_from_caps (s);
+        m->caps_ext_id = gst_acs_audio_level_ext_id_from_caps (s);
         if (!gst_structure_get_int (s, "clock-rate", &m->clock_rate) ||
             m->clock_rate <= 0)
           m->clock_rate = 48000;
@@ -953,27 +926,6 @@ gst_acs_sfu_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
   /* Feedback comes as RTCP on the receiver's sink pad, not as events */
   gst_event_unref (event);
   return TRUE;
-}
-
-/* Returns the level (0..127, -dBov), -1 without the extension, -2 when the
- * extension has the wrong size */
-static gint
-read_level (GstRTPBuffer * rtp, guint id)
-{
-  gpointer data = NULL;
-  guint size = 0;
-
-  if (id == 0)
-    return -1;
-  if (id <= 14 &&
-      gst_rtp_buffer_get_extension_onebyte_header (rtp, id, 0, &data, &size)) {
-  } else if (!gst_rtp_buffer_get_extension_twobytes_header (rtp, NULL, id, 0,
-          &data, &size)) {
-    return -1;
-  }
-  if (size != 1)
-    return -2;
-  return ((const guint8 *) data)[0] & 0x7f;
 }
 
 /* Must be called with SFU_LOCK. Queues on @pushes a copy of @buf for slot
@@ -1345,7 +1297,7 @@ gst_acs_sfu_handle_rtp_locked (GstAcsSfu * self, SfuMember * s,
   self->received++;
   s->ssrc = gst_rtp_buffer_get_ssrc (&rtp);
   s->have_ssrc = TRUE;
-  level = read_level (&rtp, ext_id ? ext_id : s->caps_ext_id);
+  level = gst_acs_audio_level_read (&rtp, ext_id ? ext_id : s->caps_ext_id);
   gst_rtp_buffer_unmap (&rtp);
 
   if (s->video) {
