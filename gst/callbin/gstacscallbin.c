@@ -1,0 +1,1302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-acs: a whole one-to-one call in a bin
+ * Copyright (C) 2026 gst-acs authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-acscallbin
+ * @title: acscallbin
+ * @see_also: acssignal, acsicebin, acssrtpenc, acssrtpdec, rtpbin
+ *
+ * Turns a controller URL, a token and a `target` (or an incoming call) into
+ * a live, secure one-to-one audio call. Raw audio into `audio_sink` is
+ * encoded with Opus (in-band FEC, DTX), sent as RTP through rtpbin (RTCP
+ * included), protected by acssrtpenc and carried by acsicebin; what
+ * arrives is decrypted by acssrtpdec, goes through rtpbin's jitter buffer
+ * and leaves decoded on a sometimes pad `audio_src_%u`.
+ *
+ * RTP and RTCP share one ICE component (rtcp-mux): rtpbin's
+ * `send_rtp_src_0` and `send_rtcp_src_0` meet in a funnel before
+ * acssrtpenc; after acssrtpdec a tee feeds `recv_rtp_sink_0` and
+ * `recv_rtcp_sink_0`, a pad probe on each branch dropping the packets of
+ * the other kind (second byte 192 to 223 is RTCP, RFC 5761).
+ *
+ * The caller (a non-empty `target`) is ICE controlling. Each call leg
+ * makes fresh SRTP keys (getrandom): the offer carries AEAD_AES_128_GCM
+ * and AES_CM_128_HMAC_SHA1_80 keys, the answer the suite it picked and its
+ * own key. STUN and TURN servers come from the controller
+ * (`get-ice-servers`) unless `stun-server` or `turn-server` is set; ICE
+ * gathers only once they are known, so acsicebin stays in READY (its state
+ * locked) until then.
+ *
+ * Call progress is posted as `acs-call-state` element messages; acsicebin's
+ * `acs-ice-state` and `acs-ice-selected-pair` reach the bus as they are.
+ * EOS on `audio_sink` or the `hang-up` action ends the call; when the call
+ * ends, every `audio_src_%u` pad gets EOS.
+ *
+ * Threading: the signal handlers run in acssignal's and acsicebin's
+ * threads; call state lives under the object lock, which is never held
+ * while emitting a signal, posting or changing a child's state.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! acscallbin name=c \
+ *     controller=https://127.0.0.1:8443 token="$TOKEN_ALICE" target=bob \
+ *     tls-pinned-certificate=/var/lib/acs-controller/cert.pem \
+ *     c. ! audioconvert ! autoaudiosink
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <sys/random.h>
+
+#include <acs/acssdes.h>
+#include <acs/acssrtpprofile.h>
+
+#include "gstacscallbin.h"
+#include "gstacscallbinelements.h"
+#include "gstacscallsdp.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_acs_call_bin_debug);
+#define GST_CAT_DEFAULT gst_acs_call_bin_debug
+
+#define DEFAULT_AUTO_ANSWER FALSE
+#define DEFAULT_LATENCY 60
+#define OPUS_CAPS "application/x-srtp,media=audio,clock-rate=48000," \
+    "encoding-name=OPUS,payload=96"
+
+enum
+{
+  PROP_0,
+  PROP_CONTROLLER,
+  PROP_TOKEN,
+  PROP_TLS_PINNED_CERTIFICATE,
+  PROP_TLS_CA_FILE,
+  PROP_TARGET,
+  PROP_AUTO_ANSWER,
+  PROP_LATENCY,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_INTERFACES,
+  PROP_STATS,
+};
+
+enum
+{
+  SIGNAL_ON_INCOMING,
+  SIGNAL_ANSWER,
+  SIGNAL_HANG_UP,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+typedef enum
+{
+  CALL_IDLE,
+  CALL_CALLING,
+  CALL_INCOMING,
+  CALL_RINGING,
+  CALL_ACTIVE,
+  CALL_ENDED,
+} CallState;
+
+static const gchar *state_names[] = {
+  "idle", "calling", "incoming", "ringing", "active", "ended"
+};
+
+static GstStaticPadTemplate sink_template =
+GST_STATIC_PAD_TEMPLATE ("audio_sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
+static GstStaticPadTemplate src_template =
+GST_STATIC_PAD_TEMPLATE ("audio_src_%u",
+    GST_PAD_SRC,
+    GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
+struct _GstAcsCallBin
+{
+  GstBin parent;
+
+  /* children: set in init, constant afterwards */
+  GstElement *sig;
+  GstElement *rtpbin;
+  GstElement *ice;
+  GstElement *srtpenc;
+  GstElement *srtpdec;
+  GstElement *pay;
+  GstPad *sinkpad;
+
+  /* atomic: set once the SRTP keys are agreed; packets before are dropped */
+  gint keyed;
+
+  /* GST_OBJECT_LOCK */
+  gchar *target;
+  gboolean auto_answer;
+  gchar *stun_server;
+  gchar *turn_server;
+  CallState state;
+  gboolean caller;
+  gboolean stream_up;
+  gboolean ice_started;
+  gboolean stopping;
+  gchar *offer;                 /* the incoming offer, until answered */
+  AcsCallSdpCrypto local_keys[2];       /* offered keys, or the answer's */
+  guint n_local_keys;
+  AcsSrtpProfile profile;
+  guint n_src_pads;
+  GList *src_pads;              /* GstPad*, the ghost audio_src_%u */
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstAcsCallBin, gst_acs_call_bin, GST_TYPE_BIN,
+    GST_DEBUG_CATEGORY_INIT (gst_acs_call_bin_debug, "acscallbin", 0,
+        "one-to-one call bin"));
+GST_ELEMENT_REGISTER_DEFINE (acscallbin, "acscallbin", GST_RANK_NONE,
+    GST_TYPE_ACS_CALL_BIN);
+
+static void gst_acs_call_bin_finalize (GObject * object);
+static void gst_acs_call_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_acs_call_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_acs_call_bin_change_state (GstElement *
+    element, GstStateChange transition);
+static void gst_acs_call_bin_handle_message (GstBin * bin,
+    GstMessage * message);
+static void gst_acs_call_bin_answer (GstAcsCallBin * self);
+static void gst_acs_call_bin_hang_up (GstAcsCallBin * self);
+static GstStructure *gst_acs_call_bin_get_stats (GstAcsCallBin * self);
+
+static void on_incoming (GstElement * sig, const gchar * call_id,
+    const gchar * from, const gchar * offer, GstAcsCallBin * self);
+static void on_ringing (GstElement * sig, const gchar * call_id,
+    GstAcsCallBin * self);
+static void on_answered (GstElement * sig, const gchar * call_id,
+    const gchar * answer, GstAcsCallBin * self);
+static void on_remote_candidate (GstElement * sig, const gchar * call_id,
+    guint mline, const gchar * candidate, GstAcsCallBin * self);
+static void on_ended (GstElement * sig, const gchar * call_id,
+    const gchar * reason, guint sip_status, GstAcsCallBin * self);
+static void on_ice_candidate (GstElement * ice, const gchar * candidate,
+    GstAcsCallBin * self);
+static void on_gathering_done (GstElement * ice, GstAcsCallBin * self);
+static void on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad,
+    GstAcsCallBin * self);
+static GstPadProbeReturn sink_eos_probe (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
+static GstPadProbeReturn unkeyed_probe (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
+static GstPadProbeReturn split_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data);
+
+static void
+gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
+
+  gobject_class->finalize = gst_acs_call_bin_finalize;
+  gobject_class->set_property = gst_acs_call_bin_set_property;
+  gobject_class->get_property = gst_acs_call_bin_get_property;
+
+  gst_element_class_set_static_metadata (element_class,
+      "ACS one-to-one call", "Filter/Network/Call",
+      "Places or answers a secure one-to-one audio call through the ACS "
+      "controller (signaling, ICE, SRTP, RTP, Opus)",
+      "gst-acs authors <gst-acs@example.org>");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_acs_call_bin_change_state);
+  bin_class->handle_message =
+      GST_DEBUG_FUNCPTR (gst_acs_call_bin_handle_message);
+
+  g_object_class_install_property (gobject_class, PROP_CONTROLLER,
+      g_param_spec_string ("controller", "Controller",
+          "URL of the signaling controller, https://host[:port][/path]; "
+          "set in NULL or READY", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TOKEN,
+      g_param_spec_string ("token", "Token",
+          "Bearer token (JWT) of the local user for the controller; never "
+          "logged; set in NULL or READY", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_PINNED_CERTIFICATE,
+      g_param_spec_string ("tls-pinned-certificate", "TLS Pinned Certificate",
+          "PEM file of the one certificate the controller must present; "
+          "set in NULL or READY", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA File",
+          "PEM CA file that verifies the controller instead of the system's "
+          "CAs; set in NULL or READY", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TARGET,
+      g_param_spec_string ("target", "Target",
+          "User to call once the controller connection is up; NULL or empty "
+          "waits for an incoming call; set in NULL or READY", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_AUTO_ANSWER,
+      g_param_spec_boolean ("auto-answer", "Auto Answer",
+          "Answer an incoming call at once instead of waiting for the "
+          "answer action; may change in any state", DEFAULT_AUTO_ANSWER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Jitter buffer size in milliseconds (rtpbin latency), 0 to 10000; "
+          "set in NULL or READY", 0, 10000, DEFAULT_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN Server",
+          "stun://host:port used instead of the controller's STUN server; "
+          "set in NULL or READY", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN Server",
+          "turn://user:pass@host:port?transport=udp|tcp (or turns://) used "
+          "instead of the controller's TURN servers; write-only (holds a "
+          "password); set in NULL or READY", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_INTERFACES,
+      g_param_spec_string ("interfaces", "Interfaces",
+          "Comma-separated interface names or local addresses ICE may use "
+          "(acsicebin's interfaces); NULL uses all; set in NULL or READY",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstAcsCallBin:stats:
+   *
+   * `application/x-acs-call-stats`: `state` (string), `srtp-profile`
+   * (string, "" before the keys are agreed), `rtp-packets-sent`,
+   * `rtp-packets-received` (guint64), `packets-lost` (gint64),
+   * `loss-percent`, `jitter-ms` (gdouble, interarrival jitter of the
+   * remote stream) and `rtt-ms` (gdouble, -1 until an RTCP receiver
+   * report came back), from rtpbin's source statistics.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Call statistics from rtpbin's sources: packets sent and "
+          "received, loss, jitter, round-trip time", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstAcsCallBin::on-incoming:
+   * @callbin: the #GstAcsCallBin
+   * @from: the caller's user name
+   *
+   * A call came in (and rings) while `auto-answer` is off: emit `answer`
+   * to take it or `hang-up` to decline it. Emitted from acssignal's
+   * thread.
+   */
+  signals[SIGNAL_ON_INCOMING] = g_signal_new ("on-incoming",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * GstAcsCallBin::answer:
+   * @callbin: the #GstAcsCallBin
+   *
+   * Answers the incoming call; ignored without one.
+   */
+  signals[SIGNAL_ANSWER] = g_signal_new_class_handler ("answer",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_acs_call_bin_answer), NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * GstAcsCallBin::hang-up:
+   * @callbin: the #GstAcsCallBin
+   *
+   * Ends the call: cancels it while calling, declines it while ringing,
+   * hangs up an active call.
+   */
+  signals[SIGNAL_HANG_UP] = g_signal_new_class_handler ("hang-up",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_acs_call_bin_hang_up), NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static GstElement *
+make (GstAcsCallBin * self, const gchar * factory, const gchar * name)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+
+  if (e == NULL) {
+    GST_WARNING_OBJECT (self, "element %s is missing", factory);
+    return NULL;
+  }
+  gst_bin_add (GST_BIN (self), e);
+  return e;
+}
+
+static void
+gst_acs_call_bin_init (GstAcsCallBin * self)
+{
+  GstElement *convert, *resample, *opusenc, *funnel, *capsf, *tee;
+  GstElement *proxysink, *proxysrc;
+  GstPad *pad, *target;
+  GstCaps *caps;
+
+  self->auto_answer = DEFAULT_AUTO_ANSWER;
+  self->profile = ACS_SRTP_PROFILE_CUSTOM;
+
+  self->sig = make (self, "acssignal", "signal");
+  self->rtpbin = make (self, "rtpbin", "rtpbin");
+  self->ice = make (self, "acsicebin", "ice");
+  self->srtpenc = make (self, "acssrtpenc", "srtpenc");
+  self->srtpdec = make (self, "acssrtpdec", "srtpdec");
+  self->pay = make (self, "rtpopuspay", "pay");
+  convert = make (self, "audioconvert", "convert");
+  resample = make (self, "audioresample", "resample");
+  opusenc = make (self, "opusenc", "opusenc");
+  funnel = make (self, "funnel", "funnel");
+  capsf = make (self, "capsfilter", "srtpcaps");
+  tee = make (self, "tee", "split");
+  proxysink = make (self, "proxysink", "recvproxysink");
+  proxysrc = make (self, "proxysrc", "recvproxysrc");
+
+  self->sinkpad = gst_ghost_pad_new_no_target_from_template ("audio_sink",
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "audio_sink"));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  if (!self->sig || !self->rtpbin || !self->ice || !self->srtpenc
+      || !self->srtpdec || !self->pay || !convert || !resample || !opusenc
+      || !funnel || !capsf || !tee || !proxysink || !proxysrc)
+    return;                     /* change_state reports it */
+
+  g_object_set (self->rtpbin, "latency", DEFAULT_LATENCY, NULL);
+  g_object_set (opusenc, "inband-fec", TRUE, "dtx", TRUE,
+      "packet-loss-percentage", 10, NULL);
+  g_object_set (self->pay, "pt", ACS_CALL_SDP_PT, "dtx", TRUE, NULL);
+  caps = gst_caps_from_string (OPUS_CAPS);
+  g_object_set (capsf, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  /* ICE gathers only once the servers are known: see ice_start () */
+  gst_element_set_locked_state (self->ice, TRUE);
+
+  /* send: audio_sink ! audioconvert ! audioresample ! opusenc !
+   * rtpopuspay ! rtpbin ! funnel (RTP and RTCP) ! acssrtpenc ! acsicebin */
+  target = gst_element_get_static_pad (convert, "sink");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      sink_eos_probe, self, NULL);
+  gst_object_unref (target);
+  gst_element_link_many (convert, resample, opusenc, self->pay, NULL);
+  gst_element_link_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
+  gst_element_link_pads (self->rtpbin, "send_rtp_src_0", funnel, "sink_%u");
+  gst_element_link_pads (self->rtpbin, "send_rtcp_src_0", funnel, "sink_%u");
+  gst_element_link_many (funnel, self->srtpenc, self->ice, NULL);
+  pad = gst_element_get_static_pad (self->srtpenc, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, unkeyed_probe, self, NULL);
+  gst_object_unref (pad);
+
+  /* receive: acsicebin ! proxysink, proxysrc ! capsfilter ! acssrtpdec !
+   * tee, one branch per packet kind into rtpbin. The proxy pair keeps the
+   * element graph free of a loop (rtpbin sends into and receives from
+   * acsicebin), which GstBin would warn about at every state change */
+  g_object_set (proxysrc, "proxysink", proxysink, NULL);
+  gst_element_link (self->ice, proxysink);
+  gst_element_link_many (proxysrc, capsf, self->srtpdec, tee, NULL);
+  pad = gst_element_request_pad_simple (tee, "src_%u");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, split_probe,
+      GINT_TO_POINTER (FALSE), NULL);
+  gst_pad_link (pad, target = gst_element_request_pad_simple (self->rtpbin,
+          "recv_rtp_sink_0"));
+  gst_object_unref (target);
+  gst_object_unref (pad);
+  pad = gst_element_request_pad_simple (tee, "src_%u");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, split_probe,
+      GINT_TO_POINTER (TRUE), NULL);
+  gst_pad_link (pad, target = gst_element_request_pad_simple (self->rtpbin,
+          "recv_rtcp_sink_0"));
+  gst_object_unref (target);
+  gst_object_unref (pad);
+
+  g_signal_connect (self->rtpbin, "pad-added",
+      G_CALLBACK (on_rtpbin_pad_added), self);
+  g_signal_connect (self->sig, "on-incoming", G_CALLBACK (on_incoming), self);
+  g_signal_connect (self->sig, "on-ringing", G_CALLBACK (on_ringing), self);
+  g_signal_connect (self->sig, "on-answered", G_CALLBACK (on_answered), self);
+  g_signal_connect (self->sig, "on-remote-candidate",
+      G_CALLBACK (on_remote_candidate), self);
+  g_signal_connect (self->sig, "on-ended", G_CALLBACK (on_ended), self);
+  g_signal_connect (self->ice, "on-ice-candidate",
+      G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->ice, "on-gathering-done",
+      G_CALLBACK (on_gathering_done), self);
+}
+
+static void
+clear_keys_locked (GstAcsCallBin * self)
+{
+  guint i;
+
+  for (i = 0; i < self->n_local_keys; i++) {
+    if (self->local_keys[i].key)
+      acs_secret_free (self->local_keys[i].key,
+          strlen (self->local_keys[i].key));
+    self->local_keys[i].key = NULL;
+  }
+  self->n_local_keys = 0;
+  if (self->offer)
+    acs_secret_free (self->offer, strlen (self->offer));
+  self->offer = NULL;
+}
+
+static void
+gst_acs_call_bin_finalize (GObject * object)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (object);
+
+  clear_keys_locked (self);
+  g_free (self->target);
+  g_free (self->stun_server);
+  if (self->turn_server)
+    acs_secret_free (self->turn_server, strlen (self->turn_server));
+  g_list_free (self->src_pads);
+
+  G_OBJECT_CLASS (gst_acs_call_bin_parent_class)->finalize (object);
+}
+
+static void
+gst_acs_call_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (object);
+
+  switch (prop_id) {
+    case PROP_CONTROLLER:
+    case PROP_TOKEN:
+    case PROP_TLS_PINNED_CERTIFICATE:
+    case PROP_TLS_CA_FILE:
+      if (self->sig)
+        g_object_set_property (G_OBJECT (self->sig), pspec->name, value);
+      break;
+    case PROP_INTERFACES:
+      if (self->ice)
+        g_object_set_property (G_OBJECT (self->ice), pspec->name, value);
+      break;
+    case PROP_LATENCY:
+      if (self->rtpbin)
+        g_object_set_property (G_OBJECT (self->rtpbin), pspec->name, value);
+      break;
+    case PROP_TARGET:
+      GST_OBJECT_LOCK (self);
+      g_free (self->target);
+      self->target = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_AUTO_ANSWER:
+      GST_OBJECT_LOCK (self);
+      self->auto_answer = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STUN_SERVER:
+      GST_OBJECT_LOCK (self);
+      g_free (self->stun_server);
+      self->stun_server = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TURN_SERVER:
+      GST_OBJECT_LOCK (self);
+      if (self->turn_server)
+        acs_secret_free (self->turn_server, strlen (self->turn_server));
+      self->turn_server = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_acs_call_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (object);
+
+  switch (prop_id) {
+    case PROP_CONTROLLER:
+    case PROP_TLS_PINNED_CERTIFICATE:
+    case PROP_TLS_CA_FILE:
+      if (self->sig)
+        g_object_get_property (G_OBJECT (self->sig), pspec->name, value);
+      break;
+    case PROP_INTERFACES:
+      if (self->ice)
+        g_object_get_property (G_OBJECT (self->ice), pspec->name, value);
+      break;
+    case PROP_LATENCY:
+      if (self->rtpbin)
+        g_object_get_property (G_OBJECT (self->rtpbin), pspec->name, value);
+      else
+        g_value_set_uint (value, DEFAULT_LATENCY);
+      break;
+    case PROP_TARGET:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->target);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_AUTO_ANSWER:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->auto_answer);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STUN_SERVER:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->stun_server);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_acs_call_bin_get_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static GstStateChangeReturn
+gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!self->sig || !self->ice || !self->srtpenc || !self->pay
+          || !self->rtpbin) {
+        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+            ("A plugin acscallbin needs is missing"),
+            ("need acssignal, acsicebin, acssrtpenc/dec, rtpbin, opus, "
+                "rtpopuspay, funnel, tee"));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      if (gst_element_set_state (self->ice, GST_STATE_READY) ==
+          GST_STATE_CHANGE_FAILURE)
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      GST_OBJECT_LOCK (self);
+      self->caller = self->target != NULL && *self->target != '\0';
+      self->state = CALL_IDLE;
+      self->stream_up = FALSE;
+      self->ice_started = FALSE;
+      self->stopping = FALSE;
+      self->profile = ACS_SRTP_PROFILE_CUSTOM;
+      GST_OBJECT_UNLOCK (self);
+      g_atomic_int_set (&self->keyed, FALSE);
+      g_object_set (self->ice, "controlling", self->caller, NULL);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      GST_OBJECT_LOCK (self);
+      self->stopping = TRUE;
+      GST_OBJECT_UNLOCK (self);
+      gst_element_set_state (self->ice, GST_STATE_READY);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (gst_acs_call_bin_parent_class)->change_state
+      (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:{
+      GList *pads;
+
+      gst_element_set_state (self->ice, GST_STATE_READY);
+      GST_OBJECT_LOCK (self);
+      clear_keys_locked (self);
+      self->state = CALL_IDLE;
+      pads = self->src_pads;
+      self->src_pads = NULL;
+      GST_OBJECT_UNLOCK (self);
+      for (GList * l = pads; l; l = l->next)
+        gst_element_remove_pad (element, l->data);
+      g_list_free (pads);
+      break;
+    }
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_element_set_state (self->ice, GST_STATE_NULL);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* Posts acs-call-state; no lock held */
+static void
+post_state (GstAcsCallBin * self, CallState state, const gchar * reason,
+    guint sip_status)
+{
+  GstStructure *s;
+
+  GST_INFO_OBJECT (self, "call %s (%s %u)", state_names[state],
+      reason ? reason : "", sip_status);
+  s = gst_structure_new ("acs-call-state", "state", G_TYPE_STRING,
+      state_names[state], "reason", G_TYPE_STRING, reason ? reason : "",
+      "sip-status", G_TYPE_UINT, sip_status, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Sets the state unless the call already ended; returns whether it did */
+static gboolean
+set_state (GstAcsCallBin * self, CallState state)
+{
+  gboolean changed = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (self->state != CALL_ENDED && self->state != state) {
+    self->state = state;
+    changed = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  return changed;
+}
+
+static gchar *
+make_key (AcsSrtpProfile profile)
+{
+  AcsSrtpSuite suite;
+  guint8 key[64];
+  gsize len;
+  gchar *ret;
+
+  acs_srtp_profile_get_suite (profile, &suite);
+  len = acs_srtp_suite_key_len (&suite);
+  g_assert (len <= sizeof (key));
+  if (getrandom (key, len, 0) != (gssize) len)
+    return NULL;
+  ret = acs_sdes_format_inline (key, len);
+  explicit_bzero (key, sizeof (key));
+  return ret;
+}
+
+/* Lets acsicebin gather (and connect) */
+static void
+ice_start (GstAcsCallBin * self)
+{
+  gboolean start;
+
+  GST_OBJECT_LOCK (self);
+  start = !self->ice_started && !self->stopping;
+  self->ice_started = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  if (!start)
+    return;
+  GST_DEBUG_OBJECT (self, "starting ICE");
+  gst_element_set_locked_state (self->ice, FALSE);
+  gst_element_sync_state_with_parent (self->ice);
+}
+
+static void
+place_call (GstAcsCallBin * self)
+{
+  AcsCallSdpCrypto keys[2] = {
+    {1, ACS_SRTP_PROFILE_AEAD_AES_128_GCM, NULL},
+    {2, ACS_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80, NULL},
+  };
+  GstSDPMessage *sdp;
+  gchar *ufrag = NULL, *pwd = NULL, *text, *target;
+  guint i;
+
+  for (i = 0; i < 2; i++)
+    keys[i].key = make_key (keys[i].profile);
+  g_object_get (self->ice, "local-ufrag", &ufrag, "local-pwd", &pwd, NULL);
+  if (keys[0].key == NULL || keys[1].key == NULL || ufrag == NULL
+      || pwd == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("Could not make the offer"),
+        ("no random key or no ICE credentials"));
+    for (i = 0; i < 2; i++)
+      if (keys[i].key)
+        acs_secret_free (keys[i].key, strlen (keys[i].key));
+    g_free (ufrag);
+    g_free (pwd);
+    return;
+  }
+  sdp = acs_call_sdp_build (ufrag, pwd, keys, 2);
+  text = gst_sdp_message_as_text (sdp);
+  gst_sdp_message_free (sdp);
+  acs_secret_free (pwd, strlen (pwd));
+  g_free (ufrag);
+
+  GST_OBJECT_LOCK (self);
+  clear_keys_locked (self);
+  self->local_keys[0] = keys[0];
+  self->local_keys[1] = keys[1];
+  self->n_local_keys = 2;
+  target = g_strdup (self->target);
+  GST_OBJECT_UNLOCK (self);
+
+  if (set_state (self, CALL_CALLING))
+    post_state (self, CALL_CALLING, NULL, 0);
+  GST_DEBUG_OBJECT (self, "offer of %" G_GSIZE_FORMAT " bytes to %s",
+      strlen (text), target);
+  g_signal_emit_by_name (self->sig, "place-call", target, text, NULL);
+  acs_secret_free (text, strlen (text));
+  g_free (target);
+  ice_start (self);
+}
+
+typedef void (*NextStep) (GstAcsCallBin * self);
+
+typedef struct
+{
+  GstAcsCallBin *self;
+  NextStep next;
+} ServersRequest;
+
+static void
+apply_servers (GstAcsCallBin * self, const gchar * stun,
+    const gchar * const *turns, guint n_turns)
+{
+  gboolean ok;
+  guint i;
+
+  if (stun && *stun)
+    g_object_set (self->ice, "stun-server", stun, NULL);
+  for (i = 0; i < n_turns; i++) {
+    if (i == 0)
+      g_object_set (self->ice, "turn-server", turns[i], NULL);
+    else
+      g_signal_emit_by_name (self->ice, "add-turn-server", turns[i], &ok);
+  }
+}
+
+static void
+servers_reply (GstPromise * promise, gpointer user_data)
+{
+  ServersRequest *req = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+
+  if (reply && gst_structure_has_name (reply, "acs-signal-ice-servers")) {
+    const GValue *turns = gst_structure_get_value (reply, "turn-servers");
+    guint i, n = turns ? gst_value_array_get_size (turns) : 0;
+    const gchar **uris = g_new0 (const gchar *, n + 1);
+
+    for (i = 0; i < n; i++)
+      uris[i] = g_value_get_string (gst_value_array_get_value (turns, i));
+    GST_DEBUG_OBJECT (req->self, "controller gave %u TURN servers", n);
+    apply_servers (req->self, gst_structure_get_string (reply,
+            "stun-server"), uris, n);
+    g_free (uris);
+  } else {
+    GST_WARNING_OBJECT (req->self, "no ICE servers from the controller");
+  }
+  req->next (req->self);
+  gst_object_unref (req->self);
+  g_free (req);
+}
+
+/* Configures the ICE servers (the properties, else the controller's), then
+ * runs @next, possibly from acssignal's thread */
+static void
+fetch_servers_then (GstAcsCallBin * self, NextStep next)
+{
+  gchar *stun, *turn;
+
+  GST_OBJECT_LOCK (self);
+  stun = g_strdup (self->stun_server);
+  turn = g_strdup (self->turn_server);
+  GST_OBJECT_UNLOCK (self);
+
+  if (stun || turn) {
+    const gchar *turns[] = { turn, NULL };
+
+    apply_servers (self, stun, turns, turn ? 1 : 0);
+    g_free (stun);
+    if (turn)
+      acs_secret_free (turn, strlen (turn));
+    next (self);
+  } else {
+    ServersRequest *req = g_new0 (ServersRequest, 1);
+
+    req->self = gst_object_ref (self);
+    req->next = next;
+    g_signal_emit_by_name (self->sig, "get-ice-servers",
+        gst_promise_new_with_change_func (servers_reply, req, NULL));
+  }
+}
+
+/* Applies the SRTP keys: @remote is the peer's a=crypto, @local our key */
+static void
+apply_keys (GstAcsCallBin * self, AcsSrtpProfile profile,
+    const gchar * local, const gchar * remote)
+{
+  const gchar *name = acs_srtp_profile_to_name (profile);
+
+  GST_INFO_OBJECT (self, "SRTP profile %s", name);
+  gst_util_set_object_arg (G_OBJECT (self->srtpenc), "profile", name);
+  gst_util_set_object_arg (G_OBJECT (self->srtpdec), "profile", name);
+  g_object_set (self->srtpenc, "inline-key", local, NULL);
+  g_object_set (self->srtpdec, "inline-key", remote, NULL);
+  GST_OBJECT_LOCK (self);
+  self->profile = profile;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&self->keyed, TRUE);
+}
+
+static void
+do_answer (GstAcsCallBin * self)
+{
+  AcsCallSdpInfo info;
+  AcsCallSdpCrypto key;
+  GError *err = NULL;
+  GstSDPMessage *sdp;
+  gchar *offer, *ufrag = NULL, *pwd = NULL, *text;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  offer = self->offer;
+  self->offer = NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (offer == NULL)
+    return;
+
+  ok = acs_call_sdp_parse (offer, &info, &err);
+  acs_secret_free (offer, strlen (offer));
+  if (!ok) {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Declining a call with an unusable offer"), ("%s", err->message));
+    g_clear_error (&err);
+    g_signal_emit_by_name (self->sig, "decline", "decline", NULL);
+    return;
+  }
+
+  key.tag = info.crypto.tag;
+  key.profile = info.crypto.profile;
+  key.key = make_key (key.profile);
+  g_object_get (self->ice, "local-ufrag", &ufrag, "local-pwd", &pwd, NULL);
+  if (key.key == NULL || ufrag == NULL || pwd == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("Could not make the answer"),
+        ("no random key or no ICE credentials"));
+    g_free (ufrag);
+    g_free (pwd);
+    acs_call_sdp_info_clear (&info);
+    return;
+  }
+  apply_keys (self, key.profile, key.key, info.crypto.key);
+  g_signal_emit_by_name (self->ice, "set-remote-credentials", info.ufrag,
+      info.pwd, &ok);
+  acs_call_sdp_info_clear (&info);
+
+  sdp = acs_call_sdp_build (ufrag, pwd, &key, 1);
+  text = gst_sdp_message_as_text (sdp);
+  gst_sdp_message_free (sdp);
+  acs_secret_free (pwd, strlen (pwd));
+  g_free (ufrag);
+  GST_OBJECT_LOCK (self);
+  clear_keys_locked (self);
+  self->local_keys[0] = key;
+  self->n_local_keys = 1;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_DEBUG_OBJECT (self, "answer of %" G_GSIZE_FORMAT " bytes", strlen (text));
+  g_signal_emit_by_name (self->sig, "answer", text, NULL);
+  acs_secret_free (text, strlen (text));
+  if (set_state (self, CALL_ACTIVE))
+    post_state (self, CALL_ACTIVE, NULL, 200);
+  ice_start (self);
+}
+
+static void
+gst_acs_call_bin_answer (GstAcsCallBin * self)
+{
+  gboolean go;
+
+  GST_OBJECT_LOCK (self);
+  go = self->offer != NULL && self->state == CALL_RINGING;
+  GST_OBJECT_UNLOCK (self);
+  if (go)
+    fetch_servers_then (self, do_answer);
+}
+
+static void
+gst_acs_call_bin_hang_up (GstAcsCallBin * self)
+{
+  CallState state;
+  gboolean caller;
+
+  GST_OBJECT_LOCK (self);
+  state = self->state;
+  caller = self->caller;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_DEBUG_OBJECT (self, "hang up in state %s", state_names[state]);
+  switch (state) {
+    case CALL_CALLING:
+    case CALL_RINGING:
+      if (caller)
+        g_signal_emit_by_name (self->sig, "cancel", NULL);
+      else
+        g_signal_emit_by_name (self->sig, "decline", "decline", NULL);
+      break;
+    case CALL_ACTIVE:
+      g_signal_emit_by_name (self->sig, "hang-up", NULL);
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (bin);
+  const GstStructure *s = gst_message_get_structure (message);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
+      && GST_MESSAGE_SRC (message) == GST_OBJECT (self->sig)
+      && gst_structure_has_name (s, "acs-signal-stream")
+      && g_strcmp0 (gst_structure_get_string (s, "state"), "connected") == 0) {
+    gboolean first, caller;
+
+    GST_OBJECT_LOCK (self);
+    first = !self->stream_up;
+    self->stream_up = TRUE;
+    caller = self->caller;
+    GST_OBJECT_UNLOCK (self);
+    if (first && caller)
+      fetch_servers_then (self, place_call);
+  }
+  GST_BIN_CLASS (gst_acs_call_bin_parent_class)->handle_message (bin, message);
+}
+
+static void
+on_incoming (GstElement * sig, const gchar * call_id, const gchar * from,
+    const gchar * offer, GstAcsCallBin * self)
+{
+  gboolean take, auto_answer;
+
+  GST_OBJECT_LOCK (self);
+  take = !self->caller && self->state == CALL_IDLE;
+  if (take) {
+    self->state = CALL_RINGING;
+    self->offer = g_strdup (offer);
+  }
+  auto_answer = self->auto_answer;
+  GST_OBJECT_UNLOCK (self);
+  if (!take) {
+    g_signal_emit_by_name (sig, "decline", "busy", NULL);
+    return;
+  }
+  GST_INFO_OBJECT (self, "incoming call from %s", from);
+  g_signal_emit_by_name (sig, "ring", NULL);
+  post_state (self, CALL_RINGING, NULL, 180);
+  if (auto_answer)
+    gst_acs_call_bin_answer (self);
+  else
+    g_signal_emit (self, signals[SIGNAL_ON_INCOMING], 0, from);
+}
+
+static void
+on_ringing (GstElement * sig, const gchar * call_id, GstAcsCallBin * self)
+{
+  if (set_state (self, CALL_RINGING))
+    post_state (self, CALL_RINGING, NULL, 180);
+}
+
+static void
+on_answered (GstElement * sig, const gchar * call_id, const gchar * answer,
+    GstAcsCallBin * self)
+{
+  AcsCallSdpInfo info;
+  GError *err = NULL;
+  gchar *local = NULL;
+  gboolean ok;
+  guint i;
+
+  if (!acs_call_sdp_parse (answer, &info, &err)) {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Hanging up: the answer is unusable"), ("%s", err->message));
+    g_clear_error (&err);
+    g_signal_emit_by_name (sig, "hang-up", NULL);
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  for (i = 0; i < self->n_local_keys; i++) {
+    if (self->local_keys[i].tag == info.crypto.tag
+        && self->local_keys[i].profile == info.crypto.profile)
+      local = g_strdup (self->local_keys[i].key);
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (local == NULL) {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Hanging up: the answer picked no offered key"),
+        ("crypto tag %u", info.crypto.tag));
+    acs_call_sdp_info_clear (&info);
+    g_signal_emit_by_name (sig, "hang-up", NULL);
+    return;
+  }
+  apply_keys (self, info.crypto.profile, local, info.crypto.key);
+  acs_secret_free (local, strlen (local));
+  g_signal_emit_by_name (self->ice, "set-remote-credentials", info.ufrag,
+      info.pwd, &ok);
+  acs_call_sdp_info_clear (&info);
+  if (set_state (self, CALL_ACTIVE))
+    post_state (self, CALL_ACTIVE, NULL, 200);
+}
+
+static void
+on_remote_candidate (GstElement * sig, const gchar * call_id, guint mline,
+    const gchar * candidate, GstAcsCallBin * self)
+{
+  gboolean ok;
+
+  if (mline == 0)
+    g_signal_emit_by_name (self->ice, "add-remote-candidate", candidate, &ok);
+}
+
+static void
+on_ended (GstElement * sig, const gchar * call_id, const gchar * reason,
+    guint sip_status, GstAcsCallBin * self)
+{
+  GList *pads;
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  changed = self->state != CALL_ENDED;
+  self->state = CALL_ENDED;
+  pads = g_list_copy_deep (self->src_pads, (GCopyFunc) gst_object_ref, NULL);
+  GST_OBJECT_UNLOCK (self);
+  if (!changed) {
+    g_list_free_full (pads, gst_object_unref);
+    return;
+  }
+  post_state (self, CALL_ENDED, reason, sip_status);
+  for (GList * l = pads; l; l = l->next)
+    gst_pad_push_event (l->data, gst_event_new_eos ());
+  g_list_free_full (pads, gst_object_unref);
+}
+
+static void
+on_ice_candidate (GstElement * ice, const gchar * candidate,
+    GstAcsCallBin * self)
+{
+  g_signal_emit_by_name (self->sig, "add-local-candidate", 0, candidate);
+}
+
+static void
+on_gathering_done (GstElement * ice, GstAcsCallBin * self)
+{
+  g_signal_emit_by_name (self->sig, "add-local-candidate", 0, "");
+}
+
+static GstPadProbeReturn
+sink_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstAcsCallBin *self = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
+    GST_INFO_OBJECT (self, "EOS on audio_sink: hanging up");
+    gst_acs_call_bin_hang_up (self);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* RTP made before the call has keys is dropped: acssrtpenc fails without
+ * a key */
+static GstPadProbeReturn
+unkeyed_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstAcsCallBin *self = user_data;
+
+  return g_atomic_int_get (&self->keyed) ? GST_PAD_PROBE_OK :
+      GST_PAD_PROBE_DROP;
+}
+
+/* One tee branch per packet kind (RFC 5761: second byte 192..223 is RTCP);
+ * the RTCP branch gets RTCP caps, and answers caps queries itself so that
+ * negotiation upstream of the tee sees the RTP branch only */
+static GstPadProbeReturn
+split_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gboolean rtcp_branch = GPOINTER_TO_INT (user_data);
+  guint8 b = 0;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    gboolean is_rtcp;
+
+    if (gst_buffer_extract (buf, 1, &b, 1) != 1)
+      return GST_PAD_PROBE_DROP;
+    is_rtcp = b >= 192 && b <= 223;
+    return is_rtcp == rtcp_branch ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  }
+  if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
+    GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+    GstCaps *filter = NULL;
+
+    switch (GST_QUERY_TYPE (query)) {
+      case GST_QUERY_CAPS:
+        gst_query_parse_caps (query, &filter);
+        gst_query_set_caps_result (query, filter ? filter : GST_CAPS_ANY);
+        return GST_PAD_PROBE_HANDLED;
+      case GST_QUERY_ACCEPT_CAPS:
+        gst_query_set_accept_caps_result (query, TRUE);
+        return GST_PAD_PROBE_HANDLED;
+      default:
+        return GST_PAD_PROBE_OK;
+    }
+  }
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps = gst_caps_new_empty_simple ("application/x-rtcp");
+
+    gst_event_unref (GST_PAD_PROBE_INFO_EVENT (info));
+    GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (caps);
+    gst_caps_unref (caps);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
+{
+  GstElement *depay, *dec;
+  GstPad *sinkpad, *srcpad, *ghost;
+  gchar *name;
+  guint n;
+
+  if (!g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_src_"))
+    return;
+
+  depay = gst_element_factory_make ("rtpopusdepay", NULL);
+  dec = gst_element_factory_make ("opusdec", NULL);
+  if (depay == NULL || dec == NULL) {
+    gst_clear_object (&depay);
+    gst_clear_object (&dec);
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("rtpopusdepay or opusdec is missing"), (NULL));
+    return;
+  }
+  g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
+  gst_bin_add_many (GST_BIN (self), depay, dec, NULL);
+  gst_element_link (depay, dec);
+  sinkpad = gst_element_get_static_pad (depay, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+  gst_element_sync_state_with_parent (dec);
+  gst_element_sync_state_with_parent (depay);
+
+  GST_OBJECT_LOCK (self);
+  n = self->n_src_pads++;
+  GST_OBJECT_UNLOCK (self);
+  name = g_strdup_printf ("audio_src_%u", n);
+  srcpad = gst_element_get_static_pad (dec, "src");
+  ghost = gst_ghost_pad_new_from_template (name, srcpad,
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "audio_src_%u"));
+  g_free (name);
+  gst_object_unref (srcpad);
+  gst_pad_set_active (ghost, TRUE);
+  GST_OBJECT_LOCK (self);
+  self->src_pads = g_list_append (self->src_pads, ghost);
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "remote stream on %s", GST_PAD_NAME (ghost));
+  gst_element_add_pad (GST_ELEMENT (self), ghost);
+}
+
+static GstStructure *
+gst_acs_call_bin_get_stats (GstAcsCallBin * self)
+{
+  GstStructure *ret, *sstats = NULL;
+  GObject *session = NULL;
+  guint64 sent = 0, received = 0;
+  gint64 lost = 0;
+  gdouble jitter_ms = 0, rtt_ms = -1, loss_pct = 0;
+  const gchar *profile;
+  CallState state;
+
+  GST_OBJECT_LOCK (self);
+  state = self->state;
+  profile = self->profile == ACS_SRTP_PROFILE_CUSTOM ? "" :
+      acs_srtp_profile_to_name (self->profile);
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->rtpbin)
+    g_signal_emit_by_name (self->rtpbin, "get-session", 0, &session);
+  if (session)
+    g_object_get (session, "stats", &sstats, NULL);
+  if (sstats) {
+    const GValue *arr = gst_structure_get_value (sstats, "source-stats");
+    GValueArray *va = arr ? g_value_get_boxed (arr) : NULL;
+    guint i;
+
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
+    for (i = 0; va && i < va->n_values; i++) {
+      const GstStructure *src =
+          gst_value_get_structure (g_value_array_get_nth (va, i));
+      gboolean internal = FALSE, have_rb = FALSE;
+      guint64 v = 0;
+      guint u = 0;
+      gint l = 0;
+
+      gst_structure_get_boolean (src, "internal", &internal);
+      if (internal) {
+        if (gst_structure_get_uint64 (src, "packets-sent", &v))
+          sent += v;
+        gst_structure_get_boolean (src, "have-rb", &have_rb);
+        if (have_rb && gst_structure_get_uint (src, "rb-round-trip", &u)
+            && u > 0)
+          rtt_ms = u * 1000.0 / 65536.0;
+      } else {
+        if (gst_structure_get_uint64 (src, "packets-received", &v))
+          received += v;
+        if (gst_structure_get_int (src, "packets-lost", &l) && l > 0)
+          lost += l;
+        if (gst_structure_get_uint (src, "jitter", &u))
+          jitter_ms = MAX (jitter_ms, u / 48.0);
+      }
+    }
+    G_GNUC_END_IGNORE_DEPRECATIONS;
+    gst_structure_free (sstats);
+  }
+  if (session)
+    g_object_unref (session);
+  if (received + lost > 0)
+    loss_pct = 100.0 * lost / (received + lost);
+
+  ret = gst_structure_new ("application/x-acs-call-stats",
+      "state", G_TYPE_STRING, state_names[state],
+      "srtp-profile", G_TYPE_STRING, profile,
+      "rtp-packets-sent", G_TYPE_UINT64, sent,
+      "rtp-packets-received", G_TYPE_UINT64, received,
+      "packets-lost", G_TYPE_INT64, lost,
+      "loss-percent", G_TYPE_DOUBLE, loss_pct,
+      "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
+      "rtt-ms", G_TYPE_DOUBLE, rtt_ms, NULL);
+  return ret;
+}
