@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * acs-call: places (--call USER) or answers (--answer) one call through the
+ * ACS controller with acscallbin, sends a test tone or a WAV file, records
+ * what arrives to a WAV file, and after --duration seconds of active call
+ * hangs up and prints a summary (with --json, a JSON object on the last
+ * stdout line). See docs/acs-call.md.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include <stdio.h>
+#include <string.h>
+
+static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
+    *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn;
+static gboolean opt_answer, opt_json;
+static gdouble opt_duration = 10, opt_tone = 440;
+static guint opt_latency = 60;
+
+static GOptionEntry entries[] = {
+  {"controller", 0, 0, G_OPTION_ARG_STRING, &opt_controller,
+      "Controller URL, https://host:port", "URL"},
+  {"token", 0, 0, G_OPTION_ARG_STRING, &opt_token,
+      "Bearer token of the local user (or env ACS_TOKEN)", "TOKEN"},
+  {"call", 0, 0, G_OPTION_ARG_STRING, &opt_call, "User to call", "USER"},
+  {"answer", 0, 0, G_OPTION_ARG_NONE, &opt_answer,
+      "Wait for a call and answer it", NULL},
+  {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+      "PEM CA file for the controller", "FILE"},
+  {"pinned-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_pinned,
+      "PEM certificate the controller must present", "FILE"},
+  {"send", 0, 0, G_OPTION_ARG_FILENAME, &opt_send,
+      "WAV file to send instead of a test tone", "FILE"},
+  {"tone", 0, 0, G_OPTION_ARG_DOUBLE, &opt_tone,
+      "Frequency of the test tone in Hz (default 440)", "HZ"},
+  {"record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record,
+      "WAV file to write the received audio to", "FILE"},
+  {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &opt_duration,
+      "Seconds of active call before hanging up (default 10)", "S"},
+  {"latency", 0, 0, G_OPTION_ARG_INT, &opt_latency,
+      "Jitter buffer in ms (default 60)", "MS"},
+  {"interfaces", 0, 0, G_OPTION_ARG_STRING, &opt_interfaces,
+      "Interfaces or addresses ICE may use (e.g. 127.0.0.1)", "LIST"},
+  {"stun-server", 0, 0, G_OPTION_ARG_STRING, &opt_stun,
+      "STUN server instead of the controller's", "URI"},
+  {"turn-server", 0, 0, G_OPTION_ARG_STRING, &opt_turn,
+      "TURN server instead of the controller's", "URI"},
+  {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
+      "Print a JSON summary as the last stdout line", NULL},
+  {NULL}
+};
+
+typedef struct
+{
+  GMainLoop *loop;
+  GstElement *pipeline, *call;
+  gint64 t0, t_active, t_first_audio;
+  gboolean active, ended, failed, we_hung_up, recorded_eos;
+  gchar *end_reason, *error;
+  guint sip_status;
+  gchar *local_type, *local_proto, *remote_type, *remote_proto;
+  GstStructure *stats;
+  guint timer;
+} Call;
+
+static gdouble
+ms_since (Call * c, gint64 t)
+{
+  return t ? (t - c->t0) / 1000.0 : -1;
+}
+
+static void
+progress (Call * c, const gchar * fmt, ...)
+G_GNUC_PRINTF (2, 3);
+
+     static void progress (Call * c, const gchar * fmt, ...)
+{
+  va_list ap;
+  gchar *text;
+
+  va_start (ap, fmt);
+  text = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_print ("[%8.1f ms] %s\n", (g_get_monotonic_time () - c->t0) / 1000.0, text);
+  fflush (stdout);
+  g_free (text);
+}
+
+static gboolean
+finish (gpointer data)
+{
+  Call *c = data;
+
+  g_main_loop_quit (c->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_duration (gpointer data)
+{
+  Call *c = data;
+
+  c->timer = 0;
+  progress (c, "hanging up");
+  c->we_hung_up = TRUE;
+  g_signal_emit_by_name (c->call, "hang-up");
+  /* the controller confirms with the end; do not wait for ever */
+  g_timeout_add_seconds (5, finish, c);
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn
+first_audio_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Call *c = data;
+
+  if (g_atomic_pointer_get (&c->t_first_audio) == 0)
+    c->t_first_audio = g_get_monotonic_time ();
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static GstPadProbeReturn
+record_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Call *c = data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    g_atomic_int_set (&c->recorded_eos, TRUE);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_pad_added (GstElement * call, GstPad * pad, Call * c)
+{
+  GstElement *bin;
+  GstPad *sink, *fsink;
+  GError *err = NULL;
+  gchar *desc;
+
+  if (opt_record)
+    desc = g_strdup_printf ("queue ! audioconvert ! audioresample ! "
+        "audio/x-raw,format=S16LE,rate=48000,channels=1 ! wavenc ! "
+        "filesink name=out location=\"%s\"", opt_record);
+  else
+    desc = g_strdup ("queue ! fakesink name=out async=false");
+  bin = gst_parse_bin_from_description (desc, TRUE, &err);
+  g_free (desc);
+  if (bin == NULL) {
+    progress (c, "cannot record: %s", err->message);
+    g_clear_error (&err);
+    return;
+  }
+  gst_bin_add (GST_BIN (c->pipeline), bin);
+  sink = gst_element_get_static_pad (bin, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, first_audio_probe, c,
+      NULL);
+  gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
+
+    fsink = gst_element_get_static_pad (out, "sink");
+    gst_pad_add_probe (fsink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        record_eos_probe, c, NULL);
+    gst_object_unref (fsink);
+    gst_object_unref (out);
+  }
+  gst_element_sync_state_with_parent (bin);
+  progress (c, "receiving audio on %s", GST_PAD_NAME (pad));
+}
+
+static void
+call_ended (Call * c)
+{
+  if (c->timer) {
+    g_source_remove (c->timer);
+    c->timer = 0;
+  }
+  /* the bin pushed EOS on its src pads: let the WAV file be finished */
+  g_timeout_add (500, finish, c);
+}
+
+static gboolean
+on_message (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Call *c = data;
+  const GstStructure *s;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:{
+      GError *err = NULL;
+      gchar *dbg = NULL;
+
+      gst_message_parse_error (msg, &err, &dbg);
+      progress (c, "error from %s: %s", GST_OBJECT_NAME (msg->src),
+          err->message);
+      g_free (c->error);
+      c->error = g_strdup (err->message);
+      c->failed = TRUE;
+      g_clear_error (&err);
+      g_free (dbg);
+      g_main_loop_quit (c->loop);
+      break;
+    }
+    case GST_MESSAGE_WARNING:{
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      progress (c, "warning from %s: %s", GST_OBJECT_NAME (msg->src),
+          err->message);
+      g_clear_error (&err);
+      break;
+    }
+    case GST_MESSAGE_ELEMENT:
+      s = gst_message_get_structure (msg);
+      if (gst_structure_has_name (s, "acs-signal-stream")) {
+        const gchar *st = gst_structure_get_string (s, "state");
+
+        progress (c, "controller %s%s", st, opt_answer
+            && g_strcmp0 (st, "connected") == 0 ? ", waiting for a call" : "");
+      } else if (gst_structure_has_name (s, "acs-call-state")) {
+        const gchar *st = gst_structure_get_string (s, "state");
+
+        progress (c, "call %s %s", st, gst_structure_get_string (s, "reason"));
+        if (g_strcmp0 (st, "active") == 0 && !c->active) {
+          c->active = TRUE;
+          c->t_active = g_get_monotonic_time ();
+          c->timer = g_timeout_add (opt_duration * 1000, on_duration, c);
+        } else if (g_strcmp0 (st, "ended") == 0 && !c->ended) {
+          c->ended = TRUE;
+          c->end_reason = g_strdup (gst_structure_get_string (s, "reason"));
+          gst_structure_get_uint (s, "sip-status", &c->sip_status);
+          gst_clear_structure (&c->stats);
+          g_object_get (c->call, "stats", &c->stats, NULL);
+          call_ended (c);
+        }
+      } else if (gst_structure_has_name (s, "acs-ice-selected-pair")) {
+        g_free (c->local_type);
+        g_free (c->local_proto);
+        g_free (c->remote_type);
+        g_free (c->remote_proto);
+        c->local_type = g_strdup (gst_structure_get_string (s, "local-type"));
+        c->remote_type = g_strdup (gst_structure_get_string (s, "remote-type"));
+        c->local_proto = g_strdup (gst_structure_get_string (s, "transport"));
+        c->remote_proto = g_strdup (c->local_proto);
+        progress (c, "ICE path %s/%s %s -> %s %s", c->local_type,
+            c->local_proto, gst_structure_get_string (s, "local-address"),
+            c->remote_type, gst_structure_get_string (s, "remote-address"));
+      } else if (gst_structure_has_name (s, "acs-ice-state")) {
+        progress (c, "ICE %s", gst_structure_get_string (s, "state"));
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+json_str (GString * out, const gchar * name, const gchar * v)
+{
+  if (v)
+    g_string_append_printf (out, ", \"%s\": \"%s\"", name, v);
+  else
+    g_string_append_printf (out, ", \"%s\": null", name);
+}
+
+static void
+json_num (GString * out, const gchar * name, gdouble v, gboolean known)
+{
+  if (known)
+    g_string_append_printf (out, ", \"%s\": %.1f", name, v);
+  else
+    g_string_append_printf (out, ", \"%s\": null", name);
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionContext *ctx;
+  GError *err = NULL;
+  Call c = { 0 };
+  gchar *desc;
+  GstBus *bus;
+  guint64 sent = 0, received = 0;
+  gdouble loss = 0, jitter = 0, rtt = -1;
+  const gchar *profile = NULL;
+  gboolean ok;
+  GString *json;
+
+  ctx = g_option_context_new ("- place or answer one ACS call");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("acs-call: %s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  if (opt_token == NULL)
+    opt_token = g_strdup (g_getenv ("ACS_TOKEN"));
+  if (opt_controller == NULL || opt_token == NULL
+      || (opt_call == NULL) == (opt_answer == FALSE)) {
+    g_printerr ("acs-call: give --controller, --token and one of --call "
+        "USER or --answer\n");
+    return 2;
+  }
+
+  c.t0 = g_get_monotonic_time ();
+  if (opt_send)
+    desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+        "audioconvert ! audioresample ! identity sync=true ! "
+        "acscallbin name=call", opt_send);
+  else
+    desc = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%f "
+        "volume=0.5 ! audio/x-raw,rate=48000,channels=1 ! "
+        "acscallbin name=call", opt_tone);
+  c.pipeline = gst_parse_launch (desc, &err);
+  g_free (desc);
+  if (c.pipeline == NULL) {
+    g_printerr ("acs-call: %s\n", err->message);
+    return 1;
+  }
+  c.call = gst_bin_get_by_name (GST_BIN (c.pipeline), "call");
+  g_object_set (c.call, "controller", opt_controller, "token", opt_token,
+      "auto-answer", TRUE, "latency", opt_latency, NULL);
+  memset (opt_token, 0, strlen (opt_token));
+  if (opt_call)
+    g_object_set (c.call, "target", opt_call, NULL);
+  if (opt_ca_file)
+    g_object_set (c.call, "tls-ca-file", opt_ca_file, NULL);
+  if (opt_pinned)
+    g_object_set (c.call, "tls-pinned-certificate", opt_pinned, NULL);
+  if (opt_interfaces)
+    g_object_set (c.call, "interfaces", opt_interfaces, NULL);
+  if (opt_stun)
+    g_object_set (c.call, "stun-server", opt_stun, NULL);
+  if (opt_turn)
+    g_object_set (c.call, "turn-server", opt_turn, NULL);
+  g_signal_connect (c.call, "pad-added", G_CALLBACK (on_pad_added), &c);
+
+  c.loop = g_main_loop_new (NULL, FALSE);
+  bus = gst_element_get_bus (c.pipeline);
+  gst_bus_add_watch (bus, on_message, &c);
+  if (gst_element_set_state (c.pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    c.failed = TRUE;
+    c.error = g_strdup ("the pipeline did not start");
+  } else {
+    g_main_loop_run (c.loop);
+  }
+
+  if (c.stats == NULL)
+    g_object_get (c.call, "stats", &c.stats, NULL);
+  gst_structure_get_uint64 (c.stats, "rtp-packets-sent", &sent);
+  gst_structure_get_uint64 (c.stats, "rtp-packets-received", &received);
+  gst_structure_get_double (c.stats, "loss-percent", &loss);
+  gst_structure_get_double (c.stats, "jitter-ms", &jitter);
+  gst_structure_get_double (c.stats, "rtt-ms", &rtt);
+  profile = gst_structure_get_string (c.stats, "srtp-profile");
+
+  ok = !c.failed && c.active && c.ended && received > 0 && sent > 0
+      && (c.sip_status == 200 || c.sip_status == 0);
+  progress (&c, "%s: ended %s (%u), %" G_GUINT64_FORMAT " RTP sent, %"
+      G_GUINT64_FORMAT " received, loss %.1f%%, jitter %.1f ms, %s",
+      ok ? "ok" : "FAILED", c.end_reason ? c.end_reason : "-", c.sip_status,
+      sent, received, loss, jitter, c.error ? c.error : "no error");
+
+  if (opt_json) {
+    json = g_string_new ("{");
+    g_string_append_printf (json, "\"ok\": %s", ok ? "true" : "false");
+    g_string_append_printf (json, ", \"end_reason\": %u", c.sip_status);
+    json_str (json, "end_text", c.end_reason);
+    json_num (json, "setup_ms", ms_since (&c, c.t_active), c.t_active != 0);
+    json_num (json, "first_audio_ms", ms_since (&c, c.t_first_audio),
+        c.t_first_audio != 0);
+    json_str (json, "local_type", c.local_type);
+    json_str (json, "local_proto", c.local_proto);
+    json_str (json, "remote_type", c.remote_type);
+    json_str (json, "remote_proto", c.remote_proto);
+    g_string_append_printf (json, ", \"rtp_sent\": %" G_GUINT64_FORMAT
+        ", \"rtp_received\": %" G_GUINT64_FORMAT, sent, received);
+    json_num (json, "loss_pct", loss, TRUE);
+    json_num (json, "jitter_ms", jitter, TRUE);
+    json_num (json, "rtt_ms", rtt, rtt >= 0);
+    json_str (json, "srtp_profile", profile && *profile ? profile : NULL);
+    json_str (json, "error", c.error);
+    g_string_append (json, "}");
+    g_print ("%s\n", json->str);
+    g_string_free (json, TRUE);
+  }
+
+  gst_element_set_state (c.pipeline, GST_STATE_NULL);
+  gst_clear_structure (&c.stats);
+  gst_object_unref (c.call);
+  gst_object_unref (c.pipeline);
+  gst_object_unref (bus);
+  g_main_loop_unref (c.loop);
+  return ok ? 0 : 1;
+}
