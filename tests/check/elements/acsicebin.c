@@ -490,6 +490,86 @@ GST_START_TEST (test_unreachable_stun_informs)
 
 GST_END_TEST;
 
+static GString *debug_log = NULL;
+static GMutex debug_log_lock;
+
+static void
+capture_log (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  /* Formatting the message may log again (at MEMDUMP): do it unlocked */
+  const gchar *text = gst_debug_message_get (message);
+
+  g_mutex_lock (&debug_log_lock);
+  if (debug_log) {
+    g_string_append (debug_log, text);
+    g_string_append_c (debug_log, '\n');
+  }
+  g_mutex_unlock (&debug_log_lock);
+}
+
+/* TURN credentials appear in no debug output, at any level, nor in the
+ * warnings the element posts about the server */
+GST_START_TEST (test_turn_credentials_not_logged)
+{
+  GstElement *ice;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gboolean ok = FALSE;
+
+  debug_log = g_string_new (NULL);
+  gst_debug_add_log_function (capture_log, NULL, NULL);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+  gst_debug_set_active (TRUE);
+
+  ice = make_ice (FALSE);
+  bus = attach_bus (ice);
+  g_signal_emit_by_name (ice, "add-turn-server",
+      "turn://1795648435%3Asecretuser:S3cr3t%2FPa55%3D@127.0.0.1:9"
+      "?transport=tcp", &ok);
+  fail_unless (ok);
+  g_object_set (ice, "turn-server",
+      "turn://1795648435%3Asecretuser:S3cr3t%2FPa55%3D@127.0.0.1:9", NULL);
+  /* an invalid one too: its warning must not quote it */
+  g_signal_emit_by_name (ice, "add-turn-server",
+      "turn://secretuser:S3cr3t%2FPa55%3D@127.0.0.1:9?transport=sctp", &ok);
+  fail_if (ok);
+  gst_element_set_state (ice, GST_STATE_PLAYING);
+  msg = wait_bus (ice, GST_MESSAGE_WARNING, 10000);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, &dbg);
+  fail_if (strstr (err->message, "S3cr3t") || (dbg && strstr (dbg,
+              "S3cr3t")) || (dbg && strstr (dbg, "secretuser")));
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  gst_element_set_state (ice, GST_STATE_NULL);
+
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (capture_log);
+  g_mutex_lock (&debug_log_lock);
+  fail_unless (debug_log->len > 1000, "nothing was logged");
+  fail_unless (strstr (debug_log->str, "acsicebin") != NULL
+      || strstr (debug_log->str, "ICE") != NULL);
+  fail_if (strstr (debug_log->str, "S3cr3t") != NULL,
+      "the TURN password reached the debug log");
+  fail_if (strstr (debug_log->str, "S3cr3t%2FPa55") != NULL);
+  fail_if (strstr (debug_log->str, "secretuser") != NULL,
+      "the TURN user name reached the debug log");
+  g_string_free (debug_log, TRUE);
+  debug_log = NULL;
+  g_mutex_unlock (&debug_log_lock);
+
+  gst_element_set_bus (ice, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (ice);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_states)
 {
   GstElement *ice = make_ice (TRUE);
@@ -520,6 +600,7 @@ acsicebin_suite (void)
   tcase_add_test (tc, test_lost_path_is_reported);
   tcase_add_test (tc, test_unreachable_turn_warns);
   tcase_add_test (tc, test_unreachable_stun_informs);
+  tcase_add_test (tc, test_turn_credentials_not_logged);
   tcase_add_test (tc, test_states);
   return s;
 }
