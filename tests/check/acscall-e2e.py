@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A whole call between two acs-call processes through a real acs-controller
+on loopback (HTTPS, its self-signed certificate pinned).
+
+Usage: acscall-e2e.py PATH/TO/acs-controller PATH/TO/acs-call
+
+bob answers, alice calls bob and sends a 440 Hz tone; each hangs up after
+4 s of active call. Both must report ok with a host/udp pair, SRTP
+AEAD_AES_128_GCM and RTP both ways; bob's recording must hold the tone
+(Goertzel power at 440 Hz far above that at other frequencies), not only
+bytes. Exit 0 on success.
+"""
+
+import json
+import math
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+TONE = 440.0
+TIMEOUT = 40
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Controller:
+    def __init__(self, binary):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="acs-call-e2e-")
+        self.state = os.path.join(self.dir, "state")
+        port_file = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen(
+            [binary, "--listen", "127.0.0.1:0", "--port-file", port_file,
+             "--state-dir", self.state], stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, "stderr"), "w"))
+        deadline = time.monotonic() + 30
+        while True:
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    text = f.read()
+                if text.endswith("\n"):
+                    self.port = int(text)
+                    break
+            check(self.proc.poll() is None, "the controller exited")
+            check(time.monotonic() < deadline, "the controller never listened")
+            time.sleep(0.02)
+        self.cert = os.path.join(self.state, "cert.pem")
+
+    def token(self, user):
+        out = subprocess.run([self.binary, "mint-token", "--state-dir",
+                              self.state, "--user", user],
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = -1
+        return code
+
+
+def read_wav(path):
+    """Mono S16LE samples of a WAV file; tolerates a header whose sizes
+    were never filled in"""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(data[:4] == b"RIFF" and data[8:12] == b"WAVE", "not a WAV file")
+    pos, rate, channels = 12, 48000, 1
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if cid == b"fmt ":
+            channels, rate = struct.unpack("<HI", data[pos + 10:pos + 16])
+        if cid == b"data":
+            body = data[pos + 8:]
+            if 0 < size <= len(body):
+                body = body[:size]
+            break
+        pos += 8 + size
+    else:
+        raise Failure("no data chunk in %s" % path)
+    n = len(body) // 2
+    samples = struct.unpack("<%dh" % n, body[:n * 2])
+    return samples[::channels], rate
+
+
+def goertzel(samples, rate, freq):
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+def run_call(ctl, acs_call, tmp):
+    env = dict(os.environ)
+    common = ["--controller", "https://127.0.0.1:%d" % ctl.port,
+              "--pinned-cert", ctl.cert, "--duration", "4",
+              "--interfaces", "127.0.0.1", "--json", "--tone", str(TONE)]
+    bob_wav = os.path.join(tmp, "bob.wav")
+    bob = subprocess.Popen([acs_call, "--answer", "--token", ctl.token("bob"),
+                            "--record", bob_wav] + common,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=env)
+    # alice calls once bob's event stream is open
+    lines = []
+    deadline = time.monotonic() + 20
+    while True:
+        line = bob.stdout.readline()
+        check(line != "", "bob exited before waiting: %s" % "".join(lines))
+        lines.append(line)
+        if "waiting for a call" in line:
+            break
+        check(time.monotonic() < deadline, "bob never waited for a call")
+    alice = subprocess.Popen([acs_call, "--call", "bob", "--token",
+                              ctl.token("alice"),
+                              "--record", os.path.join(tmp, "alice.wav")] +
+                             common, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    results = {}
+    for name, proc, head in (("alice", alice, ""), ("bob", bob,
+                                                     "".join(lines))):
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        out = head + out
+        sys.stderr.write("--- %s (exit %d)\n%s%s" % (name, proc.returncode,
+                                                     out, err[-3000:]))
+        last = out.strip().splitlines()[-1] if out.strip() else "{}"
+        try:
+            results[name] = json.loads(last)
+        except ValueError:
+            raise Failure("%s printed no JSON summary" % name)
+        check(proc.returncode == 0, "%s exited with %d" % (name,
+                                                          proc.returncode))
+    return results, bob_wav
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ctl = Controller(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="acs-call-e2e-wav-")
+    try:
+        results, bob_wav = run_call(ctl, sys.argv[2], tmp)
+        for name, r in results.items():
+            check(r.get("ok") is True, "%s not ok: %s" % (name, r))
+            check(r["end_reason"] == 200, "%s ended with %s" %
+                  (name, r["end_reason"]))
+            check((r["local_type"], r["local_proto"], r["remote_type"],
+                   r["remote_proto"]) == ("host", "udp", "host", "udp"),
+                  "%s path is not host/udp: %s" % (name, r))
+            check(r["srtp_profile"] == "AEAD_AES_128_GCM",
+                  "%s SRTP profile %s" % (name, r["srtp_profile"]))
+            check(r["rtp_sent"] > 100 and r["rtp_received"] > 100,
+                  "%s RTP sent/received %d/%d" % (name, r["rtp_sent"],
+                                                  r["rtp_received"]))
+            check(r["setup_ms"] is not None and
+                  r["first_audio_ms"] is not None,
+                  "%s has no setup or first-audio time" % name)
+
+        samples, rate = read_wav(bob_wav)
+        check(len(samples) > rate * 2, "bob recorded %d samples only" %
+              len(samples))
+        # skip the first 0.5 s (decoder start), analyse 2 s
+        part = samples[rate // 2:rate // 2 + 2 * rate]
+        rms = math.sqrt(sum(x * x for x in part) / len(part))
+        check(rms > 1000, "bob's recording is silent (rms %.0f)" % rms)
+        tone = goertzel(part, rate, TONE)
+        others = [goertzel(part, rate, f) for f in (300, 600, 1000, 2000)]
+        check(all(tone > 100 * o for o in others),
+              "no %g Hz tone in bob's recording: %g vs %s" %
+              (TONE, tone, others))
+        print("acs-call end to end: ok (rms %.0f; setup %.0f ms, first "
+              "audio %.0f ms at alice)" % (rms, results["alice"]["setup_ms"],
+                                           results["alice"]
+                                           ["first_audio_ms"]))
+        return 0
+    except Failure as e:
+        print("acs-call end to end: FAILED: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        code = ctl.stop()
+        shutil.rmtree(ctl.dir, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if code != 0:
+            print("the controller exited with %d" % code, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

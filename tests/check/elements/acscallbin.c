@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Unit tests of acscallbin: properties, pads, states, and the offer and
+ * answer it builds and parses (gst/callbin/gstacscallsdp.c). Whole calls
+ * through a controller are in tests/check/acscall-e2e.py.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/sdp/sdp.h>
+
+#include <acs/acserror.h>
+
+#include "gstacscallsdp.h"
+
+static GstElement *
+get_child (GstElement * bin, const gchar * name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), name);
+
+  fail_unless (e != NULL, "no child %s", name);
+  return e;
+}
+
+GST_START_TEST (test_properties)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstElement *rtpbin, *ice, *sig;
+  GParamSpec *pspec;
+  GstStructure *stats = NULL;
+  gchar *str = NULL;
+  guint latency = 0;
+  gboolean auto_answer = TRUE;
+  guint64 n = 1;
+  gdouble rtt = 0;
+
+  fail_unless (call != NULL);
+  g_object_get (call, "latency", &latency, "auto-answer", &auto_answer,
+      "target", &str, NULL);
+  fail_unless_equals_int (latency, 60);
+  fail_unless (!auto_answer);
+  fail_unless (str == NULL);
+
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (call), "token");
+  fail_unless (pspec != NULL);
+  fail_unless ((pspec->flags & G_PARAM_READABLE) == 0);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (call),
+      "turn-server");
+  fail_unless ((pspec->flags & G_PARAM_READABLE) == 0);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (call), "stats");
+  fail_unless ((pspec->flags & G_PARAM_WRITABLE) == 0);
+
+  g_object_set (call, "latency", 120, "interfaces", "127.0.0.1",
+      "controller", "https://127.0.0.1:1", "target", "bob",
+      "auto-answer", TRUE, "stun-server", "stun://127.0.0.1:3478", NULL);
+  rtpbin = get_child (call, "rtpbin");
+  ice = get_child (call, "ice");
+  sig = get_child (call, "signal");
+  g_object_get (rtpbin, "latency", &latency, NULL);
+  fail_unless_equals_int (latency, 120);
+  g_object_get (ice, "interfaces", &str, NULL);
+  fail_unless_equals_string (str, "127.0.0.1");
+  g_free (str);
+  g_object_get (sig, "controller", &str, NULL);
+  fail_unless_equals_string (str, "https://127.0.0.1:1");
+  g_free (str);
+  g_object_get (call, "target", &str, "auto-answer", &auto_answer, NULL);
+  fail_unless_equals_string (str, "bob");
+  fail_unless (auto_answer);
+  g_free (str);
+  g_object_get (call, "stun-server", &str, NULL);
+  fail_unless_equals_string (str, "stun://127.0.0.1:3478");
+  g_free (str);
+
+  g_object_get (call, "stats", &stats, NULL);
+  fail_unless (gst_structure_has_name (stats, "application/x-acs-call-stats"));
+  fail_unless_equals_string (gst_structure_get_string (stats, "state"), "idle");
+  fail_unless (gst_structure_get_uint64 (stats, "rtp-packets-sent", &n));
+  fail_unless_equals_uint64 (n, 0);
+  fail_unless (gst_structure_get_uint64 (stats, "rtp-packets-received", &n));
+  fail_unless (gst_structure_get_double (stats, "rtt-ms", &rtt));
+  fail_unless (rtt < 0);
+  gst_structure_free (stats);
+
+  gst_object_unref (rtpbin);
+  gst_object_unref (ice);
+  gst_object_unref (sig);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_pads)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstPadTemplate *templ;
+  GstPad *pad;
+
+  pad = gst_element_get_static_pad (call, "audio_sink");
+  fail_unless (pad != NULL);
+  fail_unless_equals_int (GST_PAD_DIRECTION (pad), GST_PAD_SINK);
+  gst_object_unref (pad);
+
+  templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (call),
+      "audio_src_%u");
+  fail_unless (templ != NULL);
+  fail_unless_equals_int (GST_PAD_TEMPLATE_PRESENCE (templ), GST_PAD_SOMETIMES);
+  /* no src pad before a remote stream arrives */
+  fail_unless_equals_int (call->numsrcpads, 0);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_states)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstElement *ice = get_child (call, "ice");
+  gchar *ufrag = NULL;
+  GstState state;
+  gint i;
+
+  for (i = 0; i < 2; i++) {
+    fail_unless_equals_int (gst_element_set_state (call, GST_STATE_READY),
+        GST_STATE_CHANGE_SUCCESS);
+    /* acsicebin is in READY with credentials, ready for an offer */
+    gst_element_get_state (ice, &state, NULL, 0);
+    fail_unless_equals_int (state, GST_STATE_READY);
+    g_object_get (ice, "local-ufrag", &ufrag, NULL);
+    fail_unless (ufrag != NULL && *ufrag != '\0');
+    g_free (ufrag);
+    fail_unless_equals_int (gst_element_set_state (call, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    gst_element_get_state (ice, &state, NULL, 0);
+    fail_unless_equals_int (state, GST_STATE_NULL);
+  }
+  gst_object_unref (ice);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
+/* Without a controller acssignal refuses PAUSED, and so does the bin */
+GST_START_TEST (test_no_controller)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+
+  gst_element_set_bus (call, bus);
+  fail_unless_equals_int (gst_element_set_state (call, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  gst_element_set_state (call, GST_STATE_NULL);
+  gst_element_set_bus (call, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
+#define GCM_KEY "inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3OA=="
+#define CM_KEY "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+
+static gchar *
+make_offer_text (void)
+{
+  AcsCallSdpCrypto keys[2] = {
+    {1, ACS_SRTP_PROFILE_AEAD_AES_128_GCM, (gchar *) GCM_KEY},
+    {2, ACS_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80, (gchar *) CM_KEY},
+  };
+  GstSDPMessage *sdp = acs_call_sdp_build ("ufrg", "pwdpwdpwdpwdpwdpwdpwdpwd",
+      keys, 2);
+  gchar *text = gst_sdp_message_as_text (sdp);
+
+  gst_sdp_message_free (sdp);
+  return text;
+}
+
+GST_START_TEST (test_sdp_offer)
+{
+  gchar *text = make_offer_text ();
+  GstSDPMessage *sdp;
+  const GstSDPMedia *m;
+  AcsCallSdpInfo info;
+  GError *err = NULL;
+
+  /* what docs/protocol.md section 4 asks for */
+  gst_sdp_message_new_from_text (text, &sdp);
+  fail_unless_equals_int (gst_sdp_message_medias_len (sdp), 1);
+  m = gst_sdp_message_get_media (sdp, 0);
+  fail_unless_equals_string (gst_sdp_media_get_media (m), "audio");
+  fail_unless_equals_string (gst_sdp_media_get_format (m, 0), "96");
+  fail_unless (gst_sdp_media_get_attribute_val (m, "rtcp-mux") != NULL);
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (m, "rtpmap"),
+      "96 opus/48000/2");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (m, "extmap"),
+      "1 urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (m, "crypto",
+          0), "1 AEAD_AES_128_GCM " GCM_KEY);
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (m, "crypto",
+          1), "2 AES_CM_128_HMAC_SHA1_80 " CM_KEY);
+  fail_unless (strstr (gst_sdp_media_get_attribute_val (m, "fmtp"),
+          "useinbandfec=1") != NULL);
+  gst_sdp_message_free (sdp);
+
+  fail_unless (acs_call_sdp_parse (text, &info, &err));
+  fail_unless (err == NULL);
+  fail_unless_equals_string (info.ufrag, "ufrg");
+  fail_unless_equals_string (info.pwd, "pwdpwdpwdpwdpwdpwdpwdpwd");
+  fail_unless (info.rtcp_mux);
+  fail_unless_equals_int (info.pt, 96);
+  fail_unless_equals_int (info.crypto.tag, 1);
+  fail_unless_equals_int (info.crypto.profile,
+      ACS_SRTP_PROFILE_AEAD_AES_128_GCM);
+  fail_unless_equals_string (info.crypto.key, GCM_KEY);
+  acs_call_sdp_info_clear (&info);
+  fail_unless (info.pwd == NULL && info.crypto.key == NULL);
+  g_free (text);
+}
+
+GST_END_TEST;
+
+#define SDP_HEAD "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+GST_START_TEST (test_sdp_parse)
+{
+  AcsCallSdpInfo info;
+  GError *err = NULL;
+
+  /* session-level credentials; an unknown suite is skipped */
+  fail_unless (acs_call_sdp_parse (SDP_HEAD
+          "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"
+          "m=audio 9 RTP/SAVP 111\r\nc=IN IP4 0.0.0.0\r\n"
+          "a=rtpmap:111 OPUS/48000/2\r\n"
+          "a=crypto:1 F8_128_HMAC_SHA1_80 inline:AAAA\r\n"
+          "a=crypto:7 AES_CM_128_HMAC_SHA1_80 " CM_KEY "|2^20\r\n",
+          &info, &err));
+  fail_unless_equals_string (info.ufrag, "abcd");
+  fail_unless_equals_int (info.pt, 111);
+  fail_unless (!info.rtcp_mux);
+  fail_unless_equals_int (info.crypto.tag, 7);
+  fail_unless_equals_int (info.crypto.profile,
+      ACS_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80);
+  fail_unless_equals_string (info.crypto.key, CM_KEY "|2^20");
+  acs_call_sdp_info_clear (&info);
+
+  /* no usable crypto, no credentials, not audio, not SDP */
+  fail_if (acs_call_sdp_parse (SDP_HEAD "a=ice-ufrag:abcd\r\n"
+          "a=ice-pwd:0123456789012345678901\r\nm=audio 9 RTP/AVP 0\r\n",
+          &info, &err));
+  fail_unless (g_error_matches (err, ACS_ERROR, ACS_ERROR_INVALID_ARGUMENT));
+  g_clear_error (&err);
+  fail_if (acs_call_sdp_parse (SDP_HEAD "m=audio 9 RTP/SAVP 0\r\n"
+          "a=crypto:1 AEAD_AES_128_GCM " GCM_KEY "\r\n", &info, &err));
+  g_clear_error (&err);
+  fail_if (acs_call_sdp_parse (SDP_HEAD "m=video 9 RTP/SAVP 96\r\n",
+          &info, &err));
+  g_clear_error (&err);
+  fail_if (acs_call_sdp_parse ("hello", &info, &err));
+  g_clear_error (&err);
+  fail_if (acs_call_sdp_parse (NULL, &info, NULL));
+  fail_if (acs_call_sdp_parse (SDP_HEAD "a=ice-ufrag:a\r\na=ice-pwd:b\r\n"
+          "m=audio 9 RTP/SAVP 0\r\na=crypto:x AEAD_AES_128_GCM " GCM_KEY
+          "\r\n", &info, NULL));
+}
+
+GST_END_TEST;
+
+static Suite *
+acscallbin_suite (void)
+{
+  Suite *s = suite_create ("acscallbin");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_pads);
+  tcase_add_test (tc, test_states);
+  tcase_add_test (tc, test_no_controller);
+  tcase_add_test (tc, test_sdp_offer);
+  tcase_add_test (tc, test_sdp_parse);
+  return s;
+}
+
+GST_CHECK_MAIN (acscallbin);
