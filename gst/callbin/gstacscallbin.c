@@ -60,6 +60,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <gst/rtp/rtp.h>
+
 #include <acs/acssdes.h>
 #include <acs/acssrtpprofile.h>
 
@@ -356,7 +358,8 @@ static void
 gst_acs_call_bin_init (GstAcsCallBin * self)
 {
   GstElement *convert, *resample, *opusenc, *funnel, *capsf, *tee;
-  GstElement *proxysink, *proxysrc;
+  GstElement *proxysink, *proxysrc, *level;
+  GstRTPHeaderExtension *ext;
   GstPad *pad, *target;
   GstCaps *caps;
 
@@ -371,6 +374,7 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   self->pay = make (self, "rtpopuspay", "pay");
   convert = make (self, "audioconvert", "convert");
   resample = make (self, "audioresample", "resample");
+  level = make (self, "level", "level");
   opusenc = make (self, "opusenc", "opusenc");
   funnel = make (self, "funnel", "funnel");
   capsf = make (self, "capsfilter", "srtpcaps");
@@ -385,27 +389,39 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
 
   if (!self->sig || !self->rtpbin || !self->ice || !self->srtpenc
       || !self->srtpdec || !self->pay || !convert || !resample || !opusenc
-      || !funnel || !capsf || !tee || !proxysink || !proxysrc)
+      || !funnel || !capsf || !tee || !proxysink || !proxysrc || !level)
     return;                     /* change_state reports it */
 
   g_object_set (self->rtpbin, "latency", DEFAULT_LATENCY, NULL);
   g_object_set (opusenc, "inband-fec", TRUE, "dtx", TRUE,
       "packet-loss-percentage", 10, NULL);
   g_object_set (self->pay, "pt", ACS_CALL_SDP_PT, "dtx", TRUE, NULL);
+
+  /* RFC 6464: level measures each buffer into a GstAudioLevelMeta, which
+   * opusenc keeps on its output and rtphdrextclientaudiolevel writes */
+  g_object_set (level, "audio-level-meta", TRUE, "post-messages", FALSE, NULL);
+  ext = gst_rtp_header_extension_create_from_uri (ACS_CALL_SDP_AUDIO_LEVEL_URI);
+  if (ext) {
+    gst_rtp_header_extension_set_id (ext, ACS_CALL_SDP_AUDIO_LEVEL_ID);
+    g_signal_emit_by_name (self->pay, "add-extension", ext);
+    gst_object_unref (ext);
+  } else {
+    GST_WARNING_OBJECT (self, "no RFC 6464 audio-level extension element");
+  }
   caps = gst_caps_from_string (OPUS_CAPS);
   g_object_set (capsf, "caps", caps, NULL);
   gst_caps_unref (caps);
   /* ICE gathers only once the servers are known: see ice_start () */
   gst_element_set_locked_state (self->ice, TRUE);
 
-  /* send: audio_sink ! audioconvert ! audioresample ! opusenc !
+  /* send: audio_sink ! audioconvert ! audioresample ! level ! opusenc !
    * rtpopuspay ! rtpbin ! funnel (RTP and RTCP) ! acssrtpenc ! acsicebin */
   target = gst_element_get_static_pad (convert, "sink");
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
   gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       sink_eos_probe, self, NULL);
   gst_object_unref (target);
-  gst_element_link_many (convert, resample, opusenc, self->pay, NULL);
+  gst_element_link_many (convert, resample, level, opusenc, self->pay, NULL);
   gst_element_link_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
   gst_element_link_pads (self->rtpbin, "send_rtp_src_0", funnel, "sink_%u");
   gst_element_link_pads (self->rtpbin, "send_rtcp_src_0", funnel, "sink_%u");
@@ -597,7 +613,7 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
         GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
             ("A plugin acscallbin needs is missing"),
             ("need acssignal, acsicebin, acssrtpenc/dec, rtpbin, opus, "
-                "rtpopuspay, funnel, tee"));
+                "rtpopuspay, funnel, tee, proxysink, level"));
         return GST_STATE_CHANGE_FAILURE;
       }
       if (gst_element_set_state (self->ice, GST_STATE_READY) ==
@@ -1268,10 +1284,6 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
       if (internal) {
         if (gst_structure_get_uint64 (src, "packets-sent", &v))
           sent += v;
-        gst_structure_get_boolean (src, "have-rb", &have_rb);
-        if (have_rb && gst_structure_get_uint (src, "rb-round-trip", &u)
-            && u > 0)
-          rtt_ms = u * 1000.0 / 65536.0;
       } else {
         if (gst_structure_get_uint64 (src, "packets-received", &v))
           received += v;
@@ -1280,6 +1292,11 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
         if (gst_structure_get_uint (src, "jitter", &u))
           jitter_ms = MAX (jitter_ms, u / 48.0);
       }
+      /* the peer's receiver report about our stream */
+      gst_structure_get_boolean (src, "have-rb", &have_rb);
+      if (have_rb && gst_structure_get_uint (src, "rb-round-trip", &u)
+          && u > 0)
+        rtt_ms = u * 1000.0 / 65536.0;
     }
     G_GNUC_END_IGNORE_DEPRECATIONS;
     gst_structure_free (sstats);

@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/audio/audio.h>
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 
 #include <acs/acserror.h>
@@ -90,6 +93,44 @@ GST_START_TEST (test_properties)
   gst_object_unref (rtpbin);
   gst_object_unref (ice);
   gst_object_unref (sig);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
+/* RFC 6464 on outgoing RTP: the bin's payloader, taken out of the bin,
+ * writes the level of a buffer's GstAudioLevelMeta as extension 1 */
+GST_START_TEST (test_audio_level_extension)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstElement *pay = get_child (call, "pay");
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstHarness *h;
+  GstBuffer *buf;
+  gpointer data;
+  guint size;
+
+  gst_bin_remove (GST_BIN (call), pay);
+  h = gst_harness_new_with_element (pay, "sink", "src");
+  gst_harness_set_src_caps_str (h, "audio/x-opus,rate=48000,channels=1,"
+      "channel-mapping-family=0");
+  buf = gst_harness_create_buffer (h, 40);
+  gst_buffer_memset (buf, 0, 0x78, 40);
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+  gst_buffer_add_audio_level_meta (buf, 17, TRUE);
+  buf = gst_harness_push_and_pull (h, buf);
+  fail_unless (buf != NULL);
+  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
+  fail_unless_equals_int (gst_rtp_buffer_get_payload_type (&rtp), 96);
+  fail_unless (gst_rtp_buffer_get_extension_onebyte_header (&rtp,
+          ACS_CALL_SDP_AUDIO_LEVEL_ID, 0, &data, &size));
+  fail_unless_equals_int (size, 1);
+  fail_unless_equals_int (((guint8 *) data)[0], 0x80 | 17);
+  gst_rtp_buffer_unmap (&rtp);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+  gst_object_unref (pay);
   gst_object_unref (call);
 }
 
@@ -283,6 +324,7 @@ acscallbin_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_pads);
+  tcase_add_test (tc, test_audio_level_extension);
   tcase_add_test (tc, test_states);
   tcase_add_test (tc, test_no_controller);
   tcase_add_test (tc, test_sdp_offer);
