@@ -201,6 +201,8 @@ static GstPadProbeReturn sink_eos_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 static GstPadProbeReturn unkeyed_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
+static GstPadProbeReturn rtcp_caps_probe (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
 static GstPadProbeReturn split_probe (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data);
 
@@ -296,7 +298,9 @@ gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
    * `rtp-packets-received` (guint64), `packets-lost` (gint64),
    * `loss-percent`, `jitter-ms` (gdouble, interarrival jitter of the
    * remote stream) and `rtt-ms` (gdouble, -1 until an RTCP receiver
-   * report came back), from rtpbin's source statistics.
+   * report came back), from rtpbin's source statistics;
+   * `rtcp-packets-sent`, `rtcp-packets-received` (guint64) from the SRTP
+   * elements.
    *
    * Since: 0.1
    */
@@ -360,6 +364,8 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   GstElement *convert, *resample, *opusenc, *funnel, *capsf, *tee;
   GstElement *proxysink, *proxysrc, *level;
   GstRTPHeaderExtension *ext;
+  GObject *session = NULL;
+  GstPad *ghost;
   GstPad *pad, *target;
   GstCaps *caps;
 
@@ -393,6 +399,15 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
     return;                     /* change_state reports it */
 
   g_object_set (self->rtpbin, "latency", DEFAULT_LATENCY, NULL);
+  pad = gst_element_request_pad_simple (self->rtpbin, "send_rtp_sink_0");
+  gst_object_unref (pad);
+  g_signal_emit_by_name (self->rtpbin, "get-session", 0, &session);
+  if (session) {
+    /* RTT and loss after seconds, not after RFC 3550's 5 s minimum (the
+     * reduced minimum of its section 6.2 is about 0.1 s at 48 kbit/s) */
+    g_object_set (session, "rtcp-min-interval", (guint64) GST_SECOND, NULL);
+    g_object_unref (session);
+  }
   g_object_set (opusenc, "inband-fec", TRUE, "dtx", TRUE,
       "packet-loss-percentage", 10, NULL);
   g_object_set (self->pay, "pt", ACS_CALL_SDP_PT, "dtx", TRUE, NULL);
@@ -425,6 +440,19 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   gst_element_link_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
   gst_element_link_pads (self->rtpbin, "send_rtp_src_0", funnel, "sink_%u");
   gst_element_link_pads (self->rtpbin, "send_rtcp_src_0", funnel, "sink_%u");
+  /* acssrtpenc tells RTCP from RTP by the packet, but accepts only RTP caps
+   * (from what acsicebin accepts): the RTCP branch carries the RTP
+   * branch's own caps event, which the funnel then need not resend */
+  ghost = gst_element_get_static_pad (self->rtpbin, "send_rtcp_src_0");
+  /* on rtpsession's own pad: the ghost pad's accept-caps check would
+   * refuse the RTCP caps before a probe on the ghost pad saw them */
+  pad = gst_ghost_pad_get_target (GST_GHOST_PAD (ghost));
+  gst_object_unref (ghost);
+  target = gst_element_get_static_pad (self->rtpbin, "send_rtp_src_0");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      rtcp_caps_probe, gst_object_ref (target), gst_object_unref);
+  gst_object_unref (target);
+  gst_object_unref (pad);
   gst_element_link_many (funnel, self->srtpenc, self->ice, NULL);
   pad = gst_element_get_static_pad (self->srtpenc, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
@@ -1154,6 +1182,26 @@ unkeyed_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       GST_PAD_PROBE_DROP;
 }
 
+static GstPadProbeReturn
+rtcp_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstPad *rtp_src = user_data;
+  GstEvent *rtp_caps;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  rtp_caps = gst_pad_get_sticky_event (rtp_src, GST_EVENT_CAPS, 0);
+  if (rtp_caps == NULL) {
+    GstCaps *caps = gst_caps_new_empty_simple ("application/x-rtp");
+
+    rtp_caps = gst_event_new_caps (caps);
+    gst_caps_unref (caps);
+  }
+  gst_event_unref (GST_PAD_PROBE_INFO_EVENT (info));
+  GST_PAD_PROBE_INFO_DATA (info) = rtp_caps;
+  return GST_PAD_PROBE_OK;
+}
+
 /* One tee branch per packet kind (RFC 5761: second byte 192..223 is RTCP);
  * the RTCP branch gets RTCP caps, and answers caps queries itself so that
  * negotiation upstream of the tee sees the RTP branch only */
@@ -1245,12 +1293,33 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
+/* RTP and RTCP packet counts of acssrtpenc or acssrtpdec */
+static void
+srtp_counts (GstElement * srtp, const gchar * all, const gchar * rtcp,
+    guint64 * rtp_out, guint64 * rtcp_out)
+{
+  GstStructure *stats = NULL;
+  guint64 n_all = 0, n_rtcp = 0;
+
+  if (srtp)
+    g_object_get (srtp, "stats", &stats, NULL);
+  if (stats) {
+    gst_structure_get_uint64 (stats, all, &n_all);
+    gst_structure_get_uint64 (stats, rtcp, &n_rtcp);
+    gst_structure_free (stats);
+  }
+  *rtp_out = n_all >= n_rtcp ? n_all - n_rtcp : 0;
+  *rtcp_out = n_rtcp;
+}
+
 static GstStructure *
 gst_acs_call_bin_get_stats (GstAcsCallBin * self)
 {
   GstStructure *ret, *sstats = NULL;
   GObject *session = NULL;
-  guint64 sent = 0, received = 0;
+
+  guint64 sent = 0, received = 0, srtp_sent = 0, srtp_received = 0;
+  guint64 rtcp_sent = 0, rtcp_received = 0;
   gint64 lost = 0;
   gdouble jitter_ms = 0, rtt_ms = -1, loss_pct = 0;
   const gchar *profile;
@@ -1305,6 +1374,12 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
     g_object_unref (session);
   if (received + lost > 0)
     loss_pct = 100.0 * lost / (received + lost);
+  /* what went on the wire: rtpbin forgets the local source at EOS */
+  srtp_counts (self->srtpenc, "packets-protected", "rtcp-packets-protected",
+      &srtp_sent, &rtcp_sent);
+  srtp_counts (self->srtpdec, "packets-unprotected",
+      "rtcp-packets-unprotected", &srtp_received, &rtcp_received);
+  sent = MAX (sent, srtp_sent);
 
   ret = gst_structure_new ("application/x-acs-call-stats",
       "state", G_TYPE_STRING, state_names[state],
@@ -1314,6 +1389,8 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
       "packets-lost", G_TYPE_INT64, lost,
       "loss-percent", G_TYPE_DOUBLE, loss_pct,
       "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
-      "rtt-ms", G_TYPE_DOUBLE, rtt_ms, NULL);
+      "rtt-ms", G_TYPE_DOUBLE, rtt_ms,
+      "rtcp-packets-sent", G_TYPE_UINT64, rtcp_sent,
+      "rtcp-packets-received", G_TYPE_UINT64, rtcp_received, NULL);
   return ret;
 }
