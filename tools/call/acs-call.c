@@ -286,7 +286,7 @@ main (int argc, char **argv)
   Call c = { 0 };
   gchar *desc;
   GstBus *bus;
-  guint64 sent = 0, received = 0;
+  guint64 sent = 0, received = 0, rtcp_sent = 0, rtcp_received = 0;
   gdouble loss = 0, jitter = 0, rtt = -1;
   const gchar *profile = NULL;
   gboolean ok;
@@ -357,6 +357,8 @@ main (int argc, char **argv)
     g_object_get (c.call, "stats", &c.stats, NULL);
   gst_structure_get_uint64 (c.stats, "rtp-packets-sent", &sent);
   gst_structure_get_uint64 (c.stats, "rtp-packets-received", &received);
+  gst_structure_get_uint64 (c.stats, "rtcp-packets-sent", &rtcp_sent);
+  gst_structure_get_uint64 (c.stats, "rtcp-packets-received", &rtcp_received);
   gst_structure_get_double (c.stats, "loss-percent", &loss);
   gst_structure_get_double (c.stats, "jitter-ms", &jitter);
   gst_structure_get_double (c.stats, "rtt-ms", &rtt);
@@ -382,7 +384,9 @@ main (int argc, char **argv)
     json_str (json, "remote_type", c.remote_type);
     json_str (json, "remote_proto", c.remote_proto);
     g_string_append_printf (json, ", \"rtp_sent\": %" G_GUINT64_FORMAT
-        ", \"rtp_received\": %" G_GUINT64_FORMAT, sent, received);
+        ", \"rtp_received\": %" G_GUINT64_FORMAT ", \"rtcp_sent\": %"
+        G_GUINT64_FORMAT ", \"rtcp_received\": %" G_GUINT64_FORMAT, sent,
+        received, rtcp_sent, rtcp_received);
     json_num (json, "loss_pct", loss, TRUE);
     json_num (json, "jitter_ms", jitter, TRUE);
     json_num (json, "rtt_ms", rtt, rtt >= 0);
