@@ -7,7 +7,7 @@ Usage: acscall-e2e.py PATH/TO/acs-controller PATH/TO/acs-call
 
 bob answers, alice calls bob and sends a 440 Hz tone; each hangs up after
 4 s of active call. Both must report ok with a host/udp pair, SRTP
-AEAD_AES_128_GCM and RTP both ways; bob's recording must hold the tone
+AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold the tone
 (Goertzel power at 440 Hz far above that at other frequencies), not only
 bytes. Exit 0 on success.
 """
@@ -173,10 +173,15 @@ def main():
             check(r["rtp_sent"] > 100 and r["rtp_received"] > 100,
                   "%s RTP sent/received %d/%d" % (name, r["rtp_sent"],
                                                   r["rtp_received"]))
+            check(r["rtcp_sent"] > 0 and r["rtcp_received"] > 0,
+                  "%s RTCP sent/received %d/%d" % (name, r["rtcp_sent"],
+                                                   r["rtcp_received"]))
             check(r["setup_ms"] is not None and
                   r["first_audio_ms"] is not None,
                   "%s has no setup or first-audio time" % name)
 
+        check(any(r["rtt_ms"] is not None for r in results.values()),
+              "no RTT from RTCP at either end")
         samples, rate = read_wav(bob_wav)
         check(len(samples) > rate * 2, "bob recorded %d samples only" %
               len(samples))

@@ -87,6 +87,8 @@ GST_START_TEST (test_properties)
   fail_unless_equals_uint64 (n, 0);
   fail_unless (gst_structure_get_uint64 (stats, "rtp-packets-received", &n));
   fail_unless (gst_structure_get_double (stats, "rtt-ms", &rtt));
+  fail_unless (gst_structure_get_uint64 (stats, "rtcp-packets-sent", &n));
+  fail_unless (gst_structure_get_uint64 (stats, "rtcp-packets-received", &n));
   fail_unless (rtt < 0);
   gst_structure_free (stats);
 
