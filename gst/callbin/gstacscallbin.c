@@ -1374,12 +1374,13 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
     g_object_unref (session);
   if (received + lost > 0)
     loss_pct = 100.0 * lost / (received + lost);
-  /* what went on the wire: rtpbin forgets the local source at EOS */
+  /* what reached the network: rtpbin also counts the packets made before
+   * the keys were agreed, and forgets the local source at EOS */
   srtp_counts (self->srtpenc, "packets-protected", "rtcp-packets-protected",
       &srtp_sent, &rtcp_sent);
   srtp_counts (self->srtpdec, "packets-unprotected",
       "rtcp-packets-unprotected", &srtp_received, &rtcp_received);
-  sent = MAX (sent, srtp_sent);
+  sent = srtp_sent;
 
   ret = gst_structure_new ("application/x-acs-call-stats",
       "state", G_TYPE_STRING, state_names[state],
