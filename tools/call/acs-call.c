@@ -17,7 +17,9 @@
 
 static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
     *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn;
-static gboolean opt_answer, opt_json;
+static gboolean opt_answer, opt_json, opt_decline;
+static gdouble opt_answer_after = 0, opt_cancel_after = -1;
+static guint opt_expect_end = 200;
 static gdouble opt_duration = 10, opt_tone = 440;
 static guint opt_latency = 60;
 
@@ -49,6 +51,15 @@ static GOptionEntry entries[] = {
       "STUN server instead of the controller's", "URI"},
   {"turn-server", 0, 0, G_OPTION_ARG_STRING, &opt_turn,
       "TURN server instead of the controller's", "URI"},
+  {"decline", 0, 0, G_OPTION_ARG_NONE, &opt_decline,
+      "With --answer: decline the call (603) instead", NULL},
+  {"answer-after", 0, 0, G_OPTION_ARG_DOUBLE, &opt_answer_after,
+      "With --answer: let it ring S seconds before answering", "S"},
+  {"cancel-after", 0, 0, G_OPTION_ARG_DOUBLE, &opt_cancel_after,
+      "With --call: cancel S seconds after the callee rings", "S"},
+  {"expect-end", 0, 0, G_OPTION_ARG_INT, &opt_expect_end,
+        "SIP status the call must end with to count as ok (default 200)",
+      "CODE"},
   {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
       "Print a JSON summary as the last stdout line", NULL},
   {NULL}
@@ -173,6 +184,36 @@ on_pad_added (GstElement * call, GstPad * pad, Call * c)
   progress (c, "receiving audio on %s", GST_PAD_NAME (pad));
 }
 
+static gboolean
+do_answer (gpointer data)
+{
+  Call *c = data;
+
+  progress (c, "answering");
+  g_signal_emit_by_name (c->call, "answer");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+do_hang_up (gpointer data)
+{
+  Call *c = data;
+
+  progress (c, "%s", opt_decline ? "declining" : "cancelling");
+  g_signal_emit_by_name (c->call, "hang-up");
+  return G_SOURCE_REMOVE;
+}
+
+/* From acssignal's thread: act from the main loop */
+static void
+on_incoming (GstElement * call, const gchar * from, Call * c)
+{
+  if (opt_decline)
+    g_idle_add (do_hang_up, c);
+  else
+    g_timeout_add (opt_answer_after * 1000, do_answer, c);
+}
+
 static void
 call_ended (Call * c)
 {
@@ -226,7 +267,11 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
         const gchar *st = gst_structure_get_string (s, "state");
 
         progress (c, "call %s %s", st, gst_structure_get_string (s, "reason"));
-        if (g_strcmp0 (st, "active") == 0 && !c->active) {
+        if (g_strcmp0 (st, "ringing") == 0 && opt_cancel_after >= 0
+            && !c->we_hung_up) {
+          c->we_hung_up = TRUE;
+          g_timeout_add (opt_cancel_after * 1000, do_hang_up, c);
+        } else if (g_strcmp0 (st, "active") == 0 && !c->active) {
           c->active = TRUE;
           c->t_active = g_get_monotonic_time ();
           c->timer = g_timeout_add (opt_duration * 1000, on_duration, c);
@@ -326,7 +371,9 @@ main (int argc, char **argv)
   }
   c.call = gst_bin_get_by_name (GST_BIN (c.pipeline), "call");
   g_object_set (c.call, "controller", opt_controller, "token", opt_token,
-      "auto-answer", TRUE, "latency", opt_latency, NULL);
+      "auto-answer", !opt_decline && opt_answer_after <= 0,
+      "latency", opt_latency, NULL);
+  g_signal_connect (c.call, "on-incoming", G_CALLBACK (on_incoming), &c);
   memset (opt_token, 0, strlen (opt_token));
   if (opt_call)
     g_object_set (c.call, "target", opt_call, NULL);
@@ -364,8 +411,11 @@ main (int argc, char **argv)
   gst_structure_get_double (c.stats, "rtt-ms", &rtt);
   profile = gst_structure_get_string (c.stats, "srtp-profile");
 
-  ok = !c.failed && c.active && c.ended && received > 0 && sent > 0
-      && (c.sip_status == 200 || c.sip_status == 0);
+  if (opt_expect_end == 200)
+    ok = !c.failed && c.active && c.ended && received > 0 && sent > 0
+        && (c.sip_status == 200 || c.sip_status == 0);
+  else
+    ok = !c.failed && c.ended && c.sip_status == opt_expect_end;
   progress (&c, "%s: ended %s (%u), %" G_GUINT64_FORMAT " RTP sent, %"
       G_GUINT64_FORMAT " received, loss %.1f%%, jitter %.1f ms, %s",
       ok ? "ok" : "FAILED", c.end_reason ? c.end_reason : "-", c.sip_status,
