@@ -9,7 +9,9 @@ bob answers, alice calls bob and sends a 440 Hz tone; each hangs up after
 4 s of active call. Both must report ok with a host/udp pair, SRTP
 AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold the tone
 (Goertzel power at 440 Hz far above that at other frequencies), not only
-bytes. Exit 0 on success.
+bytes. Then bob declines a call (both end with 603) and alice cancels one
+while it rings (both end with 487), each without an error. Exit 0 on
+success.
 """
 
 import json
@@ -107,14 +109,14 @@ def goertzel(samples, rate, freq):
     return s1 * s1 + s2 * s2 - k * s1 * s2
 
 
-def run_call(ctl, acs_call, tmp):
+def run_call(ctl, acs_call, tmp, bob_args=(), alice_args=()):
     env = dict(os.environ)
     common = ["--controller", "https://127.0.0.1:%d" % ctl.port,
               "--pinned-cert", ctl.cert, "--duration", "4",
               "--interfaces", "127.0.0.1", "--json", "--tone", str(TONE)]
     bob_wav = os.path.join(tmp, "bob.wav")
     bob = subprocess.Popen([acs_call, "--answer", "--token", ctl.token("bob"),
-                            "--record", bob_wav] + common,
+                            "--record", bob_wav] + common + list(bob_args),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, env=env)
     # alice calls once bob's event stream is open
@@ -130,7 +132,7 @@ def run_call(ctl, acs_call, tmp):
     alice = subprocess.Popen([acs_call, "--call", "bob", "--token",
                               ctl.token("alice"),
                               "--record", os.path.join(tmp, "alice.wav")] +
-                             common, stdout=subprocess.PIPE,
+                             common + list(alice_args), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
     results = {}
     for name, proc, head in (("alice", alice, ""), ("bob", bob,
@@ -194,10 +196,26 @@ def main():
         check(all(tone > 100 * o for o in others),
               "no %g Hz tone in bob's recording: %g vs %s" %
               (TONE, tone, others))
+        setup, first_audio = (results["alice"]["setup_ms"],
+                              results["alice"]["first_audio_ms"])
+        # the callee declines: both end with 603, cleanly
+        results, _ = run_call(ctl, sys.argv[2], tmp,
+                              ["--decline", "--expect-end", "603"],
+                              ["--expect-end", "603"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["end_reason"] == 603 and
+                  r["error"] is None, "%s after a decline: %s" % (name, r))
+        # the caller cancels while it rings: both end with 487
+        results, _ = run_call(ctl, sys.argv[2], tmp,
+                              ["--answer-after", "10", "--expect-end", "487"],
+                              ["--cancel-after", "0.3", "--expect-end",
+                               "487"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["end_reason"] == 487 and
+                  r["error"] is None, "%s after a cancel: %s" % (name, r))
+
         print("acs-call end to end: ok (rms %.0f; setup %.0f ms, first "
-              "audio %.0f ms at alice)" % (rms, results["alice"]["setup_ms"],
-                                           results["alice"]
-                                           ["first_audio_ms"]))
+              "audio %.0f ms at alice)" % (rms, setup, first_audio))
         return 0
     except Failure as e:
         print("acs-call end to end: FAILED: %s" % e, file=sys.stderr)
