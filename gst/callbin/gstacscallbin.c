@@ -74,6 +74,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_call_bin_debug);
 
 #define DEFAULT_AUTO_ANSWER FALSE
 #define DEFAULT_LATENCY 60
+#define DEFAULT_MUTE FALSE
+#define DEFAULT_STATS_INTERVAL 1000
 #define OPUS_CAPS "application/x-srtp,media=audio,clock-rate=48000," \
     "encoding-name=OPUS,payload=96"
 
@@ -90,6 +92,8 @@ enum
   PROP_STUN_SERVER,
   PROP_TURN_SERVER,
   PROP_INTERFACES,
+  PROP_MUTE,
+  PROP_STATS_INTERVAL,
   PROP_STATS,
 };
 
@@ -144,6 +148,8 @@ struct _GstAcsCallBin
 
   /* atomic: set once the SRTP keys are agreed; packets before are dropped */
   gint keyed;
+  /* atomic: replace outgoing audio with silence */
+  gint mute;
 
   /* GST_OBJECT_LOCK */
   gchar *target;
@@ -160,6 +166,11 @@ struct _GstAcsCallBin
   guint n_local_keys;
   AcsSrtpProfile profile;
   guint n_src_pads;
+  guint stats_interval;
+  GstClockID stats_id;
+  guint64 last_bytes_sent, last_bytes_received;
+  GstClockTime last_stats_time;
+  gdouble send_kbps, recv_kbps;
   GList *src_pads;              /* GstPad*, the ghost audio_src_%u */
 };
 
@@ -203,6 +214,10 @@ static GstPadProbeReturn unkeyed_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 static GstPadProbeReturn rtcp_caps_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
+static GstPadProbeReturn mute_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data);
+static void stats_start (GstAcsCallBin * self);
+static void stats_stop (GstAcsCallBin * self);
 static GstPadProbeReturn split_probe (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data);
 
@@ -290,6 +305,20 @@ gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (gobject_class, PROP_MUTE,
+      g_param_spec_boolean ("mute", "Mute",
+          "Send silence instead of the audio on audio_sink (Opus DTX then "
+          "sends almost nothing); may change in any state", DEFAULT_MUTE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint ("stats-interval", "Stats Interval",
+          "Milliseconds between acs-call-stats bus messages while the call "
+          "is active, 0 for none (100-60000 otherwise); set in NULL or "
+          "READY", 0, 60000, DEFAULT_STATS_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   /**
    * GstAcsCallBin:stats:
    *
@@ -371,6 +400,7 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
 
   self->auto_answer = DEFAULT_AUTO_ANSWER;
   self->profile = ACS_SRTP_PROFILE_CUSTOM;
+  self->stats_interval = DEFAULT_STATS_INTERVAL;
 
   self->sig = make (self, "acssignal", "signal");
   self->rtpbin = make (self, "rtpbin", "rtpbin");
@@ -437,6 +467,9 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
       sink_eos_probe, self, NULL);
   gst_object_unref (target);
   gst_element_link_many (convert, resample, level, opusenc, self->pay, NULL);
+  pad = gst_element_get_static_pad (level, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, mute_probe, self, NULL);
+  gst_object_unref (pad);
   gst_element_link_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
   gst_element_link_pads (self->rtpbin, "send_rtp_src_0", funnel, "sink_%u");
   gst_element_link_pads (self->rtpbin, "send_rtcp_src_0", funnel, "sink_%u");
@@ -551,6 +584,17 @@ gst_acs_call_bin_set_property (GObject * object, guint prop_id,
       if (self->rtpbin)
         g_object_set_property (G_OBJECT (self->rtpbin), pspec->name, value);
       break;
+    case PROP_MUTE:
+      g_atomic_int_set (&self->mute, g_value_get_boolean (value));
+      break;
+    case PROP_STATS_INTERVAL:{
+      guint v = g_value_get_uint (value);
+
+      GST_OBJECT_LOCK (self);
+      self->stats_interval = v == 0 ? 0 : MAX (v, 100);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    }
     case PROP_TARGET:
       GST_OBJECT_LOCK (self);
       g_free (self->target);
@@ -619,6 +663,14 @@ gst_acs_call_bin_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->stun_server);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_MUTE:
+      g_value_set_boolean (value, g_atomic_int_get (&self->mute));
+      break;
+    case PROP_STATS_INTERVAL:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->stats_interval);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_acs_call_bin_get_stats (self));
       break;
@@ -659,8 +711,10 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
       GST_OBJECT_UNLOCK (self);
       g_atomic_int_set (&self->keyed, FALSE);
       g_object_set (self->ice, "controlling", self->caller, NULL);
+      stats_start (self);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stats_stop (self);
       GST_OBJECT_LOCK (self);
       self->stopping = TRUE;
       GST_OBJECT_UNLOCK (self);
@@ -672,8 +726,12 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
 
   ret = GST_ELEMENT_CLASS (gst_acs_call_bin_parent_class)->change_state
       (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    /* the periodic clock entry holds a reference on the element */
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      stats_stop (self);
     return ret;
+  }
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:{
@@ -1171,6 +1229,25 @@ sink_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Silence in any format opusenc takes (S16 or F32: zero is silence) */
+static GstPadProbeReturn
+mute_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstAcsCallBin *self = user_data;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  if (!g_atomic_int_get (&self->mute))
+    return GST_PAD_PROBE_OK;
+  buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  if (gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
+    memset (map.data, 0, map.size);
+    gst_buffer_unmap (buf, &map);
+  }
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
 /* RTP made before the call has keys is dropped: acssrtpenc fails without
  * a key */
 static GstPadProbeReturn
@@ -1293,6 +1370,25 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
+/* ITU-T G.107 E-model, simplified as is usual for VoIP monitoring: the
+ * one-way delay is half the RTT plus the jitter buffer and a 20 ms frame;
+ * Opus is taken as equipment impairment 0 with a packet-loss robustness
+ * of 20 (in-band FEC and PLC) */
+static gdouble
+estimate_mos (gdouble rtt_ms, guint latency_ms, gdouble loss_pct)
+{
+  gdouble d = MAX (rtt_ms, 0) / 2 + latency_ms + 20;
+  gdouble id = 0.024 * d + (d > 177.3 ? 0.11 * (d - 177.3) : 0);
+  gdouble ie = 95 * loss_pct / (loss_pct + 20);
+  gdouble r = 93.2 - id - ie;
+
+  if (r <= 0)
+    return 1.0;
+  if (r >= 100)
+    return 4.5;
+  return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6;
+}
+
 /* RTP and RTCP packet counts of acssrtpenc or acssrtpdec */
 static void
 srtp_counts (GstElement * srtp, const gchar * all, const gchar * rtcp,
@@ -1320,6 +1416,8 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
 
   guint64 sent = 0, received = 0, srtp_sent = 0, srtp_received = 0;
   guint64 rtcp_sent = 0, rtcp_received = 0;
+  gdouble send_kbps, recv_kbps, mos;
+  guint latency_ms;
   gint64 lost = 0;
   gdouble jitter_ms = 0, rtt_ms = -1, loss_pct = 0;
   const gchar *profile;
@@ -1382,6 +1480,15 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
       "rtcp-packets-unprotected", &srtp_received, &rtcp_received);
   sent = srtp_sent;
 
+  GST_OBJECT_LOCK (self);
+  send_kbps = self->send_kbps;
+  recv_kbps = self->recv_kbps;
+  latency_ms = 0;
+  GST_OBJECT_UNLOCK (self);
+  if (self->rtpbin)
+    g_object_get (self->rtpbin, "latency", &latency_ms, NULL);
+  mos = estimate_mos (rtt_ms, latency_ms, loss_pct);
+
   ret = gst_structure_new ("application/x-acs-call-stats",
       "state", G_TYPE_STRING, state_names[state],
       "srtp-profile", G_TYPE_STRING, profile,
@@ -1392,6 +1499,99 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
       "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
       "rtt-ms", G_TYPE_DOUBLE, rtt_ms,
       "rtcp-packets-sent", G_TYPE_UINT64, rtcp_sent,
-      "rtcp-packets-received", G_TYPE_UINT64, rtcp_received, NULL);
+      "rtcp-packets-received", G_TYPE_UINT64, rtcp_received,
+      "send-kbps", G_TYPE_DOUBLE, send_kbps,
+      "recv-kbps", G_TYPE_DOUBLE, recv_kbps, "mos", G_TYPE_DOUBLE, mos, NULL);
   return ret;
+}
+
+static guint64
+srtp_bytes (GstElement * srtp, const gchar * field)
+{
+  GstStructure *stats = NULL;
+  guint64 v = 0;
+
+  g_object_get (srtp, "stats", &stats, NULL);
+  if (stats) {
+    gst_structure_get_uint64 (stats, field, &v);
+    gst_structure_free (stats);
+  }
+  return v;
+}
+
+/* From the system clock's thread, every stats-interval */
+static gboolean
+stats_tick (GstClock * clock, GstClockTime time, GstClockID id,
+    gpointer user_data)
+{
+  GstAcsCallBin *self = user_data;
+  guint64 sent = srtp_bytes (self->srtpenc, "bytes-protected");
+  guint64 received = srtp_bytes (self->srtpdec, "bytes-unprotected");
+  GstClockTime now = gst_clock_get_time (clock);
+  GstStructure *s;
+  gboolean active;
+
+  GST_OBJECT_LOCK (self);
+  if (GST_CLOCK_TIME_IS_VALID (self->last_stats_time)
+      && now > self->last_stats_time) {
+    gdouble secs = (gdouble) (now - self->last_stats_time) / GST_SECOND;
+
+    self->send_kbps = (sent - self->last_bytes_sent) * 8 / 1000.0 / secs;
+    self->recv_kbps =
+        (received - self->last_bytes_received) * 8 / 1000.0 / secs;
+  }
+  self->last_stats_time = now;
+  self->last_bytes_sent = sent;
+  self->last_bytes_received = received;
+  active = self->state == CALL_ACTIVE;
+  GST_OBJECT_UNLOCK (self);
+
+  if (active) {
+    s = gst_acs_call_bin_get_stats (self);
+    gst_structure_set_name (s, "acs-call-stats");
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+  }
+  return TRUE;
+}
+
+static void
+stats_start (GstAcsCallBin * self)
+{
+  GstClock *clock;
+  GstClockID id;
+  guint interval;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->stats_interval;
+  self->last_stats_time = GST_CLOCK_TIME_NONE;
+  self->send_kbps = self->recv_kbps = 0;
+  GST_OBJECT_UNLOCK (self);
+  if (interval == 0 || self->srtpenc == NULL || self->srtpdec == NULL)
+    return;
+
+  clock = gst_system_clock_obtain ();
+  id = gst_clock_new_periodic_id (clock, gst_clock_get_time (clock) +
+      interval * GST_MSECOND, interval * GST_MSECOND);
+  gst_object_unref (clock);
+  gst_clock_id_wait_async (id, stats_tick, gst_object_ref (self),
+      (GDestroyNotify) gst_object_unref);
+  GST_OBJECT_LOCK (self);
+  self->stats_id = id;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+stats_stop (GstAcsCallBin * self)
+{
+  GstClockID id;
+
+  GST_OBJECT_LOCK (self);
+  id = self->stats_id;
+  self->stats_id = NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (id) {
+    gst_clock_id_unschedule (id);
+    gst_clock_id_unref (id);
+  }
 }
