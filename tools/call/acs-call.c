@@ -295,6 +295,18 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
         progress (c, "ICE path %s/%s %s -> %s %s", c->local_type,
             c->local_proto, gst_structure_get_string (s, "local-address"),
             c->remote_type, gst_structure_get_string (s, "remote-address"));
+      } else if (gst_structure_has_name (s, "acs-call-stats")) {
+        guint64 sent = 0, received = 0;
+        gdouble loss = 0, jitter = 0, rtt = -1, mos = 0, kbps = 0;
+
+        gst_structure_get (s, "rtp-packets-sent", G_TYPE_UINT64, &sent,
+            "rtp-packets-received", G_TYPE_UINT64, &received,
+            "loss-percent", G_TYPE_DOUBLE, &loss, "jitter-ms", G_TYPE_DOUBLE,
+            &jitter, "rtt-ms", G_TYPE_DOUBLE, &rtt, "mos", G_TYPE_DOUBLE,
+            &mos, "recv-kbps", G_TYPE_DOUBLE, &kbps, NULL);
+        progress (c, "stats: %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
+            " received, %.1f kbit/s in, loss %.1f%%, jitter %.1f ms, rtt "
+            "%.1f ms, MOS %.2f", sent, received, kbps, loss, jitter, rtt, mos);
       } else if (gst_structure_has_name (s, "acs-ice-state")) {
         progress (c, "ICE %s", gst_structure_get_string (s, "state"));
       }
@@ -332,7 +344,7 @@ main (int argc, char **argv)
   gchar *desc;
   GstBus *bus;
   guint64 sent = 0, received = 0, rtcp_sent = 0, rtcp_received = 0;
-  gdouble loss = 0, jitter = 0, rtt = -1;
+  gdouble loss = 0, jitter = 0, rtt = -1, mos = 0;
   const gchar *profile = NULL;
   gboolean ok;
   GString *json;
@@ -409,6 +421,7 @@ main (int argc, char **argv)
   gst_structure_get_double (c.stats, "loss-percent", &loss);
   gst_structure_get_double (c.stats, "jitter-ms", &jitter);
   gst_structure_get_double (c.stats, "rtt-ms", &rtt);
+  gst_structure_get_double (c.stats, "mos", &mos);
   profile = gst_structure_get_string (c.stats, "srtp-profile");
 
   if (opt_expect_end == 200)
@@ -440,6 +453,7 @@ main (int argc, char **argv)
     json_num (json, "loss_pct", loss, TRUE);
     json_num (json, "jitter_ms", jitter, TRUE);
     json_num (json, "rtt_ms", rtt, rtt >= 0);
+    g_string_append_printf (json, ", \"mos\": %.2f", mos);
     json_str (json, "srtp_profile", profile && *profile ? profile : NULL);
     json_str (json, "error", c.error);
     g_string_append (json, "}");
