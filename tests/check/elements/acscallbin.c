@@ -40,7 +40,7 @@ GST_START_TEST (test_properties)
   guint latency = 0;
   gboolean auto_answer = TRUE;
   guint64 n = 1;
-  gdouble rtt = 0;
+  gdouble rtt = 0, mos = 0;
 
   fail_unless (call != NULL);
   g_object_get (call, "latency", &latency, "auto-answer", &auto_answer,
@@ -48,6 +48,17 @@ GST_START_TEST (test_properties)
   fail_unless_equals_int (latency, 60);
   fail_unless (!auto_answer);
   fail_unless (str == NULL);
+  g_object_get (call, "mute", &auto_answer, "stats-interval", &latency, NULL);
+  fail_unless (!auto_answer);
+  fail_unless_equals_int (latency, 1000);
+  g_object_set (call, "mute", TRUE, "stats-interval", 5, NULL);
+  g_object_get (call, "mute", &auto_answer, "stats-interval", &latency, NULL);
+  fail_unless (auto_answer);
+  fail_unless_equals_int (latency, 100);
+  g_object_set (call, "stats-interval", 0, NULL);
+  g_object_get (call, "stats-interval", &latency, NULL);
+  fail_unless_equals_int (latency, 0);
+  auto_answer = TRUE;
 
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (call), "token");
   fail_unless (pspec != NULL);
@@ -87,6 +98,9 @@ GST_START_TEST (test_properties)
   fail_unless_equals_uint64 (n, 0);
   fail_unless (gst_structure_get_uint64 (stats, "rtp-packets-received", &n));
   fail_unless (gst_structure_get_double (stats, "rtt-ms", &rtt));
+  fail_unless (gst_structure_get_double (stats, "mos", &mos));
+  fail_unless (mos > 4.0 && mos <= 4.5);
+  fail_unless (gst_structure_get_double (stats, "send-kbps", &mos));
   fail_unless (gst_structure_get_uint64 (stats, "rtcp-packets-sent", &n));
   fail_unless (gst_structure_get_uint64 (stats, "rtcp-packets-received", &n));
   fail_unless (rtt < 0);
