@@ -171,6 +171,7 @@ struct _GstAcsCallBin
   guint64 last_bytes_sent, last_bytes_received;
   GstClockTime last_stats_time;
   gdouble send_kbps, recv_kbps;
+  gchar *path;                  /* "direct/udp", ... once ICE selected */
   GList *src_pads;              /* GstPad*, the ghost audio_src_%u */
 };
 
@@ -554,6 +555,7 @@ gst_acs_call_bin_finalize (GObject * object)
 
   clear_keys_locked (self);
   g_free (self->target);
+  g_free (self->path);
   g_free (self->stun_server);
   if (self->turn_server)
     acs_secret_free (self->turn_server, strlen (self->turn_server));
@@ -708,6 +710,7 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
       self->ice_started = FALSE;
       self->stopping = FALSE;
       self->profile = ACS_SRTP_PROFILE_CUSTOM;
+      g_clear_pointer (&self->path, g_free);
       GST_OBJECT_UNLOCK (self);
       g_atomic_int_set (&self->keyed, FALSE);
       g_object_set (self->ice, "controlling", self->caller, NULL);
@@ -1074,6 +1077,33 @@ gst_acs_call_bin_hang_up (GstAcsCallBin * self)
   }
 }
 
+/* The call-flow case of the architecture from the selected pair: a relay
+ * candidate on either side is case 3, a reflexive one case 2 */
+static void
+post_path (GstAcsCallBin * self, const GstStructure * pair)
+{
+  const gchar *local = gst_structure_get_string (pair, "local-type");
+  const gchar *remote = gst_structure_get_string (pair, "remote-type");
+  const gchar *transport = gst_structure_get_string (pair, "transport");
+  const gchar *kase = "direct";
+  GstStructure *s;
+
+  if (g_strcmp0 (local, "relay") == 0 || g_strcmp0 (remote, "relay") == 0)
+    kase = "relay";
+  else if (g_strcmp0 (local, "host") != 0 || g_strcmp0 (remote, "host") != 0)
+    kase = "nat";
+  GST_OBJECT_LOCK (self);
+  g_free (self->path);
+  self->path = g_strdup_printf ("%s/%s", kase, transport ? transport : "");
+  GST_OBJECT_UNLOCK (self);
+  s = gst_structure_new ("acs-call-path", "case", G_TYPE_STRING, kase,
+      "transport", G_TYPE_STRING, transport ? transport : "",
+      "local-type", G_TYPE_STRING, local ? local : "",
+      "remote-type", G_TYPE_STRING, remote ? remote : "", NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 static void
 gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
 {
@@ -1094,6 +1124,10 @@ gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
     if (first && caller)
       fetch_servers_then (self, place_call);
   }
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
+      && GST_MESSAGE_SRC (message) == GST_OBJECT (self->ice)
+      && gst_structure_has_name (s, "acs-ice-selected-pair"))
+    post_path (self, s);
   GST_BIN_CLASS (gst_acs_call_bin_parent_class)->handle_message (bin, message);
 }
 
@@ -1417,6 +1451,7 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
   guint64 sent = 0, received = 0, srtp_sent = 0, srtp_received = 0;
   guint64 rtcp_sent = 0, rtcp_received = 0;
   gdouble send_kbps, recv_kbps, mos;
+  gchar *path;
   guint latency_ms;
   gint64 lost = 0;
   gdouble jitter_ms = 0, rtt_ms = -1, loss_pct = 0;
@@ -1481,6 +1516,7 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
   sent = srtp_sent;
 
   GST_OBJECT_LOCK (self);
+  path = g_strdup (self->path ? self->path : "");
   send_kbps = self->send_kbps;
   recv_kbps = self->recv_kbps;
   latency_ms = 0;
@@ -1501,7 +1537,9 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
       "rtcp-packets-sent", G_TYPE_UINT64, rtcp_sent,
       "rtcp-packets-received", G_TYPE_UINT64, rtcp_received,
       "send-kbps", G_TYPE_DOUBLE, send_kbps,
-      "recv-kbps", G_TYPE_DOUBLE, recv_kbps, "mos", G_TYPE_DOUBLE, mos, NULL);
+      "recv-kbps", G_TYPE_DOUBLE, recv_kbps, "mos", G_TYPE_DOUBLE, mos,
+      "path", G_TYPE_STRING, path, NULL);
+  g_free (path);
   return ret;
 }
 
