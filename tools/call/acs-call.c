@@ -73,7 +73,7 @@ typedef struct
   gboolean active, ended, failed, we_hung_up, recorded_eos;
   gchar *end_reason, *error;
   guint sip_status;
-  gchar *local_type, *local_proto, *remote_type, *remote_proto;
+  gchar *local_type, *local_proto, *remote_type, *remote_proto, *path_case;
   GstStructure *stats;
   guint timer;
 } Call;
@@ -295,6 +295,11 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
         progress (c, "ICE path %s/%s %s -> %s %s", c->local_type,
             c->local_proto, gst_structure_get_string (s, "local-address"),
             c->remote_type, gst_structure_get_string (s, "remote-address"));
+      } else if (gst_structure_has_name (s, "acs-call-path")) {
+        g_free (c->path_case);
+        c->path_case = g_strdup (gst_structure_get_string (s, "case"));
+        progress (c, "call path: %s over %s", c->path_case,
+            gst_structure_get_string (s, "transport"));
       } else if (gst_structure_has_name (s, "acs-call-stats")) {
         guint64 sent = 0, received = 0;
         gdouble loss = 0, jitter = 0, rtt = -1, mos = 0, kbps = 0;
@@ -442,6 +447,7 @@ main (int argc, char **argv)
     json_num (json, "setup_ms", ms_since (&c, c.t_active), c.t_active != 0);
     json_num (json, "first_audio_ms", ms_since (&c, c.t_first_audio),
         c.t_first_audio != 0);
+    json_str (json, "case", c.path_case);
     json_str (json, "local_type", c.local_type);
     json_str (json, "local_proto", c.local_proto);
     json_str (json, "remote_type", c.remote_type);
