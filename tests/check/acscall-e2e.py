@@ -170,6 +170,8 @@ def main():
             check((r["local_type"], r["local_proto"], r["remote_type"],
                    r["remote_proto"]) == ("host", "udp", "host", "udp"),
                   "%s path is not host/udp: %s" % (name, r))
+            check(r["case"] == "direct", "%s call-flow case %s" %
+                  (name, r["case"]))
             check(r["srtp_profile"] == "AEAD_AES_128_GCM",
                   "%s SRTP profile %s" % (name, r["srtp_profile"]))
             check(r["rtp_sent"] > 100 and r["rtp_received"] > 100,
