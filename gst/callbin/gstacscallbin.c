@@ -75,6 +75,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_call_bin_debug);
 #define DEFAULT_AUTO_ANSWER FALSE
 #define DEFAULT_LATENCY 60
 #define DEFAULT_MUTE FALSE
+#define DEFAULT_ENCODED FALSE
 #define DEFAULT_STATS_INTERVAL 1000
 #define OPUS_CAPS "application/x-srtp,media=audio,clock-rate=48000," \
     "encoding-name=OPUS,payload=96"
@@ -93,6 +94,7 @@ enum
   PROP_TURN_SERVER,
   PROP_INTERFACES,
   PROP_MUTE,
+  PROP_ENCODED,
   PROP_STATS_INTERVAL,
   PROP_STATS,
 };
@@ -122,16 +124,16 @@ static const gchar *state_names[] = {
 };
 
 static GstStaticPadTemplate sink_template =
-GST_STATIC_PAD_TEMPLATE ("audio_sink",
+    GST_STATIC_PAD_TEMPLATE ("audio_sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("audio/x-raw"));
+    GST_STATIC_CAPS ("audio/x-raw; audio/x-opus"));
 
 static GstStaticPadTemplate src_template =
-GST_STATIC_PAD_TEMPLATE ("audio_src_%u",
+    GST_STATIC_PAD_TEMPLATE ("audio_src_%u",
     GST_PAD_SRC,
     GST_PAD_SOMETIMES,
-    GST_STATIC_CAPS ("audio/x-raw"));
+    GST_STATIC_CAPS ("audio/x-raw; audio/x-opus"));
 
 struct _GstAcsCallBin
 {
@@ -144,12 +146,17 @@ struct _GstAcsCallBin
   GstElement *srtpenc;
   GstElement *srtpdec;
   GstElement *pay;
+  GstElement *opusenc;
+  GstElement *convert;
   GstPad *sinkpad;
 
   /* atomic: set once the SRTP keys are agreed; packets before are dropped */
   gint keyed;
   /* atomic: replace outgoing audio with silence */
   gint mute;
+  /* atomic: encoded pass-through (set in NULL, applied going to READY) */
+  gint encoded;
+  gboolean encoded_applied;     /* only in change_state */
 
   /* GST_OBJECT_LOCK */
   gchar *target;
@@ -215,6 +222,7 @@ static GstPadProbeReturn unkeyed_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 static GstPadProbeReturn rtcp_caps_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
+static void apply_encoded (GstAcsCallBin * self);
 static GstPadProbeReturn mute_probe (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data);
 static void stats_start (GstAcsCallBin * self);
@@ -312,6 +320,22 @@ gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
           "sends almost nothing); may change in any state", DEFAULT_MUTE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstAcsCallBin:encoded:
+   *
+   * Pass encoded media through instead of transcoding, for recording
+   * bridges: `audio_sink` then takes Opus (`audio/x-opus`, as opusenc
+   * makes it) straight to the payloader, and each `audio_src_%u` gives the
+   * depayloaded Opus, undecoded. `mute` and the RFC 6464 audio level need
+   * raw audio and do nothing in this mode.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ENCODED,
+      g_param_spec_boolean ("encoded", "Encoded",
+          "Take Opus on audio_sink and give undecoded Opus on audio_src_%u "
+          "instead of raw audio; set in NULL", DEFAULT_ENCODED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
       g_param_spec_uint ("stats-interval", "Stats Interval",
           "Milliseconds between acs-call-stats bus messages while the call "
@@ -413,6 +437,8 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   resample = make (self, "audioresample", "resample");
   level = make (self, "level", "level");
   opusenc = make (self, "opusenc", "opusenc");
+  self->opusenc = opusenc;
+  self->convert = convert;
   funnel = make (self, "funnel", "funnel");
   capsf = make (self, "capsfilter", "srtpcaps");
   tee = make (self, "tee", "split");
@@ -464,9 +490,9 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
    * rtpopuspay ! rtpbin ! funnel (RTP and RTCP) ! acssrtpenc ! acsicebin */
   target = gst_element_get_static_pad (convert, "sink");
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
-  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-      sink_eos_probe, self, NULL);
   gst_object_unref (target);
+  gst_pad_add_probe (self->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      sink_eos_probe, self, NULL);
   gst_element_link_many (convert, resample, level, opusenc, self->pay, NULL);
   pad = gst_element_get_static_pad (level, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, mute_probe, self, NULL);
@@ -589,6 +615,16 @@ gst_acs_call_bin_set_property (GObject * object, guint prop_id,
     case PROP_MUTE:
       g_atomic_int_set (&self->mute, g_value_get_boolean (value));
       break;
+    case PROP_ENCODED:
+      if (GST_STATE (self) != GST_STATE_NULL) {
+        GST_WARNING_OBJECT (self, "encoded can only change in NULL");
+        break;
+      }
+      g_atomic_int_set (&self->encoded, g_value_get_boolean (value));
+      /* now, so that gst-launch links an Opus source to audio_sink */
+      if (self->opusenc && self->convert && self->pay)
+        apply_encoded (self);
+      break;
     case PROP_STATS_INTERVAL:{
       guint v = g_value_get_uint (value);
 
@@ -668,6 +704,9 @@ gst_acs_call_bin_get_property (GObject * object, guint prop_id,
     case PROP_MUTE:
       g_value_set_boolean (value, g_atomic_int_get (&self->mute));
       break;
+    case PROP_ENCODED:
+      g_value_set_boolean (value, g_atomic_int_get (&self->encoded));
+      break;
     case PROP_STATS_INTERVAL:
       GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->stats_interval);
@@ -698,6 +737,7 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
                 "rtpopuspay, funnel, tee, proxysink, level"));
         return GST_STATE_CHANGE_FAILURE;
       }
+      apply_encoded (self);
       if (gst_element_set_state (self->ice, GST_STATE_READY) ==
           GST_STATE_CHANGE_FAILURE)
         return GST_STATE_CHANGE_FAILURE;
@@ -1263,6 +1303,29 @@ sink_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Links audio_sink to the encoder or, in encoded mode, straight to the
+ * payloader; in NULL only (set_property, NULL->READY) */
+static void
+apply_encoded (GstAcsCallBin * self)
+{
+  gboolean encoded = g_atomic_int_get (&self->encoded);
+  GstPad *target;
+
+  if (encoded == self->encoded_applied)
+    return;
+  GST_DEBUG_OBJECT (self, "encoded pass-through %s", encoded ? "on" : "off");
+  if (encoded) {
+    gst_element_unlink (self->opusenc, self->pay);
+    target = gst_element_get_static_pad (self->pay, "sink");
+  } else {
+    gst_element_link (self->opusenc, self->pay);
+    target = gst_element_get_static_pad (self->convert, "sink");
+  }
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+  gst_object_unref (target);
+  self->encoded_applied = encoded;
+}
+
 /* Silence in any format opusenc takes (S16 or F32: zero is silence) */
 static GstPadProbeReturn
 mute_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
@@ -1362,6 +1425,7 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
 {
   GstElement *depay, *dec;
   GstPad *sinkpad, *srcpad, *ghost;
+  gboolean encoded = g_atomic_int_get (&self->encoded);
   gchar *name;
   guint n;
 
@@ -1369,7 +1433,8 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
     return;
 
   depay = gst_element_factory_make ("rtpopusdepay", NULL);
-  dec = gst_element_factory_make ("opusdec", NULL);
+  /* in encoded mode an identity stands in for the decoder */
+  dec = gst_element_factory_make (encoded ? "identity" : "opusdec", NULL);
   if (depay == NULL || dec == NULL) {
     gst_clear_object (&depay);
     gst_clear_object (&dec);
@@ -1377,7 +1442,8 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
         ("rtpopusdepay or opusdec is missing"), (NULL));
     return;
   }
-  g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
+  if (!encoded)
+    g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
   gst_bin_add_many (GST_BIN (self), depay, dec, NULL);
   gst_element_link (depay, dec);
   sinkpad = gst_element_get_static_pad (depay, "sink");
