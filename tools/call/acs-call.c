@@ -17,7 +17,7 @@
 
 static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
     *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn;
-static gboolean opt_answer, opt_json, opt_decline;
+static gboolean opt_answer, opt_json, opt_decline, opt_encoded;
 static gdouble opt_answer_after = 0, opt_cancel_after = -1;
 static guint opt_expect_end = 200;
 static gdouble opt_duration = 10, opt_tone = 440;
@@ -51,6 +51,9 @@ static GOptionEntry entries[] = {
       "STUN server instead of the controller's", "URI"},
   {"turn-server", 0, 0, G_OPTION_ARG_STRING, &opt_turn,
       "TURN server instead of the controller's", "URI"},
+  {"encoded", 0, 0, G_OPTION_ARG_NONE, &opt_encoded,
+        "Encode and decode outside acscallbin (its encoded pass-through)",
+      NULL},
   {"decline", 0, 0, G_OPTION_ARG_NONE, &opt_decline,
       "With --answer: decline the call (603) instead", NULL},
   {"answer-after", 0, 0, G_OPTION_ARG_DOUBLE, &opt_answer_after,
@@ -153,9 +156,10 @@ on_pad_added (GstElement * call, GstPad * pad, Call * c)
   gchar *desc;
 
   if (opt_record)
-    desc = g_strdup_printf ("queue ! audioconvert ! audioresample ! "
+    desc = g_strdup_printf ("queue ! %saudioconvert ! audioresample ! "
         "audio/x-raw,format=S16LE,rate=48000,channels=1 ! wavenc ! "
-        "filesink name=out location=\"%s\"", opt_record);
+        "filesink name=out location=\"%s\"", opt_encoded ? "opusdec ! " : "",
+        opt_record);
   else
     desc = g_strdup ("queue ! fakesink name=out async=false");
   bin = gst_parse_bin_from_description (desc, TRUE, &err);
@@ -374,12 +378,14 @@ main (int argc, char **argv)
   c.t0 = g_get_monotonic_time ();
   if (opt_send)
     desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-        "audioconvert ! audioresample ! identity sync=true ! "
-        "acscallbin name=call", opt_send);
+        "audioconvert ! audioresample ! identity sync=true ! %s"
+        "acscallbin name=call encoded=%d", opt_send,
+        opt_encoded ? "opusenc ! " : "", opt_encoded);
   else
     desc = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%f "
-        "volume=0.5 ! audio/x-raw,rate=48000,channels=1 ! "
-        "acscallbin name=call", opt_tone);
+        "volume=0.5 ! audio/x-raw,rate=48000,channels=1 ! %s"
+        "acscallbin name=call encoded=%d", opt_tone,
+        opt_encoded ? "opusenc ! " : "", opt_encoded);
   c.pipeline = gst_parse_launch (desc, &err);
   g_free (desc);
   if (c.pipeline == NULL) {
