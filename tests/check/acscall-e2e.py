@@ -9,7 +9,8 @@ bob answers, alice calls bob and sends a 440 Hz tone; each hangs up after
 4 s of active call. Both must report ok with a host/udp pair, SRTP
 AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold the tone
 (Goertzel power at 440 Hz far above that at other frequencies), not only
-bytes. Then bob declines a call (both end with 603) and alice cancels one
+bytes. The same call again with Opus encoded and decoded outside the
+bins (acscallbin encoded=true). Then bob declines a call (both end with 603) and alice cancels one
 while it rings (both end with 487), each without an error. Exit 0 on
 success.
 """
@@ -109,6 +110,21 @@ def goertzel(samples, rate, freq):
     return s1 * s1 + s2 * s2 - k * s1 * s2
 
 
+def check_tone(path):
+    samples, rate = read_wav(path)
+    check(len(samples) > rate * 2, "bob recorded %d samples only" %
+          len(samples))
+    # skip the first 0.5 s (decoder start), analyse 2 s
+    part = samples[rate // 2:rate // 2 + 2 * rate]
+    rms = math.sqrt(sum(x * x for x in part) / len(part))
+    check(rms > 1000, "bob's recording is silent (rms %.0f)" % rms)
+    tone = goertzel(part, rate, TONE)
+    others = [goertzel(part, rate, f) for f in (300, 600, 1000, 2000)]
+    check(all(tone > 100 * o for o in others),
+          "no %g Hz tone in bob's recording: %g vs %s" % (TONE, tone, others))
+    return rms
+
+
 def run_call(ctl, acs_call, tmp, bob_args=(), alice_args=()):
     env = dict(os.environ)
     common = ["--controller", "https://127.0.0.1:%d" % ctl.port,
@@ -186,20 +202,16 @@ def main():
 
         check(any(r["rtt_ms"] is not None for r in results.values()),
               "no RTT from RTCP at either end")
-        samples, rate = read_wav(bob_wav)
-        check(len(samples) > rate * 2, "bob recorded %d samples only" %
-              len(samples))
-        # skip the first 0.5 s (decoder start), analyse 2 s
-        part = samples[rate // 2:rate // 2 + 2 * rate]
-        rms = math.sqrt(sum(x * x for x in part) / len(part))
-        check(rms > 1000, "bob's recording is silent (rms %.0f)" % rms)
-        tone = goertzel(part, rate, TONE)
-        others = [goertzel(part, rate, f) for f in (300, 600, 1000, 2000)]
-        check(all(tone > 100 * o for o in others),
-              "no %g Hz tone in bob's recording: %g vs %s" %
-              (TONE, tone, others))
         setup, first_audio = (results["alice"]["setup_ms"],
                               results["alice"]["first_audio_ms"])
+        check_tone(bob_wav)
+        # the same call with encoding outside the bins (encoded=true)
+        results, bob_wav = run_call(ctl, sys.argv[2], tmp, ["--encoded"],
+                                    ["--encoded"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["rtp_received"] > 100,
+                  "%s in encoded mode: %s" % (name, r))
+        check_tone(bob_wav)
         # the callee declines: both end with 603, cleanly
         results, _ = run_call(ctl, sys.argv[2], tmp,
                               ["--decline", "--expect-end", "603"],
@@ -216,8 +228,8 @@ def main():
             check(r["ok"] is True and r["end_reason"] == 487 and
                   r["error"] is None, "%s after a cancel: %s" % (name, r))
 
-        print("acs-call end to end: ok (rms %.0f; setup %.0f ms, first "
-              "audio %.0f ms at alice)" % (rms, setup, first_audio))
+        print("acs-call end to end: ok (setup %.0f ms, first audio %.0f ms "
+              "at alice)" % (setup, first_audio))
         return 0
     except Failure as e:
         print("acs-call end to end: FAILED: %s" % e, file=sys.stderr)

@@ -152,6 +152,49 @@ GST_START_TEST (test_audio_level_extension)
 
 GST_END_TEST;
 
+static GstElement *
+ghost_target_parent (GstElement * call)
+{
+  GstPad *pad = gst_element_get_static_pad (call, "audio_sink");
+  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+  GstElement *parent = gst_pad_get_parent_element (target);
+
+  gst_object_unref (target);
+  gst_object_unref (pad);
+  return parent;
+}
+
+/* encoded=true links audio_sink straight to the payloader, and back */
+GST_START_TEST (test_encoded)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstElement *e;
+  gboolean encoded = TRUE;
+
+  g_object_get (call, "encoded", &encoded, NULL);
+  fail_unless (!encoded);
+  e = ghost_target_parent (call);
+  fail_unless_equals_string (GST_OBJECT_NAME (e), "convert");
+  gst_object_unref (e);
+
+  g_object_set (call, "encoded", TRUE, NULL);
+  e = ghost_target_parent (call);
+  fail_unless_equals_string (GST_OBJECT_NAME (e), "pay");
+  gst_object_unref (e);
+  fail_unless_equals_int (gst_element_set_state (call, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (call, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  g_object_set (call, "encoded", FALSE, NULL);
+  e = ghost_target_parent (call);
+  fail_unless_equals_string (GST_OBJECT_NAME (e), "convert");
+  gst_object_unref (e);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_pads)
 {
   GstElement *call = gst_element_factory_make ("acscallbin", NULL);
@@ -341,6 +384,7 @@ acscallbin_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_pads);
   tcase_add_test (tc, test_audio_level_extension);
+  tcase_add_test (tc, test_encoded);
   tcase_add_test (tc, test_states);
   tcase_add_test (tc, test_no_controller);
   tcase_add_test (tc, test_sdp_offer);
