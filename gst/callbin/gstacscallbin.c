@@ -40,9 +40,16 @@
  * EOS on `audio_sink` or the `hang-up` action ends the call; when the call
  * ends, every `audio_src_%u` pad gets EOS.
  *
+ * One call per READY->PAUSED: after the end, go back to READY for another.
+ * `acs-call-stats` messages come every `stats-interval` while the call is
+ * active (RTT, jitter, loss, bit rates, an E-model MOS); `acs-call-path`
+ * says which call-flow case ICE found. `mute` sends silence; `encoded`
+ * passes Opus through both ways instead of transcoding.
+ *
  * Threading: the signal handlers run in acssignal's and acsicebin's
- * threads; call state lives under the object lock, which is never held
- * while emitting a signal, posting or changing a child's state.
+ * threads, the stats tick in the system clock's. Lock order: there is one
+ * lock, the object lock; it guards the fields so marked, is held briefly
+ * and never while emitting a signal, posting or changing a child's state.
  *
  * ## Example launch line
  * |[
@@ -156,7 +163,7 @@ struct _GstAcsCallBin
   gint mute;
   /* atomic: encoded pass-through (set in NULL, applied going to READY) */
   gint encoded;
-  gboolean encoded_applied;     /* only in change_state */
+  gboolean encoded_applied;     /* changed in NULL only, by the app thread */
 
   /* GST_OBJECT_LOCK */
   gchar *target;
