@@ -79,6 +79,8 @@ typedef struct
   gchar *local_type, *local_proto, *remote_type, *remote_proto, *path_case;
   GstStructure *stats;
   guint timer;
+  guint eos_polls;
+  gboolean have_recorder;
 } Call;
 
 static gdouble
@@ -185,6 +187,7 @@ on_pad_added (GstElement * call, GstPad * pad, Call * c)
     gst_object_unref (out);
   }
   gst_element_sync_state_with_parent (bin);
+  c->have_recorder = TRUE;
   progress (c, "receiving audio on %s", GST_PAD_NAME (pad));
 }
 
@@ -218,6 +221,18 @@ on_incoming (GstElement * call, const gchar * from, Call * c)
     g_timeout_add (opt_answer_after * 1000, do_answer, c);
 }
 
+static gboolean
+wait_recorded (gpointer data)
+{
+  Call *c = data;
+
+  if ((c->have_recorder && !g_atomic_int_get (&c->recorded_eos))
+      && ++c->eos_polls < 40)
+    return G_SOURCE_CONTINUE;
+  g_main_loop_quit (c->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 call_ended (Call * c)
 {
@@ -225,8 +240,9 @@ call_ended (Call * c)
     g_source_remove (c->timer);
     c->timer = 0;
   }
-  /* the bin pushed EOS on its src pads: let the WAV file be finished */
-  g_timeout_add (500, finish, c);
+  /* the bin pushes EOS on its src pads: wait (2 s at most) until it has
+   * reached the recorder, so that the WAV file is complete */
+  g_timeout_add (50, wait_recorded, c);
 }
 
 static gboolean
@@ -465,8 +481,13 @@ main (int argc, char **argv)
     json_num (json, "loss_pct", loss, TRUE);
     json_num (json, "jitter_ms", jitter, TRUE);
     json_num (json, "rtt_ms", rtt, rtt >= 0);
-    g_string_append_printf (json, ", \"mos\": %.2f", mos);
+    if (c.active)
+      g_string_append_printf (json, ", \"mos\": %.2f", mos);
+    else
+      g_string_append (json, ", \"mos\": null");
     json_str (json, "srtp_profile", profile && *profile ? profile : NULL);
+    g_string_append_printf (json, ", \"recording_complete\": %s",
+        g_atomic_int_get (&c.recorded_eos) ? "true" : "false");
     json_str (json, "error", c.error);
     g_string_append (json, "}");
     g_print ("%s\n", json->str);
