@@ -196,6 +196,9 @@ def main():
             check(r["rtcp_sent"] > 0 and r["rtcp_received"] > 0,
                   "%s RTCP sent/received %d/%d" % (name, r["rtcp_sent"],
                                                    r["rtcp_received"]))
+            check(r["recording_complete"] is True,
+                  "%s: the end of the call never reached the recorder" %
+                  name)
             check(r["setup_ms"] is not None and
                   r["first_audio_ms"] is not None,
                   "%s has no setup or first-audio time" % name)
