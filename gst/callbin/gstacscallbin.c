@@ -83,6 +83,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_call_bin_debug);
 #define DEFAULT_LATENCY 60
 #define DEFAULT_MUTE FALSE
 #define DEFAULT_ENCODED FALSE
+#define DEFAULT_ICE_TCP FALSE
+#define DEFAULT_RELAY_ONLY FALSE
 #define DEFAULT_STATS_INTERVAL 1000
 #define OPUS_CAPS "application/x-srtp,media=audio,clock-rate=48000," \
     "encoding-name=OPUS,payload=96"
@@ -100,6 +102,8 @@ enum
   PROP_STUN_SERVER,
   PROP_TURN_SERVER,
   PROP_INTERFACES,
+  PROP_ICE_TCP,
+  PROP_RELAY_ONLY,
   PROP_MUTE,
   PROP_ENCODED,
   PROP_STATS_INTERVAL,
@@ -314,6 +318,18 @@ gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
           "instead of the controller's TURN servers; write-only (holds a "
           "password); set in NULL or READY", NULL,
           G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ICE_TCP,
+      g_param_spec_boolean ("ice-tcp", "ICE TCP",
+          "Also gather ICE-TCP candidates (acsicebin's ice-tcp, RFC 6544), "
+          "for peers reachable over TCP only; set in NULL or READY",
+          DEFAULT_ICE_TCP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_RELAY_ONLY,
+      g_param_spec_boolean ("relay-only", "Relay Only",
+          "Use TURN relay candidates only (acsicebin's transport-policy "
+          "relay), hiding the local addresses; set in NULL or READY",
+          DEFAULT_RELAY_ONLY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_INTERFACES,
       g_param_spec_string ("interfaces", "Interfaces",
           "Comma-separated interface names or local addresses ICE may use "
@@ -612,8 +628,14 @@ gst_acs_call_bin_set_property (GObject * object, guint prop_id,
         g_object_set_property (G_OBJECT (self->sig), pspec->name, value);
       break;
     case PROP_INTERFACES:
+    case PROP_ICE_TCP:
       if (self->ice)
         g_object_set_property (G_OBJECT (self->ice), pspec->name, value);
+      break;
+    case PROP_RELAY_ONLY:
+      if (self->ice)
+        gst_util_set_object_arg (G_OBJECT (self->ice), "transport-policy",
+            g_value_get_boolean (value) ? "relay" : "all");
       break;
     case PROP_LATENCY:
       if (self->rtpbin)
@@ -684,9 +706,19 @@ gst_acs_call_bin_get_property (GObject * object, guint prop_id,
         g_object_get_property (G_OBJECT (self->sig), pspec->name, value);
       break;
     case PROP_INTERFACES:
+    case PROP_ICE_TCP:
       if (self->ice)
         g_object_get_property (G_OBJECT (self->ice), pspec->name, value);
       break;
+    case PROP_RELAY_ONLY:{
+      gint policy = 0;
+
+      /* GstAcsIceTransportPolicy: 0 all, 1 relay */
+      if (self->ice)
+        g_object_get (self->ice, "transport-policy", &policy, NULL);
+      g_value_set_boolean (value, policy != 0);
+      break;
+    }
     case PROP_LATENCY:
       if (self->rtpbin)
         g_object_get_property (G_OBJECT (self->rtpbin), pspec->name, value);

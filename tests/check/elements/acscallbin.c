@@ -80,6 +80,14 @@ GST_START_TEST (test_properties)
   g_object_get (ice, "interfaces", &str, NULL);
   fail_unless_equals_string (str, "127.0.0.1");
   g_free (str);
+  g_object_set (call, "ice-tcp", TRUE, "relay-only", TRUE, NULL);
+  g_object_get (ice, "ice-tcp", &auto_answer, NULL);
+  fail_unless (auto_answer);
+  g_object_get (call, "relay-only", &auto_answer, NULL);
+  fail_unless (auto_answer);
+  g_object_set (call, "relay-only", FALSE, NULL);
+  g_object_get (call, "relay-only", &auto_answer, NULL);
+  fail_unless (!auto_answer);
   g_object_get (sig, "controller", &str, NULL);
   fail_unless_equals_string (str, "https://127.0.0.1:1");
   g_free (str);
