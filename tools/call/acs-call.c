@@ -17,7 +17,8 @@
 
 static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
     *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn;
-static gboolean opt_answer, opt_json, opt_decline, opt_encoded;
+static gboolean opt_answer, opt_json, opt_decline, opt_encoded, opt_ice_tcp,
+    opt_relay_only;
 static gdouble opt_answer_after = 0, opt_cancel_after = -1;
 static guint opt_expect_end = 200;
 static gdouble opt_duration = 10, opt_tone = 440;
@@ -51,6 +52,10 @@ static GOptionEntry entries[] = {
       "STUN server instead of the controller's", "URI"},
   {"turn-server", 0, 0, G_OPTION_ARG_STRING, &opt_turn,
       "TURN server instead of the controller's", "URI"},
+  {"ice-tcp", 0, 0, G_OPTION_ARG_NONE, &opt_ice_tcp,
+      "Also gather ICE-TCP candidates", NULL},
+  {"relay-only", 0, 0, G_OPTION_ARG_NONE, &opt_relay_only,
+      "Use TURN relay candidates only", NULL},
   {"encoded", 0, 0, G_OPTION_ARG_NONE, &opt_encoded,
         "Encode and decode outside acscallbin (its encoded pass-through)",
       NULL},
@@ -422,6 +427,8 @@ main (int argc, char **argv)
     g_object_set (c.call, "tls-pinned-certificate", opt_pinned, NULL);
   if (opt_interfaces)
     g_object_set (c.call, "interfaces", opt_interfaces, NULL);
+  g_object_set (c.call, "ice-tcp", opt_ice_tcp, "relay-only", opt_relay_only,
+      NULL);
   if (opt_stun)
     g_object_set (c.call, "stun-server", opt_stun, NULL);
   if (opt_turn)
