@@ -212,6 +212,7 @@ do_hang_up (gpointer data)
   Call *c = data;
 
   progress (c, "%s", opt_decline ? "declining" : "cancelling");
+  c->we_hung_up = TRUE;
   g_signal_emit_by_name (c->call, "hang-up");
   return G_SOURCE_REMOVE;
 }
@@ -493,6 +494,8 @@ main (int argc, char **argv)
     else
       g_string_append (json, ", \"mos\": null");
     json_str (json, "srtp_profile", profile && *profile ? profile : NULL);
+    g_string_append_printf (json, ", \"hung_up_here\": %s",
+        c.we_hung_up ? "true" : "false");
     g_string_append_printf (json, ", \"recording_complete\": %s",
         g_atomic_int_get (&c.recorded_eos) ? "true" : "false");
     json_str (json, "error", c.error);
