@@ -10,7 +10,8 @@ bob answers, alice calls bob and sends a 440 Hz tone; each hangs up after
 AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold the tone
 (Goertzel power at 440 Hz far above that at other frequencies), not only
 bytes. The same call again with Opus encoded and decoded outside the
-bins (acscallbin encoded=true). Then bob declines a call (both end with 603) and alice cancels one
+bins (acscallbin encoded=true). alice hangs up after 2 s, which ends bob's
+call too. Then bob declines a call (both end with 603) and alice cancels one
 while it rings (both end with 487), each without an error. Exit 0 on
 success.
 """
@@ -215,6 +216,16 @@ def main():
             check(r["ok"] is True and r["rtp_received"] > 100,
                   "%s in encoded mode: %s" % (name, r))
         check_tone(bob_wav)
+        # the caller hangs up mid-call: both end, EOS reaches both recorders
+        results, _ = run_call(ctl, sys.argv[2], tmp, ["--duration", "10"],
+                              ["--duration", "2"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["end_reason"] == 200 and
+                  r["recording_complete"] is True and r["error"] is None,
+                  "%s after the caller's hang-up: %s" % (name, r))
+        check(results["alice"]["hung_up_here"] and
+              not results["bob"]["hung_up_here"],
+              "alice should have hung up: %s" % results)
         # the callee declines: both end with 603, cleanly
         results, _ = run_call(ctl, sys.argv[2], tmp,
                               ["--decline", "--expect-end", "603"],
