@@ -20,63 +20,17 @@ import json
 import math
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from acscontrollerproc import Controller, Failure, check  # noqa: E402
+
 TONE = 440.0
 TIMEOUT = 40
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-class Controller:
-    def __init__(self, binary):
-        self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="acs-call-e2e-")
-        self.state = os.path.join(self.dir, "state")
-        port_file = os.path.join(self.dir, "port")
-        self.proc = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", "--port-file", port_file,
-             "--state-dir", self.state], stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.dir, "stderr"), "w"))
-        deadline = time.monotonic() + 30
-        while True:
-            if os.path.exists(port_file):
-                with open(port_file) as f:
-                    text = f.read()
-                if text.endswith("\n"):
-                    self.port = int(text)
-                    break
-            check(self.proc.poll() is None, "the controller exited")
-            check(time.monotonic() < deadline, "the controller never listened")
-            time.sleep(0.02)
-        self.cert = os.path.join(self.state, "cert.pem")
-
-    def token(self, user):
-        out = subprocess.run([self.binary, "mint-token", "--state-dir",
-                              self.state, "--user", user],
-                             capture_output=True, text=True, check=True)
-        return out.stdout.strip()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = -1
-        return code
 
 
 def read_wav(path):
@@ -176,7 +130,7 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    ctl = Controller(sys.argv[1])
+    ctl = Controller(sys.argv[1], "acs-call-e2e-")
     tmp = tempfile.mkdtemp(prefix="acs-call-e2e-wav-")
     try:
         results, bob_wav = run_call(ctl, sys.argv[2], tmp)
@@ -250,7 +204,6 @@ def main():
         return 1
     finally:
         code = ctl.stop()
-        shutil.rmtree(ctl.dir, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
         if code != 0:
             print("the controller exited with %d" % code, file=sys.stderr)

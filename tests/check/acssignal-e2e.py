@@ -15,28 +15,18 @@ failure until the test expects it. Exit 0 on success.
 
 import base64
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
-import gi
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from acscontrollerproc import Controller, Failure, check  # noqa: E402
+
+import gi  # noqa: E402
 
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, Gst  # noqa: E402
 
 TIMEOUT = 20
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 def make_sdp(tag):
@@ -46,46 +36,6 @@ def make_sdp(tag):
             "m=audio 9 RTP/SAVP 96\r\nc=IN IP4 0.0.0.0\r\na=rtcp-mux\r\n"
             "a=rtpmap:96 opus/48000/2\r\n"
             "a=crypto:1 AEAD_AES_128_GCM inline:%s\r\n" % (tag[:4], key))
-
-
-class Controller:
-    def __init__(self, binary):
-        self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="acs-e2e-")
-        self.state = os.path.join(self.dir, "state")
-        port_file = os.path.join(self.dir, "port")
-        self.proc = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", "--port-file", port_file,
-             "--state-dir", self.state], stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.dir, "stderr"), "w"))
-        deadline = time.monotonic() + 30
-        while True:
-            if os.path.exists(port_file):
-                with open(port_file) as f:
-                    text = f.read()
-                if text.endswith("\n"):
-                    self.port = int(text)
-                    break
-            check(self.proc.poll() is None, "the controller exited")
-            check(time.monotonic() < deadline, "the controller never listened")
-            time.sleep(0.02)
-        self.cert = os.path.join(self.state, "cert.pem")
-
-    def token(self, user):
-        out = subprocess.run([self.binary, "mint-token", "--state-dir",
-                              self.state, "--user", user],
-                             capture_output=True, text=True, check=True)
-        return out.stdout.strip()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = -1
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return code
 
 
 class Party:
@@ -159,7 +109,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     Gst.init(None)
-    ctl = Controller(sys.argv[1])
+    ctl = Controller(sys.argv[1], "acs-signal-e2e-")
     alice = bob = None
     try:
         alice = Party(ctl, "alice")
