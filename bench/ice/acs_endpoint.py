@@ -11,7 +11,7 @@ changed for timing:
   - short calls: the endpoint stops 1 s after its first received packet
     once the peer has received one too (file R.first), or after --timeout;
   - --agent-prop NAME=VALUE sets a property of the element's NiceAgent
-    (found through its nicesrc child) before gathering, to try libnice
+    (found through its nicesink child) before gathering, to try libnice
     settings without changing the element; --element-prop NAME=VALUE one
     of acsicebin's.
 
@@ -119,9 +119,9 @@ class Endpoint:
             res, elem = it.next()
             if res != Gst.IteratorResult.OK:
                 break
-            if elem.get_factory().get_name() == "nicesrc":
+            if elem.get_factory().get_name() == "nicesink":
                 return elem.get_property("agent")
-        raise RuntimeError("no nicesrc in acsicebin")
+        raise RuntimeError("no nicesink in acsicebin")
 
     def now(self):
         return round(time.monotonic() - self.t0, 4) if self.t0 else 0.0
