@@ -14,6 +14,7 @@ PACKAGES="
   gstreamer1.0-plugins-bad
   python3 python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
   indent valgrind git
+  tshark python3-numpy python3-matplotlib espeak-ng
 "
 
 missing=""
