@@ -81,8 +81,7 @@
 #endif
 
 #include "gstacssoupelements.h"
-#include "gstacssignal.h"
-#include "gstacssse.h"
+#include "gstacssignalpriv.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -93,7 +92,7 @@
 #include <acs/acserror.h>
 #include <acs/acsiceuri.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_acs_signal_debug);
+GST_DEBUG_CATEGORY (gst_acs_signal_debug);
 #define GST_CAT_DEFAULT gst_acs_signal_debug
 
 #define DEFAULT_CONTROLLER NULL
@@ -102,14 +101,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_signal_debug);
 #define DEFAULT_PEER NULL
 #define DEFAULT_CALL_ID NULL
 #define DEFAULT_RECONNECT_INTERVAL 1000
-
-/* The controller sends a heartbeat every 15 s: three missed ones mean the
- * connection is gone (libsoup's I/O timeout, in seconds) */
-#define IO_TIMEOUT_S 45
-#define MAX_RECONNECT_DELAY_MS 30000
-#define MAX_BODY_SIZE (64 * 1024)
-/* Events for a call being placed, received before its id is known */
-#define MAX_HELD_EVENTS 64
 
 enum
 {
@@ -125,29 +116,11 @@ enum
   PROP_RECONNECT_INTERVAL,
 };
 
-enum
-{
-  SIGNAL_ON_INCOMING,
-  SIGNAL_ON_RINGING,
-  SIGNAL_ON_ANSWERED,
-  SIGNAL_ON_REMOTE_CANDIDATE,
-  SIGNAL_ON_ENDED,
-  SIGNAL_PLACE_CALL,
-  SIGNAL_RING,
-  SIGNAL_ANSWER,
-  SIGNAL_DECLINE,
-  SIGNAL_CANCEL,
-  SIGNAL_HANG_UP,
-  SIGNAL_ADD_LOCAL_CANDIDATE,
-  SIGNAL_GET_ICE_SERVERS,
-  LAST_SIGNAL
-};
+guint acs_signal_signals[LAST_SIGNAL] = { 0 };
 
-static guint gst_acs_signal_signals[LAST_SIGNAL] = { 0 };
-
-static GParamSpec *call_state_pspec;
-static GParamSpec *call_id_pspec;
-static GParamSpec *peer_pspec;
+GParamSpec *acs_signal_call_state_pspec;
+GParamSpec *acs_signal_call_id_pspec;
+GParamSpec *acs_signal_peer_pspec;
 
 GType
 gst_acs_signal_call_state_get_type (void)
@@ -169,68 +142,9 @@ gst_acs_signal_call_state_get_type (void)
   return type;
 }
 
-typedef enum
-{
-  ACTION_PLACE_CALL,
-  ACTION_RING,
-  ACTION_ANSWER,
-  ACTION_DECLINE,
-  ACTION_CANCEL,
-  ACTION_HANG_UP,
-  ACTION_CANDIDATE,
-  ACTION_ICE_SERVERS,
-  ACTION_REFRESH,
-  ACTION_DECLINE_BUSY,
-} ActionKind;
-
 static const gchar *const action_names[] = {
   "place-call", "ring", "answer", "decline", "cancel", "hang-up",
   "add-local-candidate", "get-ice-servers", "refresh", "decline-busy",
-};
-
-typedef struct _Stream Stream;
-
-struct _GstAcsSignal
-{
-  GstElement element;
-
-  /* Protected by GST_OBJECT_LOCK */
-  gchar *controller;
-  gchar *token;                 /* secret: never logged, wiped */
-  gchar *user;
-  gchar *tls_ca_file;
-  gchar *tls_pinned_certificate;
-  gchar *peer;
-  gchar *call_id;
-  GstAcsSignalCallState call_state;
-  guint reconnect_interval;
-  GMainContext *context;        /* from NULL->READY to READY->NULL */
-  GCancellable *run_cancellable;        /* from READY->PAUSED to PAUSED->READY */
-
-  /* Only touched by change_state (under the state lock) */
-  GMainLoop *loop;
-  GThread *thread;
-
-  /* Only touched from the element's thread */
-  SoupSession *session;
-  GCancellable *cancellable;
-  gchar *base_uri;
-  gchar *auth;                  /* "Bearer <token>": secret, wiped */
-  GTlsCertificate *pinned;
-  guint interval;
-  Stream *stream;
-  GSource *reconnect_source;
-  guint attempts;
-  gboolean ever_connected;
-  gchar *last_event_id;
-  gint64 server_retry;
-  guint n_pending;
-  gboolean placing;
-  GQueue held_events;           /* HeldEvent, while placing */
-  GQueue candidates;            /* LocalCandidate, to post in order */
-  gboolean candidate_in_flight;
-  gchar *ended_call_id;         /* on-ended was emitted for this call */
-  GTlsCertificateFlags tls_errors;
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstAcsSignal, gst_acs_signal, GST_TYPE_ELEMENT,
@@ -238,45 +152,6 @@ G_DEFINE_TYPE_WITH_CODE (GstAcsSignal, gst_acs_signal, GST_TYPE_ELEMENT,
         "gst-acs signaling client"));
 GST_ELEMENT_REGISTER_DEFINE (acssignal, "acssignal", GST_RANK_NONE,
     GST_TYPE_ACS_SIGNAL);
-
-/* One request of an action, from the signal to the reply */
-typedef struct
-{
-  GstAcsSignal *self;
-  ActionKind kind;
-  gchar *call_id;
-  gchar *arg;                   /* peer, answer SDP, reason, candidate */
-  gchar *sdp;                   /* offer SDP of place-call */
-  guint mline_index;
-  GstPromise *promise;
-  SoupMessage *msg;
-  GCancellable *cancellable;
-} Action;
-
-/* One connection of the event stream */
-struct _Stream
-{
-  GstAcsSignal *self;
-  SoupMessage *msg;
-  GCancellable *cancellable;
-  GDataInputStream *data;
-  GInputStream *body;
-  GByteArray *error_body;
-  GstAcsSseParser parser;
-};
-
-typedef struct
-{
-  gchar *type;
-  JsonNode *data;
-  gchar *call_id;
-} HeldEvent;
-
-typedef struct
-{
-  gchar *candidate;             /* NULL: end of candidates */
-  guint mline_index;
-} LocalCandidate;
 
 /* What READY->PAUSED hands to the thread */
 typedef struct
@@ -314,10 +189,7 @@ static void gst_acs_signal_get_ice_servers (GstAcsSignal * self,
     GstPromise * promise);
 
 static void enqueue_action (GstAcsSignal * self, Action * a);
-static void stream_connect (GstAcsSignal * self);
 static void pump_candidates (GstAcsSignal * self);
-static void dispatch_event (GstAcsSignal * self, const gchar * type,
-    JsonObject * data);
 
 static gpointer
 signal_thread (gpointer data)
@@ -401,11 +273,12 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
           "The user the token names (its sub claim, decoded without "
           "verifying the signature), NULL if the token is not a JWT", NULL,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  peer_pspec = g_param_spec_string ("peer", "Peer",
+  acs_signal_peer_pspec = g_param_spec_string ("peer", "Peer",
       "User that place-call calls when given no user; set to the caller "
       "when a call comes in. May change in any state", DEFAULT_PEER,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property (gobject_class, PROP_PEER, peer_pspec);
+  g_object_class_install_property (gobject_class, PROP_PEER,
+      acs_signal_peer_pspec);
   /**
    * GstAcsSignal:call-id:
    *
@@ -417,19 +290,21 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  call_id_pspec = g_param_spec_string ("call-id", "Call ID",
+  acs_signal_call_id_pspec = g_param_spec_string ("call-id", "Call ID",
       "Id of the current call: set by place-call or an incoming call, or "
       "by the application to act on a known call (any state)",
       DEFAULT_CALL_ID, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property (gobject_class, PROP_CALL_ID, call_id_pspec);
-  call_state_pspec = g_param_spec_enum ("call-state", "Call State",
+  g_object_class_install_property (gobject_class, PROP_CALL_ID,
+      acs_signal_call_id_pspec);
+  acs_signal_call_state_pspec =
+      g_param_spec_enum ("call-state", "Call State",
       "State of the current call as the controller reports it; also posted "
       "as acs-signal-state messages", GST_TYPE_ACS_SIGNAL_CALL_STATE,
       GST_ACS_SIGNAL_CALL_STATE_IDLE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (gobject_class, PROP_CALL_STATE,
-      call_state_pspec);
+      acs_signal_call_state_pspec);
   g_object_class_install_property (gobject_class, PROP_RECONNECT_INTERVAL,
       g_param_spec_uint ("reconnect-interval", "Reconnect Interval",
           "Milliseconds to wait before reconnecting a broken event stream, "
@@ -452,7 +327,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ON_INCOMING] =
+  acs_signal_signals[SIGNAL_ON_INCOMING] =
       g_signal_new ("on-incoming", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
       G_TYPE_STRING, G_TYPE_STRING);
@@ -467,7 +342,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ON_RINGING] =
+  acs_signal_signals[SIGNAL_ON_RINGING] =
       g_signal_new ("on-ringing", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
@@ -481,7 +356,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ON_ANSWERED] =
+  acs_signal_signals[SIGNAL_ON_ANSWERED] =
       g_signal_new ("on-answered", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
       G_TYPE_STRING);
@@ -499,7 +374,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ON_REMOTE_CANDIDATE] =
+  acs_signal_signals[SIGNAL_ON_REMOTE_CANDIDATE] =
       g_signal_new ("on-remote-candidate", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
       G_TYPE_UINT, G_TYPE_STRING);
@@ -517,7 +392,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ON_ENDED] =
+  acs_signal_signals[SIGNAL_ON_ENDED] =
       g_signal_new ("on-ended", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
       G_TYPE_STRING, G_TYPE_UINT);
@@ -535,7 +410,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_PLACE_CALL] =
+  acs_signal_signals[SIGNAL_PLACE_CALL] =
       g_signal_new_class_handler ("place-call", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_place_call), NULL, NULL, NULL,
@@ -551,7 +426,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_RING] =
+  acs_signal_signals[SIGNAL_RING] =
       g_signal_new_class_handler ("ring", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_ring), NULL, NULL, NULL,
@@ -568,7 +443,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ANSWER] =
+  acs_signal_signals[SIGNAL_ANSWER] =
       g_signal_new_class_handler ("answer", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_answer), NULL, NULL, NULL,
@@ -586,7 +461,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_DECLINE] =
+  acs_signal_signals[SIGNAL_DECLINE] =
       g_signal_new_class_handler ("decline", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_decline), NULL, NULL, NULL,
@@ -603,7 +478,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_CANCEL] =
+  acs_signal_signals[SIGNAL_CANCEL] =
       g_signal_new_class_handler ("cancel", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_cancel), NULL, NULL, NULL,
@@ -619,7 +494,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_HANG_UP] =
+  acs_signal_signals[SIGNAL_HANG_UP] =
       g_signal_new_class_handler ("hang-up", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_hang_up), NULL, NULL, NULL,
@@ -639,7 +514,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_ADD_LOCAL_CANDIDATE] =
+  acs_signal_signals[SIGNAL_ADD_LOCAL_CANDIDATE] =
       g_signal_new_class_handler ("add-local-candidate",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_add_local_candidate), NULL, NULL, NULL,
@@ -660,7 +535,7 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *
    * Since: 0.1
    */
-  gst_acs_signal_signals[SIGNAL_GET_ICE_SERVERS] =
+  acs_signal_signals[SIGNAL_GET_ICE_SERVERS] =
       g_signal_new_class_handler ("get-ice-servers", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_acs_signal_get_ice_servers), NULL, NULL, NULL,
@@ -923,7 +798,7 @@ do_start (gpointer data)
   self->server_retry = -1;
   GST_DEBUG_OBJECT (self, "session started for %s", self->base_uri);
 
-  stream_connect (self);
+  acs_signal_stream_connect (self);
   if (cfg->refresh) {
     Action *a = g_new0 (Action, 1);
 
@@ -935,7 +810,6 @@ do_start (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void stream_free (Stream * s);
 
 /* Runs in the element's thread */
 static gboolean
@@ -1152,8 +1026,9 @@ call_state_nick (GstAcsSignalCallState state)
   return v ? v->value_nick : "idle";
 }
 
-static gboolean
-call_state_from_string (const gchar * s, GstAcsSignalCallState * state)
+gboolean
+acs_signal_call_state_from_string (const gchar * s,
+    GstAcsSignalCallState * state)
 {
   GEnumValue *v;
 
@@ -1170,8 +1045,8 @@ call_state_from_string (const gchar * s, GstAcsSignalCallState * state)
 /* Posts an error (fatal) or a warning from the controller's answer, with a
  * details structure the application can read the HTTP status from. Takes
  * @text and @debug. */
-static void
-post_controller_message (GstAcsSignal * self, GstMessageType type,
+void
+acs_signal_post_controller_message (GstAcsSignal * self, GstMessageType type,
     GstResourceError code, gchar * text, gchar * debug, guint status,
     const gchar * err_code, const gchar * reason, const gchar * action)
 {
@@ -1201,9 +1076,10 @@ resource_code_for_status (guint status)
   return GST_RESOURCE_ERROR_FAILED;
 }
 
-static void
-post_http_error (GstAcsSignal * self, GstMessageType type, guint status,
-    const gchar * err_code, const gchar * message, const gchar * what)
+void
+acs_signal_post_http_error (GstAcsSignal * self, GstMessageType type,
+    guint status, const gchar * err_code, const gchar * message,
+    const gchar * what)
 {
   gchar *text;
 
@@ -1216,20 +1092,22 @@ post_http_error (GstAcsSignal * self, GstMessageType type, guint status,
         status);
   else
     text = g_strdup_printf ("The controller failed %s (HTTP %u)", what, status);
-  post_controller_message (self, type, resource_code_for_status (status),
-      text, g_strdup_printf ("%s: HTTP %u %s: %s", what, status,
-          err_code ? err_code : "-", message ? message : "-"), status,
-      err_code, "http", what);
+  acs_signal_post_controller_message (self, type,
+      resource_code_for_status (status), text,
+      g_strdup_printf ("%s: HTTP %u %s: %s", what, status,
+          err_code ? err_code : "-", message ? message : "-"), status, err_code,
+      "http", what);
 }
 
-static void
-post_tls_error (GstAcsSignal * self, const GError * err, const gchar * what)
+void
+acs_signal_post_tls_error (GstAcsSignal * self, const GError * err,
+    const gchar * what)
 {
   gchar *flags = NULL;
 
   if (self->tls_errors)
     flags = g_flags_to_string (G_TYPE_TLS_CERTIFICATE_FLAGS, self->tls_errors);
-  post_controller_message (self, GST_MESSAGE_ERROR,
+  acs_signal_post_controller_message (self, GST_MESSAGE_ERROR,
       GST_RESOURCE_ERROR_OPEN_READ_WRITE,
       g_strdup ("Could not verify the controller's TLS certificate"),
       g_strdup_printf ("%s: %s%s%s%s", what, err->message,
@@ -1238,18 +1116,19 @@ post_tls_error (GstAcsSignal * self, const GError * err, const gchar * what)
   g_free (flags);
 }
 
-static void
-post_network_error (GstAcsSignal * self, GstMessageType type,
+void
+acs_signal_post_network_error (GstAcsSignal * self, GstMessageType type,
     const GError * err, const gchar * what)
 {
-  post_controller_message (self, type, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+  acs_signal_post_controller_message (self, type,
+      GST_RESOURCE_ERROR_OPEN_READ_WRITE,
       g_strdup_printf ("Could not reach the controller"),
       g_strdup_printf ("%s: %s", what, err->message), 0, "network", "network",
       what);
 }
 
-static void
-post_element_message (GstAcsSignal * self, GstStructure * s)
+void
+acs_signal_post_element_message (GstAcsSignal * self, GstStructure * s)
 {
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
@@ -1302,9 +1181,10 @@ action_fail (Action * a, guint status, const gchar * code,
   GST_DEBUG_OBJECT (self, "%s failed: %u %s: %s", what, status, code, message);
   if (warn) {
     if (status)
-      post_http_error (self, GST_MESSAGE_WARNING, status, code, message, what);
+      acs_signal_post_http_error (self, GST_MESSAGE_WARNING, status, code,
+          message, what);
     else
-      post_controller_message (self, GST_MESSAGE_WARNING,
+      acs_signal_post_controller_message (self, GST_MESSAGE_WARNING,
           GST_RESOURCE_ERROR_FAILED, g_strdup_printf ("Could not %s", what),
           g_strdup_printf ("%s: %s: %s", what, code, message), 0, code,
           "local", what);
@@ -1323,8 +1203,8 @@ action_fail (Action * a, guint status, const gchar * code,
 
 /* Makes @call_id the current call (when not NULL) in @state; notifies and
  * posts acs-signal-state on a change. Element's thread, no lock held. */
-static void
-update_call (GstAcsSignal * self, const gchar * call_id,
+void
+acs_signal_update_call (GstAcsSignal * self, const gchar * call_id,
     GstAcsSignalCallState state)
 {
   gboolean id_changed = FALSE, state_changed;
@@ -1342,20 +1222,20 @@ update_call (GstAcsSignal * self, const gchar * call_id,
   GST_OBJECT_UNLOCK (self);
 
   if (id_changed)
-    g_object_notify_by_pspec (G_OBJECT (self), call_id_pspec);
+    g_object_notify_by_pspec (G_OBJECT (self), acs_signal_call_id_pspec);
   if (state_changed) {
     GST_INFO_OBJECT (self, "call %s: %s", GST_STR_NULL (id),
         call_state_nick (state));
-    g_object_notify_by_pspec (G_OBJECT (self), call_state_pspec);
-    post_element_message (self, gst_structure_new ("acs-signal-state",
-            "call-id", G_TYPE_STRING, id, "state", G_TYPE_STRING,
-            call_state_nick (state), NULL));
+    g_object_notify_by_pspec (G_OBJECT (self), acs_signal_call_state_pspec);
+    acs_signal_post_element_message (self,
+        gst_structure_new ("acs-signal-state", "call-id", G_TYPE_STRING, id,
+            "state", G_TYPE_STRING, call_state_nick (state), NULL));
   }
   g_free (id);
 }
 
-static gchar *
-current_call (GstAcsSignal * self, GstAcsSignalCallState * state)
+gchar *
+acs_signal_current_call (GstAcsSignal * self, GstAcsSignalCallState * state)
 {
   gchar *id;
 
@@ -1367,16 +1247,16 @@ current_call (GstAcsSignal * self, GstAcsSignalCallState * state)
   return id;
 }
 
-static gboolean
-state_in_progress (GstAcsSignalCallState state)
+gboolean
+acs_signal_state_in_progress (GstAcsSignalCallState state)
 {
   return state == GST_ACS_SIGNAL_CALL_STATE_CALLING
       || state == GST_ACS_SIGNAL_CALL_STATE_RINGING
       || state == GST_ACS_SIGNAL_CALL_STATE_ACTIVE;
 }
 
-static void
-clear_candidates (GstAcsSignal * self)
+void
+acs_signal_clear_candidates (GstAcsSignal * self)
 {
   g_queue_clear_full (&self->candidates, (GDestroyNotify) local_candidate_free);
   g_queue_init (&self->candidates);
@@ -1386,16 +1266,16 @@ clear_candidates (GstAcsSignal * self)
  * JSON helpers
  * ------------------------------------------------------------------------ */
 
-static JsonObject *
-get_object (JsonObject * o, const gchar * name)
+JsonObject *
+acs_signal_get_object (JsonObject * o, const gchar * name)
 {
   JsonNode *n = o ? json_object_get_member (o, name) : NULL;
 
   return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 }
 
-static const gchar *
-get_string (JsonObject * o, const gchar * name)
+const gchar *
+acs_signal_get_string (JsonObject * o, const gchar * name)
 {
   JsonNode *n = o ? json_object_get_member (o, name) : NULL;
 
@@ -1405,8 +1285,8 @@ get_string (JsonObject * o, const gchar * name)
   return NULL;
 }
 
-static gint64
-get_int (JsonObject * o, const gchar * name, gint64 def)
+gint64
+acs_signal_get_int (JsonObject * o, const gchar * name, gint64 def)
 {
   JsonNode *n = o ? json_object_get_member (o, name) : NULL;
 
@@ -1416,8 +1296,8 @@ get_int (JsonObject * o, const gchar * name, gint64 def)
   return def;
 }
 
-static gboolean
-get_bool (JsonObject * o, const gchar * name)
+gboolean
+acs_signal_get_bool (JsonObject * o, const gchar * name)
 {
   JsonNode *n = o ? json_object_get_member (o, name) : NULL;
 
@@ -1427,8 +1307,8 @@ get_bool (JsonObject * o, const gchar * name)
 }
 
 /* The JSON object in @data, or NULL */
-static JsonNode *
-parse_object (const gchar * data, gsize len)
+JsonNode *
+acs_signal_parse_object (const gchar * data, gsize len)
 {
   JsonParser *parser;
   JsonNode *root = NULL;
@@ -1491,9 +1371,9 @@ on_network_event (SoupMessage * msg, GSocketClientEvent event,
     g_tls_connection_set_database (G_TLS_CONNECTION (connection), NULL);
 }
 
-static SoupMessage *
-new_message (GstAcsSignal * self, const gchar * method, const gchar * path,
-    GBytes * body)
+SoupMessage *
+acs_signal_new_message (GstAcsSignal * self, const gchar * method,
+    const gchar * path, GBytes * body)
 {
   gchar *uri = g_strconcat (self->base_uri, path, NULL);
   SoupMessage *msg = soup_message_new (method, uri);
@@ -1523,7 +1403,7 @@ static void
 send_action (GstAcsSignal * self, Action * a, const gchar * method,
     const gchar * path, GBytes * body)
 {
-  a->msg = new_message (self, method, path, body);
+  a->msg = acs_signal_new_message (self, method, path, body);
   g_clear_pointer (&body, g_bytes_unref);
   if (a->msg == NULL) {
     action_fail (a, 0, "invalid_uri", "could not build the request URI", TRUE);
@@ -1558,8 +1438,8 @@ send_call_action (GstAcsSignal * self, Action * a, const gchar * what,
 }
 
 /* Runs in the element's thread */
-static gboolean
-run_action (gpointer data)
+gboolean
+acs_signal_run_action (gpointer data)
 {
   Action *a = data;
   GstAcsSignal *self = a->self;
@@ -1579,10 +1459,10 @@ run_action (gpointer data)
 
   switch (a->kind) {
     case ACTION_PLACE_CALL:{
-      gchar *id = current_call (self, &state);
+      gchar *id = acs_signal_current_call (self, &state);
 
       g_free (id);
-      if (self->placing || state_in_progress (state)) {
+      if (self->placing || acs_signal_state_in_progress (state)) {
         action_fail (a, 0, "wrong_state", "a call is in progress", TRUE);
         action_free (a);
         break;
@@ -1632,7 +1512,7 @@ run_action (gpointer data)
     default:{
       /* Actions on the current call */
       if (a->call_id == NULL)
-        a->call_id = current_call (self, &state);
+        a->call_id = acs_signal_current_call (self, &state);
       if (a->call_id == NULL) {
         if (a->kind == ACTION_REFRESH)
           action_free (a);
@@ -1707,7 +1587,7 @@ enqueue_action (GstAcsSignal * self, Action * a)
     return;
   }
   GST_DEBUG_OBJECT (self, "queueing %s", action_names[a->kind]);
-  g_main_context_invoke (context, run_action, a);
+  g_main_context_invoke (context, acs_signal_run_action, a);
   g_main_context_unref (context);
 }
 
@@ -1718,7 +1598,8 @@ process_held_events (GstAcsSignal * self, const gchar * call_id)
 
   while ((ev = g_queue_pop_head (&self->held_events))) {
     if (g_strcmp0 (ev->call_id, call_id) == 0)
-      dispatch_event (self, ev->type, json_node_get_object (ev->data));
+      acs_signal_dispatch_event (self, ev->type,
+          json_node_get_object (ev->data));
     else
       GST_DEBUG_OBJECT (self, "dropping held %s of another call", ev->type);
     held_event_free (ev);
@@ -1751,8 +1632,8 @@ ice_servers_reply (GstAcsSignal * self, guint status, JsonObject * root)
       urls = json_object_get_member (server, "urls");
       if (urls == NULL || !JSON_NODE_HOLDS_ARRAY (urls))
         continue;
-      username = get_string (server, "username");
-      credential = get_string (server, "credential");
+      username = acs_signal_get_string (server, "username");
+      credential = acs_signal_get_string (server, "credential");
       user_enc = username ? g_uri_escape_string (username, NULL, FALSE) : NULL;
       cred_enc = credential ? g_uri_escape_string (credential, NULL, FALSE) :
           NULL;
@@ -1804,7 +1685,8 @@ ice_servers_reply (GstAcsSignal * self, guint status, JsonObject * root)
   GST_DEBUG_OBJECT (self, "ICE servers: %s STUN, %u TURN", stun ? "a" : "no",
       gst_value_array_get_size (&turns));
   s = gst_structure_new ("acs-signal-ice-servers", "status", G_TYPE_UINT,
-      status, "ttl", G_TYPE_UINT, (guint) get_int (root, "ttl", 0), NULL);
+      status, "ttl", G_TYPE_UINT, (guint) acs_signal_get_int (root, "ttl", 0),
+      NULL);
   if (stun)
     gst_structure_set (s, "stun-server", G_TYPE_STRING, stun, NULL);
   g_free (stun);
@@ -1812,23 +1694,24 @@ ice_servers_reply (GstAcsSignal * self, guint status, JsonObject * root)
   return s;
 }
 
-static void
-emit_ended (GstAcsSignal * self, const gchar * call_id, JsonObject * call)
+void
+acs_signal_emit_ended (GstAcsSignal * self, const gchar * call_id,
+    JsonObject * call)
 {
-  const gchar *reason = get_string (call, "end_reason");
-  guint sip = (guint) get_int (call, "sip_status", 0);
+  const gchar *reason = acs_signal_get_string (call, "end_reason");
+  guint sip = (guint) acs_signal_get_int (call, "sip_status", 0);
 
   if (g_strcmp0 (self->ended_call_id, call_id) == 0)
     return;
   g_free (self->ended_call_id);
   self->ended_call_id = g_strdup (call_id);
-  clear_candidates (self);
+  acs_signal_clear_candidates (self);
   GST_INFO_OBJECT (self, "call %s ended: %s (%u)", call_id,
       GST_STR_NULL (reason), sip);
-  post_element_message (self, gst_structure_new ("acs-signal-ended",
+  acs_signal_post_element_message (self, gst_structure_new ("acs-signal-ended",
           "call-id", G_TYPE_STRING, call_id, "end-reason", G_TYPE_STRING,
           reason ? reason : "", "sip-status", G_TYPE_UINT, sip, NULL));
-  g_signal_emit (self, gst_acs_signal_signals[SIGNAL_ON_ENDED], 0, call_id,
+  g_signal_emit (self, acs_signal_signals[SIGNAL_ON_ENDED], 0, call_id,
       reason ? reason : "", sip);
 }
 
@@ -1838,7 +1721,7 @@ action_succeeded (Action * a, guint status, JsonObject * root)
 {
   GstAcsSignal *self = a->self;
   JsonObject *call = root;
-  const gchar *id = get_string (call, "id");
+  const gchar *id = acs_signal_get_string (call, "id");
   GstAcsSignalCallState state = GST_ACS_SIGNAL_CALL_STATE_IDLE;
   gchar *current;
 
@@ -1854,8 +1737,9 @@ action_succeeded (Action * a, guint status, JsonObject * root)
       return;
     case ACTION_PLACE_CALL:
       self->placing = FALSE;
-      if (id == NULL || !call_state_from_string (get_string (call, "state"),
-              &state)) {
+      if (id == NULL
+          || !acs_signal_call_state_from_string (acs_signal_get_string (call,
+                  "state"), &state)) {
         g_queue_clear_full (&self->held_events,
             (GDestroyNotify) held_event_free);
         g_queue_init (&self->held_events);
@@ -1864,7 +1748,7 @@ action_succeeded (Action * a, guint status, JsonObject * root)
         return;
       }
       g_clear_pointer (&self->ended_call_id, g_free);
-      update_call (self, id, state);
+      acs_signal_update_call (self, id, state);
       action_reply (a, gst_structure_new ("acs-signal-reply", "status",
               G_TYPE_UINT, status, "call-id", G_TYPE_STRING, id, "state",
               G_TYPE_STRING, call_state_nick (state), NULL));
@@ -1877,19 +1761,20 @@ action_succeeded (Action * a, guint status, JsonObject * root)
   }
 
   /* A call object from an action on the current call, or a refresh */
-  current = current_call (self, NULL);
+  current = acs_signal_current_call (self, NULL);
   if (id && g_strcmp0 (id, current) == 0
-      && call_state_from_string (get_string (call, "state"), &state)) {
-    update_call (self, NULL, state);
+      && acs_signal_call_state_from_string (acs_signal_get_string (call,
+              "state"), &state)) {
+    acs_signal_update_call (self, NULL, state);
     if (state == GST_ACS_SIGNAL_CALL_STATE_ENDED) {
       if (a->kind == ACTION_REFRESH)
-        emit_ended (self, id, call);
+        acs_signal_emit_ended (self, id, call);
       else
-        clear_candidates (self);
+        acs_signal_clear_candidates (self);
     }
     if (a->kind == ACTION_REFRESH) {
-      JsonObject *caller = get_object (call, "caller");
-      const gchar *caller_user = get_string (caller, "user");
+      JsonObject *caller = acs_signal_get_object (call, "caller");
+      const gchar *caller_user = acs_signal_get_string (caller, "user");
 
       GST_OBJECT_LOCK (self);
       if (caller_user && g_strcmp0 (caller_user, self->user) != 0) {
@@ -1903,7 +1788,8 @@ action_succeeded (Action * a, guint status, JsonObject * root)
     pump_candidates (self);
   action_reply (a, gst_structure_new ("acs-signal-reply", "status",
           G_TYPE_UINT, status, "call-id", G_TYPE_STRING, a->call_id,
-          "state", G_TYPE_STRING, call_state_from_string (get_string (call,
+          "state", G_TYPE_STRING,
+          acs_signal_call_state_from_string (acs_signal_get_string (call,
                   "state"), &state) ? call_state_nick (state) : "", NULL));
   g_free (current);
 }
@@ -1929,7 +1815,7 @@ on_action_done (GObject * source, GAsyncResult * res, gpointer user_data)
     if (stopped) {
       action_fail (a, 0, "cancelled", "the element stopped", FALSE);
     } else if (err->domain == G_TLS_ERROR) {
-      post_tls_error (self, err, action_names[a->kind]);
+      acs_signal_post_tls_error (self, err, action_names[a->kind]);
       action_fail (a, 0, "tls", err->message, FALSE);
     } else {
       action_fail (a, 0, "network", err->message,
@@ -1944,7 +1830,7 @@ on_action_done (GObject * source, GAsyncResult * res, gpointer user_data)
 
   status = soup_message_get_status (a->msg);
   if (g_bytes_get_size (bytes) <= MAX_BODY_SIZE)
-    root = parse_object (g_bytes_get_data (bytes, NULL),
+    root = acs_signal_parse_object (g_bytes_get_data (bytes, NULL),
         g_bytes_get_size (bytes));
   obj = root ? json_node_get_object (root) : NULL;
   GST_DEBUG_OBJECT (self, "%s: HTTP %u", action_names[a->kind], status);
@@ -1954,9 +1840,9 @@ on_action_done (GObject * source, GAsyncResult * res, gpointer user_data)
     goto done;
   }
 
-  error_obj = get_object (obj, "error");
-  code = get_string (error_obj, "code");
-  message = get_string (error_obj, "message");
+  error_obj = acs_signal_get_object (obj, "error");
+  code = acs_signal_get_string (error_obj, "code");
+  message = acs_signal_get_string (error_obj, "message");
   if (code == NULL)
     code = "http";
   if (message == NULL)
@@ -1966,7 +1852,7 @@ on_action_done (GObject * source, GAsyncResult * res, gpointer user_data)
 
   /* An unusable token stops everything; other refusals concern this action */
   if (status == 401) {
-    post_http_error (self, GST_MESSAGE_ERROR, status, code, message,
+    acs_signal_post_http_error (self, GST_MESSAGE_ERROR, status, code, message,
         action_names[a->kind]);
     action_fail (a, status, code, message, FALSE);
   } else {
@@ -1978,13 +1864,13 @@ on_action_done (GObject * source, GAsyncResult * res, gpointer user_data)
       self->placing = FALSE;
       g_queue_clear_full (&self->held_events, (GDestroyNotify) held_event_free);
       g_queue_init (&self->held_events);
-      clear_candidates (self);
+      acs_signal_clear_candidates (self);
       break;
     case ACTION_CANDIDATE:
       self->candidate_in_flight = FALSE;
       /* The call is gone: so are its candidates */
       if (status == 404 || status == 409 || status == 403)
-        clear_candidates (self);
+        acs_signal_clear_candidates (self);
       pump_candidates (self);
       break;
     default:
@@ -2020,7 +1906,7 @@ pump_candidates (GstAcsSignal * self)
   if (self->candidate_in_flight || g_queue_is_empty (&self->candidates)
       || self->session == NULL)
     return;
-  call_id = current_call (self, &state);
+  call_id = acs_signal_current_call (self, &state);
   if (call_id == NULL || self->placing
       || state == GST_ACS_SIGNAL_CALL_STATE_IDLE) {
     g_free (call_id);
@@ -2029,7 +1915,7 @@ pump_candidates (GstAcsSignal * self)
   if (state == GST_ACS_SIGNAL_CALL_STATE_ENDED) {
     GST_DEBUG_OBJECT (self, "call ended: dropping %u local candidates",
         g_queue_get_length (&self->candidates));
-    clear_candidates (self);
+    acs_signal_clear_candidates (self);
     g_free (call_id);
     return;
   }
@@ -2061,8 +1947,9 @@ pump_candidates (GstAcsSignal * self)
  * Action signal handlers: any thread
  * ------------------------------------------------------------------------ */
 
-static Action *
-action_new (GstAcsSignal * self, ActionKind kind, GstPromise * promise)
+Action *
+acs_signal_action_new (GstAcsSignal * self, ActionKind kind,
+    GstPromise * promise)
 {
   Action *a = g_new0 (Action, 1);
 
@@ -2077,7 +1964,7 @@ static void
 gst_acs_signal_place_call (GstAcsSignal * self, const gchar * peer,
     const gchar * offer, GstPromise * promise)
 {
-  Action *a = action_new (self, ACTION_PLACE_CALL, promise);
+  Action *a = acs_signal_action_new (self, ACTION_PLACE_CALL, promise);
 
   if (peer && *peer) {
     a->arg = g_strdup (peer);
@@ -2099,14 +1986,14 @@ gst_acs_signal_place_call (GstAcsSignal * self, const gchar * peer,
 static void
 gst_acs_signal_ring (GstAcsSignal * self, GstPromise * promise)
 {
-  enqueue_action (self, action_new (self, ACTION_RING, promise));
+  enqueue_action (self, acs_signal_action_new (self, ACTION_RING, promise));
 }
 
 static void
 gst_acs_signal_answer (GstAcsSignal * self, const gchar * answer,
     GstPromise * promise)
 {
-  Action *a = action_new (self, ACTION_ANSWER, promise);
+  Action *a = acs_signal_action_new (self, ACTION_ANSWER, promise);
 
   if (answer == NULL || *answer == '\0') {
     action_fail (a, 0, "invalid_argument", "no answer", TRUE);
@@ -2121,7 +2008,7 @@ static void
 gst_acs_signal_decline (GstAcsSignal * self, const gchar * reason,
     GstPromise * promise)
 {
-  Action *a = action_new (self, ACTION_DECLINE, promise);
+  Action *a = acs_signal_action_new (self, ACTION_DECLINE, promise);
 
   if (reason && *reason && strcmp (reason, "busy") != 0
       && strcmp (reason, "decline") != 0
@@ -2138,20 +2025,20 @@ gst_acs_signal_decline (GstAcsSignal * self, const gchar * reason,
 static void
 gst_acs_signal_cancel (GstAcsSignal * self, GstPromise * promise)
 {
-  enqueue_action (self, action_new (self, ACTION_CANCEL, promise));
+  enqueue_action (self, acs_signal_action_new (self, ACTION_CANCEL, promise));
 }
 
 static void
 gst_acs_signal_hang_up (GstAcsSignal * self, GstPromise * promise)
 {
-  enqueue_action (self, action_new (self, ACTION_HANG_UP, promise));
+  enqueue_action (self, acs_signal_action_new (self, ACTION_HANG_UP, promise));
 }
 
 static void
 gst_acs_signal_add_local_candidate (GstAcsSignal * self, guint mline_index,
     const gchar * candidate)
 {
-  Action *a = action_new (self, ACTION_CANDIDATE, NULL);
+  Action *a = acs_signal_action_new (self, ACTION_CANDIDATE, NULL);
 
   if (candidate && g_str_has_prefix (candidate, "a="))
     candidate += 2;
@@ -2170,519 +2057,6 @@ gst_acs_signal_add_local_candidate (GstAcsSignal * self, guint mline_index,
 static void
 gst_acs_signal_get_ice_servers (GstAcsSignal * self, GstPromise * promise)
 {
-  enqueue_action (self, action_new (self, ACTION_ICE_SERVERS, promise));
-}
-
-/* ------------------------------------------------------------------------
- * Events
- * ------------------------------------------------------------------------ */
-
-static const gchar *
-event_call_id (const gchar * type, JsonObject * data)
-{
-  if (strcmp (type, "call.candidate") == 0)
-    return get_string (data, "call_id");
-  return get_string (get_object (data, "call"), "id");
-}
-
-static GstSDPMessage *
-parse_sdp (const gchar * text)
-{
-  GstSDPMessage *sdp = NULL;
-
-  if (text == NULL || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK)
-    return NULL;
-  return sdp;
-}
-
-static void
-handle_incoming (GstAcsSignal * self, const gchar * call_id, JsonObject * data)
-{
-  JsonObject *call = get_object (data, "call");
-  const gchar *from = get_string (get_object (call, "caller"), "user");
-  const gchar *offer = get_string (get_object (data, "offer"), "sdp");
-  GstAcsSignalCallState state = GST_ACS_SIGNAL_CALL_STATE_CALLING, current_st;
-  gchar *current = current_call (self, &current_st);
-  GstStructure *s;
-  GstSDPMessage *sdp;
-  gboolean busy;
-
-  busy = (self->placing || (current && strcmp (current, call_id) != 0
-          && state_in_progress (current_st)));
-  g_free (current);
-  if (busy) {
-    Action *a;
-
-    GST_INFO_OBJECT (self, "call %s from %s while busy: declining", call_id,
-        GST_STR_NULL (from));
-    a = action_new (self, ACTION_DECLINE_BUSY, NULL);
-    a->call_id = g_strdup (call_id);
-    run_action (a);
-    return;
-  }
-  if (from == NULL || offer == NULL) {
-    GST_WARNING_OBJECT (self, "call.incoming without caller or offer");
-    return;
-  }
-  call_state_from_string (get_string (call, "state"), &state);
-  if (state == GST_ACS_SIGNAL_CALL_STATE_ENDED) {
-    GST_DEBUG_OBJECT (self, "call %s already ended", call_id);
-    return;
-  }
-
-  GST_OBJECT_LOCK (self);
-  g_free (self->peer);
-  self->peer = g_strdup (from);
-  GST_OBJECT_UNLOCK (self);
-  g_object_notify_by_pspec (G_OBJECT (self), peer_pspec);
-  if (g_strcmp0 (self->ended_call_id, call_id) != 0)
-    g_clear_pointer (&self->ended_call_id, g_free);
-  clear_candidates (self);
-  update_call (self, call_id, state);
-
-  GST_INFO_OBJECT (self, "incoming call %s from %s", call_id, from);
-  s = gst_structure_new ("acs-signal-incoming", "call-id", G_TYPE_STRING,
-      call_id, "from", G_TYPE_STRING, from, NULL);
-  /* As a GstSDPMessage, which debug logs print as NULL: SDP holds keys */
-  if ((sdp = parse_sdp (offer))) {
-    gst_structure_set (s, "sdp", GST_TYPE_SDP_MESSAGE, sdp, NULL);
-    gst_sdp_message_free (sdp);
-  }
-  post_element_message (self, s);
-  g_signal_emit (self, gst_acs_signal_signals[SIGNAL_ON_INCOMING], 0, call_id,
-      from, offer);
-}
-
-/* Element's thread, no lock held */
-static void
-dispatch_event (GstAcsSignal * self, const gchar * type, JsonObject * data)
-{
-  const gchar *call_id = event_call_id (type, data);
-  GstAcsSignalCallState state;
-  gchar *current;
-
-  if (call_id == NULL) {
-    GST_WARNING_OBJECT (self, "%s event without a call id", type);
-    return;
-  }
-  if (strcmp (type, "call.incoming") == 0) {
-    handle_incoming (self, call_id, data);
-    return;
-  }
-
-  current = current_call (self, NULL);
-  if (g_strcmp0 (current, call_id) != 0) {
-    GST_DEBUG_OBJECT (self, "%s of call %s, not the current one", type,
-        call_id);
-    g_free (current);
-    return;
-  }
-  g_free (current);
-
-  if (strcmp (type, "call.ringing") == 0) {
-    update_call (self, NULL, GST_ACS_SIGNAL_CALL_STATE_RINGING);
-    post_element_message (self, gst_structure_new ("acs-signal-ringing",
-            "call-id", G_TYPE_STRING, call_id, NULL));
-    g_signal_emit (self, gst_acs_signal_signals[SIGNAL_ON_RINGING], 0, call_id);
-  } else if (strcmp (type, "call.answered") == 0) {
-    const gchar *answer = get_string (get_object (data, "answer"), "sdp");
-    GstStructure *s;
-    GstSDPMessage *sdp;
-
-    if (answer == NULL) {
-      GST_WARNING_OBJECT (self, "call.answered without an answer");
-      return;
-    }
-    update_call (self, NULL, GST_ACS_SIGNAL_CALL_STATE_ACTIVE);
-    s = gst_structure_new ("acs-signal-answered", "call-id", G_TYPE_STRING,
-        call_id, NULL);
-    if ((sdp = parse_sdp (answer))) {
-      gst_structure_set (s, "sdp", GST_TYPE_SDP_MESSAGE, sdp, NULL);
-      gst_sdp_message_free (sdp);
-    }
-    post_element_message (self, s);
-    g_signal_emit (self, gst_acs_signal_signals[SIGNAL_ON_ANSWERED], 0,
-        call_id, answer);
-  } else if (strcmp (type, "call.candidate") == 0) {
-    const gchar *cand = get_string (data, "candidate");
-    guint mline = (guint) get_int (data, "mline_index", 0);
-
-    if (get_bool (data, "end_of_candidates"))
-      cand = "";
-    if (cand == NULL) {
-      GST_WARNING_OBJECT (self, "call.candidate without a candidate");
-      return;
-    }
-    GST_LOG_OBJECT (self, "remote candidate %s", cand);
-    post_element_message (self,
-        gst_structure_new ("acs-signal-remote-candidate", "call-id",
-            G_TYPE_STRING, call_id, "mline-index", G_TYPE_UINT, mline,
-            "candidate", G_TYPE_STRING, cand, NULL));
-    g_signal_emit (self, gst_acs_signal_signals[SIGNAL_ON_REMOTE_CANDIDATE],
-        0, call_id, mline, cand);
-  } else if (strcmp (type, "call.ended") == 0) {
-    JsonObject *call = get_object (data, "call");
-
-    state = GST_ACS_SIGNAL_CALL_STATE_ENDED;
-    update_call (self, NULL, state);
-    emit_ended (self, call_id, call);
-  } else {
-    GST_DEBUG_OBJECT (self, "ignoring event %s", type);
-  }
-}
-
-static void
-handle_event (GstAcsSignal * self, GstAcsSseEvent * ev)
-{
-  JsonNode *root;
-  const gchar *call_id;
-
-  GST_DEBUG_OBJECT (self, "event %s, id %s, %" G_GSIZE_FORMAT " bytes",
-      ev->type, GST_STR_NULL (ev->id), strlen (ev->data));
-
-  if (strcmp (ev->type, "stream.reset") == 0) {
-    /* Events were lost: read the current call again */
-    Action *a = action_new (self, ACTION_REFRESH, NULL);
-
-    GST_INFO_OBJECT (self, "the controller reset the stream");
-    run_action (a);
-    return;
-  }
-  if (!g_str_has_prefix (ev->type, "call.")) {
-    GST_DEBUG_OBJECT (self, "ignoring event %s", ev->type);
-    return;
-  }
-  root = parse_object (ev->data, strlen (ev->data));
-  if (root == NULL) {
-    GST_WARNING_OBJECT (self, "%s event with malformed data", ev->type);
-    return;
-  }
-
-  call_id = event_call_id (ev->type, json_node_get_object (root));
-  if (self->placing && call_id && strcmp (ev->type, "call.incoming") != 0) {
-    gchar *current = current_call (self, NULL);
-
-    /* Possibly the call being placed: hold until its id is known */
-    if (g_strcmp0 (current, call_id) != 0) {
-      if (g_queue_get_length (&self->held_events) < MAX_HELD_EVENTS) {
-        HeldEvent *held = g_new0 (HeldEvent, 1);
-
-        held->type = g_strdup (ev->type);
-        held->call_id = g_strdup (call_id);
-        held->data = json_node_ref (root);
-        g_queue_push_tail (&self->held_events, held);
-      }
-      g_free (current);
-      json_node_unref (root);
-      return;
-    }
-    g_free (current);
-  }
-  dispatch_event (self, ev->type, json_node_get_object (root));
-  json_node_unref (root);
-}
-
-/* ------------------------------------------------------------------------
- * The event stream
- * ------------------------------------------------------------------------ */
-
-static void
-stream_free (Stream * s)
-{
-  g_clear_object (&s->msg);
-  g_clear_object (&s->cancellable);
-  g_clear_object (&s->data);
-  g_clear_object (&s->body);
-  if (s->error_body)
-    g_byte_array_unref (s->error_body);
-  gst_acs_sse_parser_clear (&s->parser);
-  g_free (s);
-}
-
-static gboolean
-reconnect_cb (gpointer data)
-{
-  GstAcsSignal *self = data;
-
-  g_clear_pointer (&self->reconnect_source, g_source_unref);
-  stream_connect (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_reconnect (GstAcsSignal * self, const gchar * why)
-{
-  guint64 delay = self->interval;
-
-  if (self->server_retry > 0)
-    delay = MAX (delay, (guint64) self->server_retry);
-  delay <<= MIN (self->attempts, 16);
-  delay = MIN (delay, MAX_RECONNECT_DELAY_MS);
-  self->attempts++;
-
-  GST_INFO_OBJECT (self, "event stream lost (%s): reconnecting in %"
-      G_GUINT64_FORMAT " ms, attempt %u", why, delay, self->attempts);
-  self->reconnect_source = g_timeout_source_new (delay);
-  g_source_set_callback (self->reconnect_source, reconnect_cb, self, NULL);
-  g_source_attach (self->reconnect_source, g_main_context_get_thread_default
-      ());
-  post_element_message (self, gst_structure_new ("acs-signal-stream",
-          "state", G_TYPE_STRING, "reconnecting", "retry-in", G_TYPE_UINT,
-          (guint) delay, "attempt", G_TYPE_UINT, self->attempts, NULL));
-}
-
-/* The stream @s broke (@err NULL: the server ended it) */
-static void
-stream_failed (Stream * s, const GError * err)
-{
-  GstAcsSignal *self = s->self;
-
-  if (self->stream != s || g_cancellable_is_cancelled (s->cancellable)) {
-    stream_free (s);
-    return;
-  }
-  self->stream = NULL;
-  if (err && err->domain == G_TLS_ERROR) {
-    post_tls_error (self, err, "event stream");
-  } else if (!self->ever_connected) {
-    GError *closed = NULL;
-
-    if (err == NULL)
-      closed = g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED,
-          "the controller closed the connection");
-    post_network_error (self, GST_MESSAGE_ERROR, err ? err : closed,
-        "event stream");
-    g_clear_error (&closed);
-  } else {
-    schedule_reconnect (self, err ? err->message : "closed by the server");
-  }
-  stream_free (s);
-}
-
-static void read_next_line (Stream * s);
-
-static void
-on_line (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Stream *s = user_data;
-  GstAcsSignal *self = s->self;
-  GError *err = NULL;
-  gchar *line;
-  gsize len;
-  GstAcsSseEvent *ev = NULL;
-
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source),
-      res, &len, &err);
-  self->n_pending--;
-  if (g_cancellable_is_cancelled (s->cancellable) || self->stream != s) {
-    g_free (line);
-    g_clear_error (&err);
-    stream_free (s);
-    return;
-  }
-  if (line == NULL) {
-    stream_failed (s, err);
-    g_clear_error (&err);
-    return;
-  }
-
-  GST_TRACE_OBJECT (self, "line of %" G_GSIZE_FORMAT " bytes", len);
-  if (!gst_acs_sse_parser_feed_line (&s->parser, line, &ev, &err)) {
-    GST_WARNING_OBJECT (self, "event stream: %s", err->message);
-    g_clear_error (&err);
-    g_free (line);
-    /* Drop this connection; the reconnection asks for the event again */
-    g_cancellable_cancel (s->cancellable);
-    self->stream = NULL;
-    schedule_reconnect (self, "event too large");
-    stream_free (s);
-    return;
-  }
-  g_free (line);
-  if (gst_acs_sse_parser_get_retry (&s->parser) > 0)
-    self->server_retry = gst_acs_sse_parser_get_retry (&s->parser);
-  if (ev) {
-    g_free (self->last_event_id);
-    self->last_event_id = g_strdup (ev->id);
-    handle_event (self, ev);
-    gst_acs_sse_event_free (ev);
-  }
-  /* A handler may have stopped the element */
-  if (self->stream == s && !g_cancellable_is_cancelled (s->cancellable))
-    read_next_line (s);
-  else
-    stream_free (s);
-}
-
-static void
-read_next_line (Stream * s)
-{
-  s->self->n_pending++;
-  g_data_input_stream_read_line_async (s->data, G_PRIORITY_DEFAULT,
-      s->cancellable, on_line, s);
-}
-
-static void
-stream_http_error (Stream * s)
-{
-  GstAcsSignal *self = s->self;
-  guint status = soup_message_get_status (s->msg);
-  JsonNode *root = NULL;
-  JsonObject *error_obj;
-  const gchar *code, *message;
-
-  if (self->stream != s) {
-    stream_free (s);
-    return;
-  }
-  self->stream = NULL;
-  /* A proxy in front of a restarting controller */
-  if (self->ever_connected && (status == 502 || status == 503 || status == 504)) {
-    gchar *why = g_strdup_printf ("HTTP %u", status);
-
-    schedule_reconnect (self, why);
-    g_free (why);
-    stream_free (s);
-    return;
-  }
-  if (s->error_body)
-    root = parse_object ((const gchar *) s->error_body->data,
-        s->error_body->len);
-  error_obj = get_object (root ? json_node_get_object (root) : NULL, "error");
-  code = get_string (error_obj, "code");
-  message = get_string (error_obj, "message");
-  if (message == NULL)
-    message = soup_message_get_reason_phrase (s->msg);
-  post_http_error (self, GST_MESSAGE_ERROR, status, code, message,
-      "the event stream");
-  g_clear_pointer (&root, json_node_unref);
-  stream_free (s);
-}
-
-static void
-on_error_body (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Stream *s = user_data;
-  GBytes *bytes;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, NULL);
-  s->self->n_pending--;
-  if (g_cancellable_is_cancelled (s->cancellable)) {
-    g_clear_pointer (&bytes, g_bytes_unref);
-    stream_free (s);
-    return;
-  }
-  if (bytes && g_bytes_get_size (bytes) > 0
-      && s->error_body->len < MAX_BODY_SIZE) {
-    g_byte_array_append (s->error_body, g_bytes_get_data (bytes, NULL),
-        g_bytes_get_size (bytes));
-    g_bytes_unref (bytes);
-    s->self->n_pending++;
-    g_input_stream_read_bytes_async (s->body, 4096, G_PRIORITY_DEFAULT,
-        s->cancellable, on_error_body, s);
-    return;
-  }
-  g_clear_pointer (&bytes, g_bytes_unref);
-  stream_http_error (s);
-}
-
-static void
-on_stream_sent (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  Stream *s = user_data;
-  GstAcsSignal *self = s->self;
-  GError *err = NULL;
-  GInputStream *in;
-  const gchar *ctype;
-  guint status;
-
-  in = soup_session_send_finish (SOUP_SESSION (source), res, &err);
-  self->n_pending--;
-  if (in == NULL) {
-    stream_failed (s, err);
-    g_clear_error (&err);
-    return;
-  }
-  if (g_cancellable_is_cancelled (s->cancellable) || self->stream != s) {
-    g_object_unref (in);
-    stream_free (s);
-    return;
-  }
-
-  status = soup_message_get_status (s->msg);
-  ctype = soup_message_headers_get_content_type
-      (soup_message_get_response_headers (s->msg), NULL);
-  if (status != 200) {
-    GST_DEBUG_OBJECT (self, "event stream: HTTP %u", status);
-    s->body = in;
-    s->error_body = g_byte_array_new ();
-    self->n_pending++;
-    g_input_stream_read_bytes_async (s->body, 4096, G_PRIORITY_DEFAULT,
-        s->cancellable, on_error_body, s);
-    return;
-  }
-  if (g_strcmp0 (ctype, "text/event-stream") != 0) {
-    g_object_unref (in);
-    self->stream = NULL;
-    post_controller_message (self, GST_MESSAGE_ERROR,
-        GST_RESOURCE_ERROR_FAILED,
-        g_strdup ("The controller sent no event stream"),
-        g_strdup_printf ("GET /v1/events: Content-Type %s",
-            GST_STR_NULL (ctype)), status, "invalid_response", "http",
-        "the event stream");
-    stream_free (s);
-    return;
-  }
-
-  GST_INFO_OBJECT (self, "event stream connected (last event id %s)",
-      GST_STR_NULL (self->last_event_id));
-  self->ever_connected = TRUE;
-  self->attempts = 0;
-  s->data = g_data_input_stream_new (in);
-  g_object_unref (in);
-  g_data_input_stream_set_newline_type (s->data,
-      G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  post_element_message (self, gst_structure_new ("acs-signal-stream",
-          "state", G_TYPE_STRING, "connected", "last-event-id",
-          G_TYPE_STRING, self->last_event_id, NULL));
-  if (self->stream == s)
-    read_next_line (s);
-  else
-    stream_free (s);
-}
-
-/* Element's thread */
-static void
-stream_connect (GstAcsSignal * self)
-{
-  Stream *s;
-  SoupMessageHeaders *headers;
-
-  if (self->session == NULL)
-    return;
-  s = g_new0 (Stream, 1);
-  s->self = self;
-  s->msg = new_message (self, "GET", "/v1/events", NULL);
-  if (s->msg == NULL) {
-    post_controller_message (self, GST_MESSAGE_ERROR,
-        GST_RESOURCE_ERROR_SETTINGS, g_strdup ("Invalid controller URI"),
-        g_strdup ("could not build the event stream URI"), 0, "invalid_uri",
-        "settings", "the event stream");
-    g_free (s);
-    return;
-  }
-  s->cancellable = g_cancellable_new ();
-  gst_acs_sse_parser_init (&s->parser, self->last_event_id);
-  headers = soup_message_get_request_headers (s->msg);
-  soup_message_headers_replace (headers, "Accept", "text/event-stream");
-  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  if (self->last_event_id)
-    soup_message_headers_replace (headers, "Last-Event-ID",
-        self->last_event_id);
-  GST_DEBUG_OBJECT (self, "connecting the event stream, last event id %s",
-      GST_STR_NULL (self->last_event_id));
-  self->stream = s;
-  self->n_pending++;
-  soup_session_send_async (self->session, s->msg, G_PRIORITY_DEFAULT,
-      s->cancellable, on_stream_sent, s);
+  enqueue_action (self, acs_signal_action_new (self, ACTION_ICE_SERVERS,
+          promise));
 }
