@@ -12,11 +12,13 @@
 #endif
 
 #include <gst/gst.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
-    *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn;
+    *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn,
+    *opt_stats_file;
 static gboolean opt_answer, opt_json, opt_decline, opt_encoded, opt_ice_tcp,
     opt_relay_only;
 static gdouble opt_answer_after = 0, opt_cancel_after = -1;
@@ -70,6 +72,9 @@ static GOptionEntry entries[] = {
       "CODE"},
   {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
       "Print a JSON summary as the last stdout line", NULL},
+  {"stats-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_stats_file,
+        "Append one JSON line of call statistics per second to FILE",
+      "FILE"},
   {NULL}
 };
 
@@ -86,6 +91,11 @@ typedef struct
   guint timer;
   guint eos_polls;
   gboolean have_recorder;
+  /* --stats-file: the file and the previous sample, for rates */
+  FILE *stats_out;
+  gint64 t_last_stats;
+  guint64 last_received;
+  gint64 last_lost;
 } Call;
 
 static gdouble
@@ -251,6 +261,77 @@ call_ended (Call * c)
   g_timeout_add (50, wait_recorded, c);
 }
 
+/* Appends @v as a JSON string: error texts can hold quotes and
+ * backslashes */
+static void
+json_append_string (GString * out, const gchar * v)
+{
+  const gchar *p;
+
+  g_string_append_c (out, '"');
+  for (p = v; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_printf (out, "\\%c", *p);
+    else if ((guchar) * p < 0x20)
+      g_string_append_printf (out, "\\u%04x", (guchar) * p);
+    else
+      g_string_append_c (out, *p);
+  }
+  g_string_append_c (out, '"');
+}
+
+/* One line of --stats-file from an acs-call-stats message: cumulative
+ * counters as acscallbin reports them, plus the received packet rate and
+ * the loss over the interval since the previous line */
+static void
+write_stats_line (Call * c, const GstStructure * s)
+{
+  guint64 sent = 0, received = 0;
+  gint64 lost = 0, now = g_get_monotonic_time ();
+  gdouble loss = 0, jitter = 0, rtt = -1, mos = 0, recv_kbps = 0,
+      send_kbps = 0, rate = 0, interval_loss = 0, secs;
+  guint64 got;
+  gint64 missed;
+  GString *line;
+
+  gst_structure_get (s, "rtp-packets-sent", G_TYPE_UINT64, &sent,
+      "rtp-packets-received", G_TYPE_UINT64, &received,
+      "packets-lost", G_TYPE_INT64, &lost, "loss-percent", G_TYPE_DOUBLE,
+      &loss, "jitter-ms", G_TYPE_DOUBLE, &jitter, "rtt-ms", G_TYPE_DOUBLE,
+      &rtt, "mos", G_TYPE_DOUBLE, &mos, "recv-kbps", G_TYPE_DOUBLE,
+      &recv_kbps, "send-kbps", G_TYPE_DOUBLE, &send_kbps, NULL);
+  got = received >= c->last_received ? received - c->last_received : 0;
+  missed = MAX (lost - c->last_lost, 0);
+  if (c->t_last_stats) {
+    secs = (now - c->t_last_stats) / (gdouble) G_USEC_PER_SEC;
+    if (secs > 0)
+      rate = got / secs;
+  }
+  if (got + missed > 0)
+    interval_loss = 100.0 * missed / (got + missed);
+  c->t_last_stats = now;
+  c->last_received = received;
+  c->last_lost = lost;
+
+  line = g_string_new (NULL);
+  g_string_append_printf (line, "{\"t\": %.3f, \"t_call\": %.3f, "
+      "\"rtp_sent\": %" G_GUINT64_FORMAT ", \"rtp_received\": %"
+      G_GUINT64_FORMAT ", \"rtp_rate\": %.1f, \"packets_lost\": %"
+      G_GINT64_FORMAT ", \"loss_pct\": %.2f, \"interval_loss_pct\": %.2f, "
+      "\"jitter_ms\": %.2f, \"recv_kbps\": %.1f, \"send_kbps\": %.1f, "
+      "\"mos\": %.2f", (now - c->t0) / (gdouble) G_USEC_PER_SEC,
+      c->t_active ? (now - c->t_active) / (gdouble) G_USEC_PER_SEC : 0.0,
+      sent, received, rate, lost, loss, interval_loss, jitter, recv_kbps,
+      send_kbps, mos);
+  if (rtt >= 0)
+    g_string_append_printf (line, ", \"rtt_ms\": %.1f}\n", rtt);
+  else
+    g_string_append (line, ", \"rtt_ms\": null}\n");
+  fputs (line->str, c->stats_out);
+  fflush (c->stats_out);
+  g_string_free (line, TRUE);
+}
+
 static gboolean
 on_message (GstBus * bus, GstMessage * msg, gpointer data)
 {
@@ -338,6 +419,8 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
         progress (c, "stats: %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
             " received, %.1f kbit/s in, loss %.1f%%, jitter %.1f ms, rtt "
             "%.1f ms, MOS %.2f", sent, received, kbps, loss, jitter, rtt, mos);
+        if (c->stats_out)
+          write_stats_line (c, s);
       } else if (gst_structure_has_name (s, "acs-ice-state")) {
         progress (c, "ICE %s", gst_structure_get_string (s, "state"));
       }
@@ -351,10 +434,11 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
 static void
 json_str (GString * out, const gchar * name, const gchar * v)
 {
+  g_string_append_printf (out, ", \"%s\": ", name);
   if (v)
-    g_string_append_printf (out, ", \"%s\": \"%s\"", name, v);
+    json_append_string (out, v);
   else
-    g_string_append_printf (out, ", \"%s\": null", name);
+    g_string_append (out, "null");
 }
 
 static void
@@ -398,6 +482,14 @@ main (int argc, char **argv)
   }
 
   c.t0 = g_get_monotonic_time ();
+  if (opt_stats_file) {
+    c.stats_out = fopen (opt_stats_file, "w");
+    if (c.stats_out == NULL) {
+      g_printerr ("acs-call: cannot write %s: %s\n", opt_stats_file,
+          g_strerror (errno));
+      return 1;
+    }
+  }
   if (opt_send)
     desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
         "audioconvert ! audioresample ! identity sync=true ! %s"
@@ -505,6 +597,8 @@ main (int argc, char **argv)
   }
 
   gst_element_set_state (c.pipeline, GST_STATE_NULL);
+  if (c.stats_out)
+    fclose (c.stats_out);
   gst_clear_structure (&c.stats);
   gst_object_unref (c.call);
   gst_object_unref (c.pipeline);
