@@ -1,0 +1,798 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""calllab: real acs-call calls between the lab's namespaces, for the lab
+tests (tests/lab/call_case.py), the demo and the benchmarks.
+
+Python 3 standard library; numpy is used when present (faster analysis).
+Run as root with Debian's /usr/bin/python3.
+
+Quick use
+---------
+
+    import calllab
+    r = calllab.run_call("nat", duration=6)      # one lab, one call
+    print(r.caller["case"], r.callee["first_audio_ms"], r.counter("rtr-a",
+          "udp-to-peer"))
+
+    with calllab.CallLab("direct", out_dir="out") as lab:   # many calls
+        for i in range(10):
+            r = lab.call(duration=3, name="call%d" % i)
+            print(r.caller["setup_ms"], r.callee["first_audio_ms"])
+
+API
+---
+
+CallLab(topology, out_dir=None, name=None, loss=None, build_dir=None,
+        controller=True, keep=False, quiet=True)
+    Context manager. __enter__ builds the lab (tests/lab/lab.sh up, a
+    unique LAB_DIR and LAB_PREFIX), waits until coturn grants an
+    allocation, adds CONTROLLER_ADDR (203.0.113.5) to the `turn` namespace
+    and starts acs-controller there (HTTPS on CONTROLLER_ADDR:8443 with a
+    self-signed certificate for that address, --stun-uri / --turn-uri for
+    coturn over UDP and TCP, --turn-secret-file with the lab's secret, a
+    temporary state dir). __exit__ (also on exceptions, SIGINT and
+    SIGTERM, which raise KeyboardInterrupt / SystemExit while the lab is
+    up) stops everything this object started, by pid, and tears the lab
+    down. `loss` sets LAB_LOSS for the lossy topology. Attributes: env
+    (lab.env as a dict), lab_dir, out_dir, controller_url, ca_file.
+    Binaries: $ACS_CALL / $ACS_CONTROLLER, else BUILD_DIR/tools/...;
+    BUILD_DIR is build_dir, $ACS_BUILD_DIR or REPO/build. The plugins come
+    from $GST_PLUGIN_PATH_1_0 if set, else from BUILD_DIR.
+
+  .call(name="call", caller="alice", callee="bob", duration=6,
+        callee_duration=None, send=None, tone=None, callee_tone=1000,
+        caller_args=(), callee_args=(), capture=None, stats=True,
+        during=None, timeout=60) -> CallResult
+    Starts `acs-call --answer` in namespace B, waits until it listens for
+    calls, then `acs-call --call` in namespace A; both with --controller,
+    --ca-file, --json, --record, --stats-file, --duration. The caller sends
+    the WAV file `send` (see make_tone_sequence, make_speech) or a tone of
+    `tone` Hz; the callee a tone of `callee_tone` Hz. No --stun-server or
+    --turn-server: the servers come from the controller. `capture` is a
+    router node ("rtr-a", "rtr-b") whose lan0 is captured with tshark
+    (without the controller's traffic) for the duration of the call.
+    `during(lab, result)` runs in this thread once both processes are up
+    (e.g. to restart the controller); what it returns is result.during.
+    Router counters are read before and after.
+
+  .token(user), .restart_controller(), .stop_controller(),
+  .start_controller(), .counters() -> {(node, name): packets}
+
+CallResult attributes: caller, callee (the parsed JSON summaries, {} if
+none), caller_rc, callee_rc, caller_wav, callee_wav (recordings: the
+callee's recording holds what the caller sent), caller_stats, callee_stats
+(paths of --stats-file, JSON lines: t, t_call, rtp_sent, rtp_received,
+rtp_rate, packets_lost, loss_pct, interval_loss_pct, jitter_ms, recv_kbps,
+send_kbps, mos, rtt_ms), caller_log, callee_log (stdout+stderr), pcap
+(or None), counters_before, counters_after, during, sent (the file sent or
+None); methods counter(node, name) (the delta), changed() (all non-zero
+deltas as "node/name": n), series(role) (the stats lines as dicts), ok().
+
+run_call(topology, **kw) builds a lab, runs one call (the keywords of
+CallLab go to the lab, the others to .call) and returns the CallResult.
+
+Analysis (signal.py-free, numpy optional):
+  make_tone_sequence(path, seconds, seg=0.25, freqs=SEQ_FREQS, seed=1)
+      -> ToneSequence (writes a 48 kHz mono S16 WAV of tone segments in a
+      fixed pseudo-random order; the object holds the plan)
+  make_speech(path, text, ...) -> path (espeak-ng)
+  read_wav(path) -> (samples as floats in [-1, 1], rate)
+  detect_sequence(wav, seq) -> {"fraction": matched windows, "lag_s",
+      "windows"}: the recording decoded window by window (30 ms, 10 ms
+      hop) to the strongest of seq.freqs, aligned to the plan at the best
+      lag; fraction 1.0 is a perfect copy, chance about 1/len(freqs)
+  tone_power_ratio(wav, hz) -> Goertzel power at hz over the strongest of
+      a few other frequencies (a steady tone: >> 1)
+  correlate(sent_wav, recorded_wav) -> {"lag_s", "peak"}: normalised
+      cross-correlation of the 10 ms energy envelopes (needs numpy)
+  srtp_check(pcap, profile, plaintext=None) -> dict: every UDP/TCP payload
+      of the capture unwrapped from TURN (ChannelData, Send/Data
+      indications, TCP framing), classified as STUN, SRTP, SRTCP or other;
+      see its docstring.
+"""
+
+import json
+import math
+import os
+import random
+import shlex
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+
+try:
+    import numpy
+except ImportError:  # pragma: no cover
+    numpy = None
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LAB = os.path.join(HERE, "lab.sh")
+
+CONTROLLER_ADDR = "203.0.113.5"
+CONTROLLER_PORT = 8443
+SEQ_FREQS = (500, 700, 900, 1100, 1300, 1700, 1900, 2300)
+RATE = 48000
+
+
+class LabError(Exception):
+    pass
+
+
+def _check(cond, what):
+    if not cond:
+        raise LabError(what)
+
+
+def _read_env(lab_dir):
+    env = {}
+    with open(os.path.join(lab_dir, "lab.env")) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            k, v = line.split("=", 1)
+            env[k] = shlex.split(v)[0] if v else ""
+    return env
+
+
+def _kill(proc, sig=signal.SIGTERM, timeout=10):
+    """Ends one process we started, by its pid; returns its exit code"""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        try:
+            proc.send_signal(sig)
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait()
+
+
+class _Signals:
+    """SIGTERM raises SystemExit while the lab is up, so that `finally`
+    blocks tear it down; SIGINT raises KeyboardInterrupt as usual."""
+
+    def __init__(self):
+        self.saved = None
+
+    def install(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def on_term(signum, frame):
+            raise SystemExit(128 + signum)
+        self.saved = (signal.signal(signal.SIGTERM, on_term),
+                      signal.signal(signal.SIGINT,
+                                    signal.default_int_handler))
+
+    def restore(self):
+        if self.saved:
+            signal.signal(signal.SIGTERM, self.saved[0])
+            signal.signal(signal.SIGINT, self.saved[1])
+            self.saved = None
+
+
+class CallResult:
+    def __init__(self):
+        self.caller = {}
+        self.callee = {}
+        self.caller_rc = self.callee_rc = None
+        self.caller_wav = self.callee_wav = None
+        self.caller_stats = self.callee_stats = None
+        self.caller_log = self.callee_log = None
+        self.pcap = None
+        self.counters_before = {}
+        self.counters_after = {}
+        self.during = None
+        self.sent = None
+
+    def counter(self, node, name):
+        return (self.counters_after.get((node, name), 0) -
+                self.counters_before.get((node, name), 0))
+
+    def changed(self):
+        b, a = self.counters_before, self.counters_after
+        return {"%s/%s" % k: a[k] - b.get(k, 0) for k in a
+                if a[k] != b.get(k, 0)}
+
+    def series(self, role):
+        path = self.caller_stats if role == "caller" else self.callee_stats
+        out = []
+        if path and os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError:
+                        pass
+        return out
+
+    def ok(self):
+        return bool(self.caller.get("ok") and self.callee.get("ok"))
+
+    def logs(self, tail=4000):
+        text = []
+        for role, path in (("caller", self.caller_log),
+                           ("callee", self.callee_log)):
+            if path and os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    text.append("--- %s (exit %s):\n%s" % (
+                        role, getattr(self, role + "_rc"), f.read()[-tail:]))
+        return "\n".join(text)
+
+
+def _find_build_dir(build_dir):
+    for d in (build_dir, os.environ.get("ACS_BUILD_DIR"),
+              os.path.join(REPO, "build")):
+        if d and os.path.isdir(d):
+            return os.path.abspath(d)
+    return os.path.join(REPO, "build")
+
+
+class CallLab:
+    def __init__(self, topology, out_dir=None, name=None, loss=None,
+                 build_dir=None, controller=True, keep=False, quiet=True):
+        self.topology = topology
+        self.name = name or topology
+        self.loss = loss
+        self.keep = keep
+        self.quiet = quiet
+        self.want_controller = controller
+        self.build_dir = _find_build_dir(build_dir)
+        self.acs_call = os.environ.get("ACS_CALL") or os.path.join(
+            self.build_dir, "tools", "call", "acs-call")
+        self.acs_controller = os.environ.get("ACS_CONTROLLER") or \
+            os.path.join(self.build_dir, "tools", "controller",
+                         "acs-controller")
+        base = os.environ.get("LAB_BASE_DIR") or tempfile.gettempdir()
+        self.lab_dir = os.path.join(base, "acs-calllab-%s-%d-%d" % (
+            self.name, os.getpid(), int(time.time() * 1000) % 100000))
+        self.out_dir = os.path.abspath(out_dir) if out_dir else \
+            self.lab_dir + "-out"
+        self.env_os = dict(os.environ)
+        self.env_os["LAB_DIR"] = self.lab_dir
+        self.env_os["LAB_PREFIX"] = "c%d%s-" % (os.getpid() % 100000,
+                                                self.name[:3])
+        if loss is not None:
+            self.env_os["LAB_LOSS"] = str(loss)
+        if not self.env_os.get("GST_PLUGIN_PATH_1_0"):
+            self.env_os["GST_PLUGIN_PATH_1_0"] = ":".join(
+                os.path.join(self.build_dir, p) for p in
+                ("ext/srtp", "ext/nice", "ext/soup", "gst/mixer",
+                 "gst/callbin"))
+        self.env = {}
+        self.controller = None
+        self.controller_url = "https://%s:%d" % (CONTROLLER_ADDR,
+                                                 CONTROLLER_PORT)
+        self.ctl_dir = os.path.join(self.lab_dir, "controller")
+        self.ca_file = os.path.join(self.ctl_dir, "cert.pem")
+        self._signals = _Signals()
+        self._up = False
+        self._procs = []
+        self._ncalls = 0
+
+    # -- lab ------------------------------------------------------------
+
+    def lab(self, *args):
+        r = subprocess.run([LAB] + list(args), env=self.env_os, text=True,
+                           capture_output=True)
+        if r.returncode != 0:
+            raise LabError("lab.sh %s failed: %s" % (
+                " ".join(args), (r.stderr or "")[-2000:]))
+        return r.stdout
+
+    def ns(self, node):
+        """The namespace of a lab node: a, b, turn, rtr-a, rtr-b, sw"""
+        return self.env["LAB_NS_" + node.upper().replace("-", "_")]
+
+    def counters(self):
+        out = {}
+        for line in self.lab("counters").splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[2].isdigit():
+                out[(parts[0], parts[1])] = int(parts[2])
+        return out
+
+    def _wait_turn_ready(self):
+        """coturn listens before its relay and auth threads serve: wait
+        until one allocation succeeds (from coturn's own namespace)."""
+        server = "%s:%s" % (self.env["LAB_TURN_ADDR"],
+                            self.env["LAB_TURN_PORT"])
+        r = None
+        for _ in range(50):
+            r = subprocess.run(
+                [LAB, "exec", "turn", "/usr/bin/python3",
+                 os.path.join(HERE, "stunprobe.py"), "--timeout", "1",
+                 "--allocate", self.env["LAB_TURN_USER"],
+                 self.env["LAB_TURN_PASS"], server], env=self.env_os,
+                capture_output=True, text=True)
+            if r.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise LabError("coturn never granted a TURN allocation: %s" %
+                       r.stderr[-500:])
+
+    def __enter__(self):
+        _check(os.geteuid() == 0, "calllab: must run as root")
+        for path in (self.acs_call, self.acs_controller):
+            _check(os.access(path, os.X_OK), "calllab: no %s (build first, "
+                   "or set ACS_CALL / ACS_CONTROLLER)" % path)
+        self._signals.install()
+        try:
+            os.makedirs(self.out_dir, exist_ok=True)
+            self._up = True
+            self.lab("up", self.topology)
+            self.env = _read_env(self.lab_dir)
+            self._wait_turn_ready()
+            if self.want_controller:
+                self._setup_controller()
+                self.start_controller()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        for p in self._procs:
+            _kill(p, timeout=5)
+        self._procs = []
+        self.stop_controller()
+        if self._up:
+            subprocess.run([LAB, "down"], env=self.env_os,
+                           capture_output=True)
+            self._up = False
+            if not self.keep:
+                shutil.rmtree(self.lab_dir, ignore_errors=True)
+        self._signals.restore()
+
+    # -- controller -----------------------------------------------------
+
+    def _setup_controller(self):
+        os.makedirs(self.ctl_dir, mode=0o700, exist_ok=True)
+        subprocess.run(
+            ["ip", "-n", self.env["LAB_NS_TURN"], "addr", "add",
+             CONTROLLER_ADDR + "/24", "dev", "eth0"], check=True)
+        # a self-signed certificate for the address the clients dial
+        r = subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+             "/CN=acs-controller.lab", "-addext",
+             "subjectAltName=IP:%s" % CONTROLLER_ADDR, "-keyout",
+             os.path.join(self.ctl_dir, "key.pem"), "-out", self.ca_file],
+            capture_output=True, text=True)
+        _check(r.returncode == 0, "openssl: %s" % r.stderr[-500:])
+        secret = os.path.join(self.ctl_dir, "turn-secret")
+        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.env["LAB_TURN_SECRET"])
+
+    def start_controller(self):
+        """Starts acs-controller in the turn namespace (same state dir
+        every time) and waits until it listens"""
+        _check(self.controller is None, "the controller runs already")
+        turn = "%s:%s" % (self.env["LAB_TURN_ADDR"], self.env["LAB_TURN_PORT"])
+        port_file = os.path.join(self.ctl_dir, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        log = open(os.path.join(self.lab_dir, "controller.log"), "a")
+        try:
+            self.controller = subprocess.Popen(
+                ["ip", "netns", "exec", self.env["LAB_NS_TURN"],
+                 self.acs_controller, "--listen", "%s:%d" % (
+                     CONTROLLER_ADDR, CONTROLLER_PORT),
+                 "--port-file", port_file,
+                 "--state-dir", os.path.join(self.ctl_dir, "state"),
+                 "--cert", self.ca_file,
+                 "--key", os.path.join(self.ctl_dir, "key.pem"),
+                 "--stun-uri", "stun:%s" % turn,
+                 "--turn-uri", "turn:%s?transport=udp" % turn,
+                 "--turn-uri", "turn:%s?transport=tcp" % turn,
+                 "--turn-secret-file", os.path.join(self.ctl_dir,
+                                                    "turn-secret")],
+                stdout=log, stderr=log, env=self.env_os)
+        finally:
+            log.close()
+        deadline = time.monotonic() + 20
+        while True:
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    if f.read().endswith("\n"):
+                        return
+            if self.controller.poll() is not None:
+                rc = self.controller.returncode
+                self.controller = None
+                raise LabError("acs-controller exited with %s: %s" % (
+                    rc, self.controller_log()[-1000:]))
+            if time.monotonic() > deadline:
+                raise LabError("acs-controller never listened")
+            time.sleep(0.05)
+
+    def stop_controller(self, sig=signal.SIGTERM):
+        rc = _kill(self.controller, sig)
+        self.controller = None
+        return rc
+
+    def restart_controller(self, sig=signal.SIGKILL):
+        """Kills the controller (SIGKILL by default: a crash) and starts it
+        again with the same state dir, certificate and token secret"""
+        self.stop_controller(sig)
+        self.start_controller()
+
+    def controller_log(self):
+        try:
+            with open(os.path.join(self.lab_dir, "controller.log"),
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def token(self, user):
+        r = subprocess.run([self.acs_controller, "mint-token", "--state-dir",
+                            os.path.join(self.ctl_dir, "state"), "--user",
+                            user], capture_output=True, text=True)
+        _check(r.returncode == 0, "mint-token failed: %s" % r.stderr[-300:])
+        return r.stdout.strip()
+
+    # -- calls ----------------------------------------------------------
+
+    def _spawn(self, node, role, args, log_path):
+        env = dict(self.env_os, GST_REGISTRY=os.path.join(
+            self.lab_dir, "registry-%s.bin" % node))
+        with open(log_path, "w") as log:
+            p = subprocess.Popen(["ip", "netns", "exec", self.ns(node)] +
+                                 args, stdout=log, stderr=subprocess.STDOUT,
+                                 env=env)
+        self._procs.append(p)
+        return p
+
+    def _start_capture(self, node, path):
+        err = path + ".log"
+        with open(err, "w") as log:
+            p = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns(node), "tshark", "-q", "-n",
+                 "-i", "lan0", "-F", "pcap", "-w", path, "-f",
+                 "not host %s" % CONTROLLER_ADDR], stdout=log, stderr=log,
+                env=self.env_os)
+        self._procs.append(p)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(err, errors="replace") as f:
+                if "Capturing on" in f.read():
+                    return p
+            _check(p.poll() is None, "tshark exited: %s" % open(err).read())
+            time.sleep(0.05)
+        raise LabError("tshark never started capturing")
+
+    def call(self, name=None, caller="alice", callee="bob", duration=6,
+             callee_duration=None, send=None, tone=None, callee_tone=1000,
+             caller_args=(), callee_args=(), capture=None, stats=True,
+             during=None, timeout=60):
+        self._ncalls += 1
+        name = name or "call%d" % self._ncalls
+        r = CallResult()
+        r.sent = send
+        out = lambda what: os.path.join(self.out_dir, "%s-%s" % (name, what))
+        r.caller_wav, r.callee_wav = out("caller.wav"), out("callee.wav")
+        r.caller_log, r.callee_log = out("caller.log"), out("callee.log")
+        if stats:
+            r.caller_stats = out("caller-stats.jsonl")
+            r.callee_stats = out("callee-stats.jsonl")
+        common = ["--controller", self.controller_url, "--ca-file",
+                  self.ca_file, "--json"]
+        a_args = [self.acs_call, "--call", callee, "--token",
+                  self.token(caller), "--record", r.caller_wav,
+                  "--duration", str(duration)] + common
+        b_args = [self.acs_call, "--answer", "--token", self.token(callee),
+                  "--record", r.callee_wav, "--duration",
+                  str(callee_duration if callee_duration is not None
+                      else duration), "--tone", str(callee_tone)] + common
+        if stats:
+            a_args += ["--stats-file", r.caller_stats]
+            b_args += ["--stats-file", r.callee_stats]
+        if send:
+            a_args += ["--send", os.path.abspath(send)]
+        elif tone:
+            a_args += ["--tone", str(tone)]
+        a_args += list(caller_args)
+        b_args += list(callee_args)
+
+        cap = None
+        if capture:
+            r.pcap = out("%s.pcap" % capture)
+            cap = self._start_capture(capture, r.pcap)
+        r.counters_before = self.counters()
+        pb = self._spawn("b", "callee", b_args, r.callee_log)
+        deadline = time.monotonic() + 20
+        while True:
+            with open(r.callee_log, errors="replace") as f:
+                if "waiting for a call" in f.read():
+                    break
+            if pb.poll() is not None or time.monotonic() > deadline:
+                _kill(pb)
+                raise LabError("the callee never waited for a call:\n%s" %
+                               r.logs())
+            time.sleep(0.05)
+        pa = self._spawn("a", "caller", a_args, r.caller_log)
+        try:
+            if during:
+                r.during = during(self, r)
+            end = time.monotonic() + timeout
+            for p in (pa, pb):
+                try:
+                    p.wait(timeout=max(1, end - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            for p in (pa, pb):
+                _kill(p, signal.SIGKILL)
+                if p in self._procs:
+                    self._procs.remove(p)
+            if cap:
+                _kill(cap, signal.SIGINT)
+                self._procs.remove(cap)
+        r.counters_after = self.counters()
+        r.caller_rc, r.callee_rc = pa.returncode, pb.returncode
+        r.caller = _last_json(r.caller_log)
+        r.callee = _last_json(r.callee_log)
+        return r
+
+
+def _last_json(path):
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    for line in reversed(lines):
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return {}
+    return {}
+
+
+_LAB_KEYS = ("out_dir", "name", "loss", "build_dir", "controller", "keep",
+             "quiet")
+
+
+def run_call(topology, **kw):
+    """One lab, one call: keywords of CallLab go to the lab, the rest to
+    CallLab.call; returns the CallResult"""
+    lab_kw = {k: kw.pop(k) for k in list(kw) if k in _LAB_KEYS}
+    with CallLab(topology, **lab_kw) as lab:
+        return lab.call(**kw)
+
+
+# ----------------------------------------------------------------------
+# Signals and analysis
+# ----------------------------------------------------------------------
+
+class ToneSequence:
+    """Tone segments of `seg` seconds from `freqs`, in a fixed order"""
+
+    def __init__(self, path, seconds, seg, freqs, plan, lead):
+        self.path = path
+        self.seconds = seconds
+        self.seg = seg
+        self.freqs = tuple(freqs)
+        self.plan = plan  # [(start_s, freq)], starting at lead
+        self.lead = lead
+
+    def freq_at(self, t):
+        i = int((t - self.lead) // self.seg)
+        if t < self.lead or i >= len(self.plan):
+            return None
+        return self.plan[i][1]
+
+
+def write_wav(path, samples, rate=RATE):
+    """Writes float samples in [-1, 1] as mono S16LE"""
+    if numpy is not None:
+        data = (numpy.clip(numpy.asarray(samples, dtype=float), -1, 1) *
+                32767).astype("<i2").tobytes()
+    else:
+        data = struct.pack("<%dh" % len(samples), *(
+            int(max(-1.0, min(1.0, x)) * 32767) for x in samples))
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE")
+        f.write(b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2,
+                                      2, 16))
+        f.write(b"data" + struct.pack("<I", len(data)) + data)
+
+
+def make_tone_sequence(path, seconds, seg=0.25, freqs=SEQ_FREQS, seed=1,
+                       amplitude=0.4, lead=0.0):
+    """A WAV of `seconds` of tone segments: each segment one of `freqs`,
+    never the same twice in a row, 5 ms ramps at the joins"""
+    rng = random.Random(seed)
+    n_seg = int(math.ceil((seconds - lead) / seg))
+    plan, prev = [], None
+    for i in range(n_seg):
+        f = rng.choice([x for x in freqs if x != prev])
+        plan.append((lead + i * seg, f))
+        prev = f
+    n = int(seconds * RATE)
+    seg_n = int(seg * RATE)
+    ramp = int(0.005 * RATE)
+    lead_n = int(lead * RATE)
+    if numpy is not None:
+        out = numpy.zeros(n)
+        t = numpy.arange(seg_n) / RATE
+        env = numpy.ones(seg_n)
+        env[:ramp] = numpy.linspace(0, 1, ramp)
+        env[-ramp:] = numpy.linspace(1, 0, ramp)
+        for i, (_, f) in enumerate(plan):
+            s = lead_n + i * seg_n
+            e = min(n, s + seg_n)
+            out[s:e] = (amplitude * env * numpy.sin(2 * math.pi * f * t))[
+                :e - s]
+    else:
+        out = [0.0] * n
+        for i, (_, f) in enumerate(plan):
+            s = lead_n + i * seg_n
+            for j in range(seg_n):
+                if s + j >= n:
+                    break
+                g = min(1.0, j / ramp, (seg_n - 1 - j) / ramp)
+                out[s + j] = amplitude * g * math.sin(2 * math.pi * f * j /
+                                                      RATE)
+    write_wav(path, out)
+    return ToneSequence(path, seconds, seg, freqs, plan, lead)
+
+
+def make_speech(path, text="The quick brown fox jumps over the lazy dog. "
+                "One two three four five six seven eight nine ten.",
+                voice="en", speed=150):
+    """A spoken sample made with espeak-ng (22.05 kHz mono WAV)"""
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", path,
+                    text], check=True, capture_output=True)
+    return path
+
+
+def read_wav(path):
+    """Mono samples as floats in [-1, 1] (first channel) and the rate;
+    tolerates a header whose sizes were never filled in"""
+    with open(path, "rb") as f:
+        data = f.read()
+    _check(data[:4] == b"RIFF" and data[8:12] == b"WAVE",
+           "%s is not a WAV file" % path)
+    pos, rate, channels, body = 12, RATE, 1, b""
+    while pos + 8 <= len(data):
+        cid = data[pos:pos + 4]
+        size = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if cid == b"fmt ":
+            channels, rate = struct.unpack("<HI", data[pos + 10:pos + 16])
+        if cid == b"data":
+            body = data[pos + 8:]
+            if 0 < size <= len(body):
+                body = body[:size]
+            break
+        pos += 8 + size
+    n = len(body) // 2
+    if numpy is not None:
+        s = numpy.frombuffer(body[:n * 2], dtype="<i2")[::channels]
+        return s.astype(float) / 32768.0, rate
+    s = struct.unpack("<%dh" % n, body[:n * 2])[::channels]
+    return [x / 32768.0 for x in s], rate
+
+
+def _goertzel(samples, rate, freq):
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+def _powers(frames, rate, freqs):
+    """Power of each frame (rows) at each frequency"""
+    if numpy is not None:
+        frames = numpy.asarray(frames)
+        t = numpy.arange(frames.shape[1]) / rate
+        basis = numpy.exp(-2j * math.pi * numpy.outer(t, freqs))
+        return numpy.abs(frames @ basis) ** 2
+    return [[_goertzel(fr, rate, f) for f in freqs] for fr in frames]
+
+
+def tone_power_ratio(path, hz, start=0.5, seconds=2.0,
+                     others=(300, 600, 1000, 2000)):
+    """Goertzel power at hz over the strongest of `others` (those within
+    50 Hz of hz are skipped), over `seconds` from `start`"""
+    samples, rate = read_wav(path)
+    part = samples[int(start * rate):int((start + seconds) * rate)]
+    _check(len(part) > rate // 2, "%s: only %d samples" % (path,
+                                                           len(samples)))
+    p = _powers([part], rate, [hz] + [f for f in others
+                                      if abs(f - hz) > 50])[0]
+    return float(p[0] / max(max(p[1:]), 1e-12))
+
+
+def rms(path):
+    samples, _ = read_wav(path)
+    if not len(samples):
+        return 0.0
+    if numpy is not None:
+        return float(numpy.sqrt(numpy.mean(numpy.square(samples))))
+    return math.sqrt(sum(x * x for x in samples) / len(samples))
+
+
+def detect_sequence(path, seq, win=0.03, hop=0.01, max_lag=4.0):
+    """Decodes the recording window by window to the strongest of
+    seq.freqs (a window quieter than 1/100 of the loudest counts as no
+    tone) and aligns it with the plan: returns {"fraction", "lag_s",
+    "windows", "recorded_s"} at the lag (recording time minus sent time)
+    that matches best. Windows that straddle a segment join in the plan are
+    not counted."""
+    samples, rate = read_wav(path)
+    wn, hn = int(win * rate), int(hop * rate)
+    n_win = max(0, (len(samples) - wn) // hn)
+    frames = [samples[i * hn:i * hn + wn] for i in range(n_win)]
+    if not frames:
+        return {"fraction": 0.0, "lag_s": None, "windows": 0,
+                "recorded_s": len(samples) / rate}
+    pw = _powers(frames, rate, list(seq.freqs))
+    best = []
+    peak = max(max(row) for row in pw)
+    for row in pw:
+        row = list(row)
+        m = max(row)
+        best.append(seq.freqs[row.index(m)] if m > peak / 100 else None)
+    # expected label of a window that starts at plan time t
+    def expected(t):
+        a, b = seq.freq_at(t), seq.freq_at(t + win - 1e-6)
+        return a if a is not None and a == b else None
+    top = (0, 0, None)
+    for lag_i in range(-int(max_lag / hop), int(max_lag / hop) + 1):
+        hits = total = 0
+        for i, label in enumerate(best):
+            e = expected((i - lag_i) * hop)
+            if e is None:
+                continue
+            total += 1
+            hits += label == e
+        if total and hits > top[0]:
+            top = (hits, total, lag_i)
+    hits, total, lag_i = top
+    # the fraction counts every window of the plan the recording covers
+    return {"fraction": hits / total if total else 0.0,
+            "lag_s": lag_i * hop if lag_i is not None else None,
+            "windows": total, "recorded_s": len(samples) / rate}
+
+
+def _envelope(path, hop=0.01):
+    samples, rate = read_wav(path)
+    hn = int(hop * rate)
+    n = len(samples) // hn
+    x = numpy.asarray(samples[:n * hn]).reshape(n, hn)
+    return numpy.sqrt(numpy.mean(x * x, axis=1))
+
+
+def correlate(sent, recorded, hop=0.01, max_lag=4.0):
+    """Normalised cross-correlation of the 10 ms RMS envelopes of the sent
+    and the recorded files at the best lag (0..max_lag s, recorded later):
+    {"lag_s", "peak"}; a faithful copy of speech gives > 0.8"""
+    _check(numpy is not None, "correlate needs numpy")
+    a, b = _envelope(sent, hop), _envelope(recorded, hop)
+    best = (-1.0, 0)
+    for lag in range(0, min(int(max_lag / hop), len(b) - 10)):
+        n = min(len(a), len(b) - lag)
+        if n < 50:
+            break
+        x, y = a[:n], b[lag:lag + n]
+        x, y = x - x.mean(), y - y.mean()
+        d = math.sqrt(float((x * x).sum() * (y * y).sum()))
+        if d > 0:
+            c = float((x * y).sum()) / d
+            if c > best[0]:
+                best = (c, lag)
+    return {"peak": best[0], "lag_s": best[1] * hop}
