@@ -35,6 +35,7 @@ import time
 # (sanitizer) build never ends their calls under them.
 INVITE_TIMEOUT = 2
 RING_TIMEOUT = 2
+SESSION_EXPIRES = 2
 LONG_TIMEOUT = 120
 
 
@@ -236,7 +237,8 @@ class EventStream:
                 else:
                     field, _, value = line.partition(":")
                     ev[field] = value[1:] if value.startswith(" ") else value
-        except (OSError, ValueError, http.client.HTTPException):
+        except (OSError, ValueError, AttributeError,
+                http.client.HTTPException):
             pass
         self.events.put(None)
 
@@ -456,6 +458,65 @@ def case_timeouts(ctl):
     check(m.get('acs_call_failures_total{reason="timeout"}') == 1 and
           m.get('acs_call_failures_total{reason="no_answer"}') == 1,
           "timeouts counted")
+    a_ev.close()
+
+
+def answered_call(ctl, alice, bob, tag):
+    cid = place(ctl, alice, "bob", make_sdp(tag + "O"))["id"]
+    ans = act(ctl, bob, cid, "answer", {"answer": {"sdp": make_sdp(tag + "A")}})
+    check(ans["state"] == "active" and
+          ans["session_expires"] == SESSION_EXPIRES,
+          "active, with session_expires")
+    return cid, time.monotonic()
+
+
+def case_session_timer(ctl):
+    alice, bob = ctl.token("alice"), ctl.token("bob")
+    carol = ctl.token("carol")
+
+    # Neither party has an event stream; alice polls the call, bob is gone
+    cid, t0 = answered_call(ctl, alice, bob, "S1")
+    while True:
+        call = get_call(ctl, alice, cid)
+        if call["state"] != "active":
+            break
+        check(time.monotonic() - t0 < SESSION_EXPIRES + 5,
+              "the session expires")
+        time.sleep(0.2)
+    gone = time.monotonic() - t0
+    check(call["end_reason"] == "session_expired" and
+          call["sip_status"] == 408, "ended: session_expired, 408: %r" % call)
+    check(gone >= SESSION_EXPIRES - 0.3, "not before the expiry (%.2f s)"
+          % gone)
+    act(ctl, bob, cid, "hangup", None, 409)
+    act(ctl, alice, cid, "refresh", None, 409)
+
+    # Explicit refreshes by both parties keep it going
+    cid, t0 = answered_call(ctl, alice, bob, "S2")
+    act(ctl, carol, cid, "refresh", None, 403)
+    while time.monotonic() - t0 < 2.5 * SESSION_EXPIRES:
+        for tok in (alice, bob):
+            check(act(ctl, tok, cid, "refresh")["state"] == "active",
+                  "refreshed call stays active")
+        time.sleep(0.3)
+    act(ctl, alice, cid, "hangup")
+
+    # Open event streams keep it going with no request at all; once bob's
+    # stream is gone, the call ends one session expiry later
+    a_ev, b_ev = EventStream(ctl, alice), EventStream(ctl, bob)
+    cid, t0 = answered_call(ctl, alice, bob, "S3")
+    b_ev.expect("call.incoming")
+    a_ev.expect("call.answered")
+    a_ev.expect_nothing(2.5 * SESSION_EXPIRES)
+    b_ev.close()
+    t1 = time.monotonic()
+    ended = a_ev.expect("call.ended", SESSION_EXPIRES + 10)["call"]
+    gone = time.monotonic() - t1
+    check(ended["id"] == cid and ended["end_reason"] == "session_expired",
+          "ended once bob's stream is gone")
+    check(gone >= SESSION_EXPIRES - 0.3, "not before the expiry (%.2f s)"
+          % gone)
+    check(parse_metrics(ctl)["acs_calls_active"] == 0, "no active call")
     a_ev.close()
 
 
@@ -896,6 +957,8 @@ CASES = {
     "decline": (case_decline, []),
     "timeouts": (case_timeouts, ["--invite-timeout", str(INVITE_TIMEOUT),
                                  "--ring-timeout", str(RING_TIMEOUT)]),
+    "session_timer": (case_session_timer, ["--session-expires",
+                                           str(SESSION_EXPIRES)]),
     "tokens": (case_tokens, []),
     "forbidden": (case_forbidden, []),
     "resume": (case_resume, []),

@@ -32,6 +32,10 @@
 #define DEFAULT_INVITE_TIMEOUT 10
 #define DEFAULT_RING_TIMEOUT 60
 #define DEFAULT_ENDED_RETENTION 60
+/* RFC 4028's smallest Session-Expires (Min-SE): a party whose client shows
+ * no sign of life (no request on the call, no event stream) for 90 s is
+ * gone; a reconnecting event stream is back within seconds */
+#define DEFAULT_SESSION_EXPIRES 90
 #define DEFAULT_HEARTBEAT 15
 #define DEFAULT_TURN_TTL 3600
 #define DEFAULT_TOKEN_TTL 3600
@@ -56,6 +60,7 @@ typedef struct
   gint invite_timeout;
   gint ring_timeout;
   gint ended_retention;
+  gint session_expires;
   gint heartbeat;
   gchar *port_file;
   gboolean insecure_http;
@@ -262,7 +267,7 @@ run_server (Options * o)
   if (!parse_listen (o->listen, &host, &port, &error))
     goto fail;
   if (o->invite_timeout <= 0 || o->ring_timeout <= 0 || o->heartbeat <= 0
-      || o->ended_retention < 0 || o->turn_ttl <= 0) {
+      || o->ended_retention < 0 || o->session_expires < 0 || o->turn_ttl <= 0) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "timeouts, intervals and TTLs must be positive");
     goto fail;
@@ -325,6 +330,7 @@ run_server (Options * o)
   config.invite_timeout_ms = o->invite_timeout * 1000;
   config.ring_timeout_ms = o->ring_timeout * 1000;
   config.ended_retention_ms = o->ended_retention * 1000;
+  config.session_expires_ms = o->session_expires * 1000;
   config.heartbeat_ms = o->heartbeat * 1000;
   config.max_streams_per_user = MAX_STREAMS_PER_USER;
 
@@ -431,6 +437,10 @@ main (int argc, char **argv)
         "SECONDS"},
     {"ended-retention", 0, 0, G_OPTION_ARG_INT, &o.ended_retention,
         "Seconds an ended call is kept (default 60)", "SECONDS"},
+    {"session-expires", 0, 0, G_OPTION_ARG_INT, &o.session_expires,
+        "Seconds an active call lasts without a sign of life from a party "
+          "(request on the call, open event stream) before it ends with "
+          "408; 0 never (default 90)", "SECONDS"},
     {"heartbeat-interval", 0, 0, G_OPTION_ARG_INT, &o.heartbeat,
         "Seconds between event stream heartbeats (default 15)", "SECONDS"},
     {"port-file", 0, 0, G_OPTION_ARG_FILENAME, &o.port_file,
@@ -454,6 +464,7 @@ main (int argc, char **argv)
   o.invite_timeout = DEFAULT_INVITE_TIMEOUT;
   o.ring_timeout = DEFAULT_RING_TIMEOUT;
   o.ended_retention = DEFAULT_ENDED_RETENTION;
+  o.session_expires = DEFAULT_SESSION_EXPIRES;
   o.heartbeat = DEFAULT_HEARTBEAT;
   o.ttl = DEFAULT_TOKEN_TTL;
 

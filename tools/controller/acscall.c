@@ -61,6 +61,10 @@ static const AcsCallTransition transitions[] = {
       ACS_CALL_STATE_ENDED, "no_answer", 480},
   {ACS_CALL_STATE_ACTIVE, ACS_CALL_ACTION_HANGUP, BOTH,
       ACS_CALL_STATE_ENDED, "hangup", 200},
+  /* RFC 4028: no refresh before the session expires, the controller ends
+   * the call as a UA would with a BYE */
+  {ACS_CALL_STATE_ACTIVE, ACS_CALL_ACTION_SESSION_EXPIRE, TIMER,
+      ACS_CALL_STATE_ENDED, "session_expired", 408},
 };
 
 /* Who may take an action at all, whatever the state: a request by
@@ -312,6 +316,8 @@ acs_call_action_to_string (AcsCallAction action)
       return "invite-timeout";
     case ACS_CALL_ACTION_RING_TIMEOUT:
       return "ring-timeout";
+    case ACS_CALL_ACTION_SESSION_EXPIRE:
+      return "session-expire";
   }
   return "unknown";
 }
@@ -371,6 +377,10 @@ acs_call_to_json (const AcsCall * call)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "sip_status");
   json_builder_add_int_value (b, call->sip_status);
+  if (call->session_expires != 0) {
+    json_builder_set_member_name (b, "session_expires");
+    json_builder_add_int_value (b, call->session_expires);
+  }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

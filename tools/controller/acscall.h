@@ -43,6 +43,7 @@ typedef enum
   ACS_CALL_ACTION_HANGUP,
   ACS_CALL_ACTION_INVITE_TIMEOUT,
   ACS_CALL_ACTION_RING_TIMEOUT,
+  ACS_CALL_ACTION_SESSION_EXPIRE,
 } AcsCallAction;
 
 /**
@@ -106,6 +107,11 @@ typedef struct
   GPtrArray *held_for_caller;
   guint candidates_from_caller;
   guint candidates_from_callee;
+  /* session timer of an active call (RFC 4028 session expiry): when each
+   * party was last seen, monotonic microseconds; 0 before the answer */
+  gint64 caller_seen;
+  gint64 callee_seen;
+  guint session_expires;        /* seconds, 0: no session timer */
 } AcsCall;
 
 AcsCall *acs_call_new (const gchar * id, const gchar * kind,

@@ -7,7 +7,8 @@
  * (404, 403 for non-parties), state machine (403 for the wrong party,
  * 409), fields (400), and only then changes anything: a refused request
  * leaves the call as it was. Calls live in an #AcsCallStore, events in
- * the #AcsEventHub, timers (invite, ring, retention of ended calls) here.
+ * the #AcsEventHub, timers (invite, ring, session expiry of active calls,
+ * retention of ended calls) here.
  *
  * Logs: one line per request (method, path template, status, latency,
  * user) and one per call state change; never a token, an SDP or a TURN
@@ -45,6 +46,7 @@
  * connections (hundreds of clients connecting at once) overflows the
  * accept queue and stalls them for seconds of SYN retransmissions */
 #define LISTEN_BACKLOG 4096
+#define USER_TIMEOUT_MS 30000
 
 struct _AcsController
 {
@@ -73,6 +75,7 @@ typedef enum
   ROUTE_CALL_ACTION,
   ROUTE_CALL_DECLINE,
   ROUTE_CALL_CANDIDATES,
+  ROUTE_CALL_REFRESH,
 } RouteKind;
 
 typedef struct
@@ -113,6 +116,7 @@ static const gchar *const action_templates[] = {
 };
 
 static void arm_call_timer (AcsController * self, AcsCall * call);
+static void arm_call_timer_ms (AcsController * self, AcsCall * call, guint ms);
 
 /* Routing */
 
@@ -164,6 +168,8 @@ route_match (const gchar * path, Route * route)
   } else if (strcmp (parts[4], "candidates") == 0) {
     set_route (route, ROUTE_CALL_CANDIDATES, "POST",
         "/v1/calls/{id}/candidates");
+  } else if (strcmp (parts[4], "refresh") == 0) {
+    set_route (route, ROUTE_CALL_REFRESH, "POST", "/v1/calls/{id}/refresh");
   } else {
     for (i = 0; i < G_N_ELEMENTS (call_actions); i++) {
       if (strcmp (parts[4], call_actions[i].name) == 0) {
@@ -307,6 +313,8 @@ apply_transition (AcsController * self, AcsCall * call, AcsCallAction action,
     g_warn_if_reached ();
     return;
   }
+  if (call->state == ACS_CALL_STATE_ACTIVE)
+    call->caller_seen = call->callee_seen = g_get_monotonic_time ();
   acs_call_store_put (self->store, call);
   arm_call_timer (self, call);
   g_message ("call id=%s action=%s state=%s sip_status=%u%s%s", call->id,
@@ -364,12 +372,31 @@ forget_call (AcsController * self, AcsCall * call)
   acs_call_store_remove (self->store, call->id);
 }
 
+/* The session timer of an active call: a party is seen at its requests on
+ * the call (lookup_call()) and while it has an event stream open */
+static gint64
+party_seen (AcsController * self, const gchar * user, gint64 seen, gint64 now)
+{
+  return MAX (seen, acs_event_hub_get_user_seen (self->hub, user, now));
+}
+
+/* Returns when the session of active @call expires, monotonic us */
+static gint64
+session_deadline (AcsController * self, AcsCall * call, gint64 now)
+{
+  gint64 caller = party_seen (self, call->caller, call->caller_seen, now);
+  gint64 callee = party_seen (self, call->callee, call->callee_seen, now);
+
+  return MIN (caller, callee) + self->config.session_expires_ms * (gint64) 1000;
+}
+
 static gboolean
 on_call_timer (gpointer user_data)
 {
   CallTimer *timer = user_data;
   AcsController *self = timer->self;
   AcsCall *call;
+  gint64 now, deadline;
 
   /* This source ends: the timer of the next state is a new one */
   g_hash_table_remove (self->timers, timer->call_id);
@@ -390,6 +417,13 @@ on_call_timer (gpointer user_data)
       forget_call (self, call);
       break;
     case ACS_CALL_STATE_ACTIVE:
+      now = g_get_monotonic_time ();
+      deadline = session_deadline (self, call, now);
+      if (deadline <= now)
+        apply_transition (self, call, ACS_CALL_ACTION_SESSION_EXPIRE,
+            ACS_CALL_ROLE_CONTROLLER);
+      else
+        arm_call_timer_ms (self, call, (deadline - now + 999) / 1000);
       break;
   }
   return G_SOURCE_REMOVE;
@@ -406,27 +440,13 @@ cancel_call_timer (AcsController * self, const gchar * call_id)
   }
 }
 
-/* Each state but active has one timer: invite, ring, retention */
 static void
-arm_call_timer (AcsController * self, AcsCall * call)
+arm_call_timer_ms (AcsController * self, AcsCall * call, guint ms)
 {
   CallTimer *timer;
-  guint ms, id;
+  guint id;
 
   cancel_call_timer (self, call->id);
-  switch (call->state) {
-    case ACS_CALL_STATE_CALLING:
-      ms = self->config.invite_timeout_ms;
-      break;
-    case ACS_CALL_STATE_RINGING:
-      ms = self->config.ring_timeout_ms;
-      break;
-    case ACS_CALL_STATE_ENDED:
-      ms = self->config.ended_retention_ms;
-      break;
-    default:
-      return;
-  }
   timer = g_new0 (CallTimer, 1);
   timer->self = self;
   timer->call_id = g_strdup (call->id);
@@ -434,6 +454,36 @@ arm_call_timer (AcsController * self, AcsCall * call)
       (GDestroyNotify) call_timer_free);
   g_hash_table_insert (self->timers, g_strdup (call->id),
       GUINT_TO_POINTER (id));
+}
+
+/* Each state has one timer: invite, ring, session expiry, retention. The
+ * session timer fires at the earliest expiry and is re-armed there for the
+ * next one while the parties keep showing up. */
+static void
+arm_call_timer (AcsController * self, AcsCall * call)
+{
+  guint ms;
+
+  switch (call->state) {
+    case ACS_CALL_STATE_CALLING:
+      ms = self->config.invite_timeout_ms;
+      break;
+    case ACS_CALL_STATE_RINGING:
+      ms = self->config.ring_timeout_ms;
+      break;
+    case ACS_CALL_STATE_ACTIVE:
+      ms = self->config.session_expires_ms;
+      if (ms == 0) {
+        cancel_call_timer (self, call->id);
+        return;
+      }
+      break;
+    case ACS_CALL_STATE_ENDED:
+    default:
+      ms = self->config.ended_retention_ms;
+      break;
+  }
+  arm_call_timer_ms (self, call, ms);
 }
 
 static gboolean
@@ -563,6 +613,14 @@ lookup_call (Request * req, const gchar * call_id, AcsCallRole * role)
             "you are not a party of this call"));
     return NULL;
   }
+  /* Any request of a party on its call refreshes the session (RFC 4028's
+   * re-INVITE or UPDATE); the timer reads the time when it fires */
+  if (call->state == ACS_CALL_STATE_ACTIVE) {
+    if (*role == ACS_CALL_ROLE_CALLER)
+      call->caller_seen = g_get_monotonic_time ();
+    else
+      call->callee_seen = g_get_monotonic_time ();
+  }
   return call;
 }
 
@@ -626,6 +684,7 @@ handle_place (Request * req)
   } while (acs_call_store_get (self->store, id) != NULL);
   call = acs_call_new (id, place.kind, req->user, place.to_user,
       place.offer_sdp, g_get_real_time () / G_USEC_PER_SEC);
+  call->session_expires = self->config.session_expires_ms / 1000;
   acs_place_request_clear (&place);
   acs_call_store_put (self->store, call);
   arm_call_timer (self, call);
@@ -730,6 +789,28 @@ handle_candidate (Request * req, const Route * route)
   respond_json (req, SOUP_STATUS_ACCEPTED, empty);
 }
 
+/* POST /v1/calls/{id}/refresh: a session refresh (RFC 4028), for clients
+ * that keep no event stream open during a call; lookup_call() did it */
+static void
+handle_refresh (Request * req, const Route * route)
+{
+  g_autoptr (JsonObject) body = NULL;
+  AcsCallRole role;
+  AcsCall *call;
+
+  if (!(call = lookup_call (req, route->call_id, &role)))
+    return;
+  if (!(body = read_body (req)))
+    return;
+  if (call->state == ACS_CALL_STATE_ENDED) {
+    respond_error (req, acs_api_error_new (409, "wrong_state", NULL,
+            "not allowed in state 'ended'"));
+    return;
+  }
+  acs_call_store_put (req->self->store, call);
+  respond_call (req, SOUP_STATUS_OK, call);
+}
+
 static void
 handle_ice_servers (Request * req)
 {
@@ -826,8 +907,14 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
   /* libsoup writes a response's headers and body as separate TLS records:
    * with Nagle's algorithm the second waits for the client's delayed ACK
    * (40 ms on Linux) on every response */
-  if (sock && g_socket_get_family (sock) != G_SOCKET_FAMILY_UNIX)
+  if (sock && g_socket_get_family (sock) != G_SOCKET_FAMILY_UNIX) {
     g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+    /* A client host that vanished leaves its connection open: with data
+     * (a heartbeat) unacknowledged this long, the kernel fails it, the
+     * event stream ends and the call's session timer can run out */
+    g_socket_set_option (sock, IPPROTO_TCP, TCP_USER_TIMEOUT,
+        USER_TIMEOUT_MS, NULL);
+  }
 
   if (!route_match (path, &route)) {
     respond_error (&req, acs_api_error_new (404, "not_found", NULL,
@@ -889,6 +976,9 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
       break;
     case ROUTE_CALL_CANDIDATES:
       handle_candidate (&req, &route);
+      break;
+    case ROUTE_CALL_REFRESH:
+      handle_refresh (&req, &route);
       break;
     default:
       g_assert_not_reached ();
@@ -984,6 +1074,8 @@ acs_controller_new (const AcsControllerConfig * config)
       g_free, (GDestroyNotify) acs_token_claims_free);
   self->hub = acs_event_hub_new (config->max_streams_per_user,
       config->heartbeat_ms, call_is_live, self);
+  acs_event_hub_set_presence_window (self->hub,
+      config->session_expires_ms * (gint64) 1000);
 
   if (config->tls_certificate)
     self->server = soup_server_new ("tls-certificate",

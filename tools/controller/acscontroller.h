@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @invite_timeout_ms: time to ringing or answer before 408
  * @ring_timeout_ms: time from ringing to answer before 480
  * @ended_retention_ms: how long ended calls are kept
+ * @session_expires_ms: an active call ends when a party shows no sign of
+ *   life (request on the call, open event stream) for this long; 0: never
  * @heartbeat_ms: interval of event stream heartbeats
  * @max_streams_per_user: open event streams allowed per user
  *
@@ -42,6 +44,7 @@ typedef struct
   guint invite_timeout_ms;
   guint ring_timeout_ms;
   guint ended_retention_ms;
+  guint session_expires_ms;
   guint heartbeat_ms;
   guint max_streams_per_user;
 } AcsControllerConfig;

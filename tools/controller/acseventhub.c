@@ -61,6 +61,11 @@ struct _AcsEventHub
   GHashTable *user_logs;        /* user -> AcsEventLog */
   GHashTable *call_logs;        /* "<call id>/<user>" -> AcsEventLog */
   GHashTable *streams_per_user; /* user -> count (GUINT_TO_POINTER) */
+  /* user without an open stream -> when the last one closed (monotonic
+   * microseconds, in a gint64 *), for the session timers of the calls;
+   * kept presence_window_us, pruned at heartbeats */
+  GHashTable *last_closed;
+  gint64 presence_window_us;
   GList *streams;               /* all AcsEventStream, owned */
   guint n_streams;
   guint max_streams_per_user;
@@ -146,9 +151,13 @@ stream_detach (AcsEventStream * stream)
   stream->log = NULL;
   n = GPOINTER_TO_UINT (g_hash_table_lookup (hub->streams_per_user,
           stream->user));
-  if (n <= 1)
+  if (n <= 1) {
+    gint64 *closed = g_new (gint64, 1);
+
     g_hash_table_remove (hub->streams_per_user, stream->user);
-  else
+    *closed = g_get_monotonic_time ();
+    g_hash_table_insert (hub->last_closed, g_strdup (stream->user), closed);
+  } else
     g_hash_table_insert (hub->streams_per_user, g_strdup (stream->user),
         GUINT_TO_POINTER (n - 1));
   hub->n_streams--;
@@ -338,6 +347,7 @@ acs_event_hub_open_stream (AcsEventHub * hub, SoupServerMessage * msg,
   hub->streams = g_list_prepend (hub->streams, stream);
   g_hash_table_insert (hub->streams_per_user, g_strdup (user),
       GUINT_TO_POINTER (n + 1));
+  g_hash_table_remove (hub->last_closed, user);
   hub->n_streams++;
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -422,10 +432,19 @@ static gboolean
 heartbeat (gpointer user_data)
 {
   AcsEventHub *hub = user_data;
+  GHashTableIter iter;
+  gpointer closed;
+  gint64 now = g_get_monotonic_time ();
   GList *l;
 
   for (l = hub->streams; l != NULL; l = l->next)
     stream_write (l->data, g_strdup (": ping\n\n"));
+
+  /* Older closings can no longer keep a session alive */
+  g_hash_table_iter_init (&iter, hub->last_closed);
+  while (g_hash_table_iter_next (&iter, NULL, &closed))
+    if (now - *(gint64 *) closed > hub->presence_window_us)
+      g_hash_table_iter_remove (&iter);
   return G_SOURCE_CONTINUE;
 }
 
@@ -450,6 +469,9 @@ acs_event_hub_new (guint max_streams_per_user, guint heartbeat_ms,
       (GDestroyNotify) event_log_free);
   hub->streams_per_user = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, NULL);
+  hub->last_closed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  hub->presence_window_us = G_MAXINT64;
   hub->max_streams_per_user = max_streams_per_user;
   hub->call_is_live = call_is_live;
   hub->user_data = user_data;
@@ -467,6 +489,46 @@ guint
 acs_event_hub_get_n_streams (AcsEventHub * hub)
 {
   return hub->n_streams;
+}
+
+/**
+ * acs_event_hub_get_user_seen:
+ * @hub: the hub
+ * @user: a user
+ * @now: the monotonic time, microseconds
+ *
+ * A user with an open event stream (any, for the user or for one call)
+ * has a client that is still there. The session timers of active calls
+ * count it as a sign of life, as a refresh request.
+ *
+ * Returns: @now when @user has an open stream, else when the last one
+ *   closed (monotonic microseconds), 0 when none closed within the
+ *   presence window.
+ */
+gint64
+acs_event_hub_get_user_seen (AcsEventHub * hub, const gchar * user, gint64 now)
+{
+  gint64 *closed;
+
+  if (g_hash_table_contains (hub->streams_per_user, user))
+    return now;
+  closed = g_hash_table_lookup (hub->last_closed, user);
+  return closed ? *closed : 0;
+}
+
+/**
+ * acs_event_hub_set_presence_window:
+ * @hub: the hub
+ * @window_us: how long the closing time of a user's last stream is kept,
+ *   microseconds
+ *
+ * Bounds the memory of acs_event_hub_get_user_seen(): the longest session
+ * expiry of the calls is enough.
+ */
+void
+acs_event_hub_set_presence_window (AcsEventHub * hub, gint64 window_us)
+{
+  hub->presence_window_us = window_us;
 }
 
 /**
@@ -502,5 +564,6 @@ acs_event_hub_free (AcsEventHub * hub)
   g_hash_table_unref (hub->call_logs);
   g_hash_table_unref (hub->user_logs);
   g_hash_table_unref (hub->streams_per_user);
+  g_hash_table_unref (hub->last_closed);
   g_free (hub);
 }

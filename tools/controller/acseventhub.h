@@ -55,6 +55,11 @@ void acs_event_hub_forget_call (AcsEventHub * hub, const gchar * call_id,
 
 guint acs_event_hub_get_n_streams (AcsEventHub * hub);
 
+gint64 acs_event_hub_get_user_seen (AcsEventHub * hub, const gchar * user,
+    gint64 now);
+
+void acs_event_hub_set_presence_window (AcsEventHub * hub, gint64 window_us);
+
 void acs_event_hub_close_streams (AcsEventHub * hub);
 
 G_END_DECLS
