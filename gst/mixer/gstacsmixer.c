@@ -188,7 +188,13 @@ struct _GstAcsMixerPad
   gboolean active;
   gboolean selected;
   guint64 selected_since;
+  /* whether stage was added to the mixer's sum this period */
+  gboolean in_sum;
+  /* this period's mix-minus output, if any */
   GstBuffer *out_buf;
+  /* our reference to the last mix-minus output, reused once downstream
+   * has released it (writable again): no allocation, no new meta */
+  GstBuffer *out_keep;
 
   /* atomic copies of level_db (x 100) and selected, for the properties */
   gint level_centi;
@@ -234,10 +240,14 @@ struct _GstAcsMixer
   GPtrArray *pads;              /* GstAcsMixerPad refs, per period */
   GPtrArray *by_index;          /* member index -> pad, per period */
   GPtrArray *sel;               /* selected GstAcsMixerPad refs */
+  GPtrArray *summed;            /* pads added to sum this period */
   GArray *rank_scratch;
   gint dominant;
   guint64 dominant_since;
 };
+
+/* field names of the output meta, set once by the element registration */
+static GQuark quark_group, quark_member, quark_period;
 
 G_DEFINE_TYPE (GstAcsMixerPad, gst_acs_mixer_pad,
     GST_TYPE_AUDIO_AGGREGATOR_PAD);
@@ -255,6 +265,9 @@ acs_mixer_element_init (GstPlugin * plugin)
 
     gst_meta_register_custom (GST_ACS_MIXER_OUTPUT_META, tags, NULL, NULL,
         NULL);
+    quark_group = g_quark_from_static_string ("group");
+    quark_member = g_quark_from_static_string ("member");
+    quark_period = g_quark_from_static_string ("period");
     g_once_init_leave (&once, 1);
   }
 }
@@ -483,6 +496,7 @@ gst_acs_mixer_init (GstAcsMixer * self)
   self->pads = g_ptr_array_new_with_free_func (gst_object_unref);
   self->by_index = g_ptr_array_new ();
   self->sel = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->summed = g_ptr_array_new ();
   self->rank_scratch = g_array_new (FALSE, FALSE, sizeof (AcsRankEntry));
   self->dominant = -1;
 
@@ -513,6 +527,7 @@ gst_acs_mixer_finalize (GObject * object)
   g_ptr_array_unref (self->pads);
   g_ptr_array_unref (self->by_index);
   g_ptr_array_unref (self->sel);
+  g_ptr_array_unref (self->summed);
   g_array_unref (self->rank_scratch);
   g_free (self->sum);
   g_mutex_clear (&self->lock);
@@ -1126,6 +1141,31 @@ sum_add (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 }
 
 static void
+sum_sub (gint32 * restrict sum, const gint16 * restrict x, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    sum[i] -= x[i];
+}
+
+/* sum += x, and the mean square of x, in one pass over x */
+static gdouble
+sum_add_mean_square (gint32 * restrict sum, const gint16 * restrict x, gsize n)
+{
+  gint64 acc = 0;
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    gint32 v = x[i];
+
+    sum[i] += v;
+    acc += v * v;
+  }
+  return n ? (gdouble) acc / n : 0.0;
+}
+
+static void
 saturate (gint16 * restrict out, const gint32 * restrict sum, gsize n)
 {
   gsize i;
@@ -1154,9 +1194,42 @@ mark_output (GstBuffer * buf, gint member, guint64 period)
       GST_ACS_MIXER_OUTPUT_META);
   GstStructure *s = gst_custom_meta_get_structure (meta);
 
-  gst_structure_set (s, "group", G_TYPE_STRING,
-      member < 0 ? "shared" : "member", "member", G_TYPE_INT, member,
-      "period", G_TYPE_UINT64, period, NULL);
+  gst_structure_id_set (s, quark_group, G_TYPE_STRING,
+      member < 0 ? "shared" : "member", quark_member, G_TYPE_INT, member,
+      quark_period, G_TYPE_UINT64, period, NULL);
+}
+
+/* The member's mix-minus buffer for this period, writable: the last one
+ * again if downstream has released it and left it as we made it (only our
+ * meta), else a new one */
+static GstBuffer *
+member_output_buffer (GstAcsMixerPad * p, GstBuffer * outbuf, gsize size,
+    guint64 period)
+{
+  GstBuffer *buf = p->out_keep;
+
+  if (buf && gst_buffer_is_writable (buf) && gst_buffer_get_size (buf) == size) {
+    gpointer state = NULL;
+    GstMeta *meta = gst_buffer_iterate_meta (buf, &state);
+
+    if (meta && gst_buffer_iterate_meta (buf, &state) == NULL &&
+        gst_meta_info_is_custom (meta->info) &&
+        gst_custom_meta_has_name ((GstCustomMeta *) meta,
+            GST_ACS_MIXER_OUTPUT_META)) {
+      gst_buffer_copy_into (buf, outbuf, GST_BUFFER_COPY_FLAGS |
+          GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+      gst_structure_id_set (gst_custom_meta_get_structure ((GstCustomMeta *)
+              meta), quark_period, G_TYPE_UINT64, period, NULL);
+      return g_steal_pointer (&p->out_keep);
+    }
+  }
+
+  gst_clear_buffer (&p->out_keep);
+  buf = gst_buffer_new_allocate (NULL, size, NULL);
+  gst_buffer_copy_into (buf, outbuf, GST_BUFFER_COPY_FLAGS |
+      GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  mark_output (buf, p->index, period);
+  return buf;
 }
 
 static gboolean
@@ -1310,13 +1383,30 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   alpha = exp (-period_ms / level_window);
   hold = period_ms > 0 ? (guint64) ceil (hold_time / period_ms) : 0;
 
-  /* Levels: from the audio, or from a gate's audio-level reports */
+  /* Levels: from the audio, or from a gate's audio-level reports. The
+   * members selected last period are most likely selected again: their
+   * samples go into the sum in the same pass (fixed up after the
+   * selection) */
+  if (self->sum_samples < samples) {
+    g_free (self->sum);
+    self->sum = g_new (gint32, samples);
+    self->sum_samples = samples;
+  }
+  memset (self->sum, 0, samples * sizeof (gint32));
+  g_ptr_array_set_size (self->summed, 0);
   g_ptr_array_set_size (self->by_index, 0);
   for (i = 0; i < self->pads->len; i++) {
     GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
 
+    p->in_sum = FALSE;
     if (pad_contributed (self, p)) {
-      p->period_ms = mean_square (p->stage, samples);
+      if (p->selected) {
+        p->period_ms = sum_add_mean_square (self->sum, p->stage, samples);
+        p->in_sum = TRUE;
+        g_ptr_array_add (self->summed, p);
+      } else {
+        p->period_ms = mean_square (p->stage, samples);
+      }
     } else {
       p->period_ms = 0.0;
       missing++;
@@ -1350,18 +1440,25 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
       &previous);
   dominant = self->dominant;
 
-  /* The mix of the selected members, once */
-  if (self->sum_samples < samples) {
-    g_free (self->sum);
-    self->sum = g_new (gint32, samples);
-    self->sum_samples = samples;
+  /* The mix of the selected members, once: add those who entered the
+   * selection, remove those who left it (exact in 32 bits). The pads in
+   * summed are still referenced by self->pads */
+  for (i = 0; i < self->summed->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->summed, i);
+
+    if (!p->selected) {
+      sum_sub (self->sum, p->stage, samples);
+      p->in_sum = FALSE;
+    }
   }
-  memset (self->sum, 0, samples * sizeof (gint32));
   for (i = 0; i < self->sel->len; i++) {
     GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
 
     if (pad_contributed (self, p)) {
-      sum_add (self->sum, p->stage, samples);
+      if (!p->in_sum) {
+        sum_add (self->sum, p->stage, samples);
+        p->in_sum = TRUE;
+      }
       mixed = TRUE;
     }
   }
@@ -1382,15 +1479,14 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
 
     if (!pad_contributed (self, p))
       continue;
-    buf = gst_buffer_new_allocate (NULL, samples * sizeof (gint16), NULL);
-    gst_buffer_copy_into (buf, outbuf, GST_BUFFER_COPY_FLAGS |
-        GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+    buf = member_output_buffer (p, outbuf, samples * sizeof (gint16),
+        self->period);
     if (gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
       saturate_minus ((gint16 *) map.data, self->sum, p->stage, samples);
       gst_buffer_unmap (buf, &map);
     }
-    mark_output (buf, p->index, self->period);
     p->out_buf = buf;
+    p->out_keep = gst_buffer_ref (buf);
   }
 
   /* Publish the period */
@@ -1570,6 +1666,7 @@ gst_acs_mixer_pad_finalize (GObject * object)
 
   g_free (pad->stage);
   gst_clear_buffer (&pad->out_buf);
+  gst_clear_buffer (&pad->out_keep);
 
   G_OBJECT_CLASS (gst_acs_mixer_pad_parent_class)->finalize (object);
 }
