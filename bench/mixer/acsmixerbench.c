@@ -24,12 +24,20 @@
 #include "config.h"
 #endif
 
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#ifdef HAVE_VALGRIND_CALLGRIND_H
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS do { } while (0)
+#define CALLGRIND_DUMP_STATS_AT(s) do { } while (0)
+#endif
 
 #define RATE 48000
 #define FRAMES 960
@@ -80,6 +88,19 @@ new_counter (void)
   return pad;
 }
 
+/* A feeder answers the latency query as any non-live source does
+ * (basesrc): unanswered, GstAggregator would query every upstream pad
+ * again before each period, a cost no real pipeline has */
+static gboolean
+feeder_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
 static GstPad *
 new_feeder (GstPad * sink, guint id)
 {
@@ -88,6 +109,7 @@ new_feeder (GstPad * sink, guint id)
   GstCaps *caps;
   gchar *sid = g_strdup_printf ("feed-%u", id);
 
+  gst_pad_set_query_function (pad, feeder_query);
   g_assert (gst_pad_link (pad, sink) == GST_PAD_LINK_OK);
   gst_pad_set_active (pad, TRUE);
   gst_pad_push_event (pad, gst_event_new_stream_start (sid));
@@ -148,6 +170,34 @@ wait_outputs (void)
   g_mutex_unlock (&done_lock);
 }
 
+/* Periods pushed before the measured ones: caps, allocations, the first
+ * selection; neither timed nor counted */
+#define WARMUP 5
+
+/* Under callgrind (--one ... --counted), the instruction counters of every
+ * thread are zeroed just before the measured periods and dumped just after
+ * their last output arrived: the dump holds exactly the measured work,
+ * whichever thread did it (the aggregators' source pad tasks do most). */
+static gboolean opt_counted = FALSE;
+
+static void
+measure_start (double *t0)
+{
+  if (opt_counted)
+    CALLGRIND_ZERO_STATS;
+  *t0 = cpu_now ();
+}
+
+static double
+measure_stop (double t0)
+{
+  double t1 = cpu_now ();
+
+  if (opt_counted)
+    CALLGRIND_DUMP_STATS_AT ("measured");
+  return t1 - t0;
+}
+
 /* CPU seconds per second of audio */
 static double
 run_acsmixer (gint16 ** in, guint n, guint k, guint periods)
@@ -155,7 +205,7 @@ run_acsmixer (gint16 ** in, guint n, guint k, guint periods)
   GstElement *mixer = gst_element_factory_make ("acsmixer", NULL);
   GstPad **feed = g_new (GstPad *, n), **cnt = g_new (GstPad *, n);
   GstBuffer **bufs;
-  double t0, t1;
+  double t0, t;
   guint m, p;
 
   if (!mixer) {
@@ -181,15 +231,21 @@ run_acsmixer (gint16 ** in, guint n, guint k, guint periods)
     feed[m] = new_feeder (sink, m);
     gst_object_unref (sink);
   }
-  bufs = make_buffers (in, n, periods);
-  g_atomic_int_set (&outputs_left, (gint) (n * periods));
+  bufs = make_buffers (in, n, WARMUP + periods);
 
-  t0 = cpu_now ();
-  for (p = 0; p < periods; p++)
+  g_atomic_int_set (&outputs_left, (gint) (n * WARMUP));
+  for (p = 0; p < WARMUP; p++)
     for (m = 0; m < n; m++)
       gst_pad_push (feed[n - 1 - m], bufs[(gsize) p * n + (n - 1 - m)]);
   wait_outputs ();
-  t1 = cpu_now ();
+
+  g_atomic_int_set (&outputs_left, (gint) (n * periods));
+  measure_start (&t0);
+  for (p = WARMUP; p < WARMUP + periods; p++)
+    for (m = 0; m < n; m++)
+      gst_pad_push (feed[n - 1 - m], bufs[(gsize) p * n + (n - 1 - m)]);
+  wait_outputs ();
+  t = measure_stop (t0);
 
   gst_element_set_state (mixer, GST_STATE_NULL);
   for (m = 0; m < n; m++) {
@@ -200,7 +256,7 @@ run_acsmixer (gint16 ** in, guint n, guint k, guint periods)
   g_free (feed);
   g_free (cnt);
   g_free (bufs);
-  return (t1 - t0) / (periods * 0.02);
+  return t / (periods * 0.02);
 }
 
 static double
@@ -210,7 +266,7 @@ run_audiomixer (gint16 ** in, guint n, guint periods)
   GstPad **feed = g_new0 (GstPad *, (gsize) n * n);
   GstPad **cnt = g_new (GstPad *, n);
   GstBuffer **bufs;
-  double t0, t1;
+  double t0, t;
   guint m, j, p;
 
   for (j = 0; j < n; j++) {
@@ -237,11 +293,16 @@ run_audiomixer (gint16 ** in, guint n, guint periods)
       gst_object_unref (sink);
     }
   }
-  bufs = make_buffers (in, n, periods);
-  g_atomic_int_set (&outputs_left, (gint) (n * periods));
+  bufs = make_buffers (in, n, WARMUP + periods);
 
-  t0 = cpu_now ();
-  for (p = 0; p < periods; p++)
+  for (p = 0; p < WARMUP + periods; p++) {
+    if (p == 0)
+      g_atomic_int_set (&outputs_left, (gint) (n * WARMUP));
+    if (p == WARMUP) {
+      wait_outputs ();
+      g_atomic_int_set (&outputs_left, (gint) (n * periods));
+      measure_start (&t0);
+    }
     for (m = 0; m < n; m++) {
       GstBuffer *b = bufs[(gsize) p * n + m];
 
@@ -250,8 +311,9 @@ run_audiomixer (gint16 ** in, guint n, guint periods)
           gst_pad_push (feed[(gsize) j * n + m], gst_buffer_ref (b));
       gst_buffer_unref (b);
     }
+  }
   wait_outputs ();
-  t1 = cpu_now ();
+  t = measure_stop (t0);
 
   for (j = 0; j < n; j++) {
     gst_element_set_state (mix[j], GST_STATE_NULL);
@@ -265,7 +327,7 @@ run_audiomixer (gint16 ** in, guint n, guint periods)
   g_free (feed);
   g_free (cnt);
   g_free (bufs);
-  return (t1 - t0) / (periods * 0.02);
+  return t / (periods * 0.02);
 }
 
 static void __attribute__((noinline))
@@ -297,24 +359,25 @@ run_c_loop (gint16 ** in, guint n, guint periods)
 {
   gint16 **out = g_new (gint16 *, n);
   gint32 *sum = g_new (gint32, FRAMES);
-  double t0, t1;
+  double t0, t;
   guint m, p;
   volatile gint16 sink = 0;
 
   for (m = 0; m < n; m++)
     out[m] = g_new0 (gint16, FRAMES);
-  t0 = cpu_now ();
+  c_loop_period (in, out, sum, n);
+  measure_start (&t0);
   for (p = 0; p < periods; p++) {
     c_loop_period (in, out, sum, n);
     sink += out[p % n][p % FRAMES];
   }
-  t1 = cpu_now ();
+  t = measure_stop (t0);
   for (m = 0; m < n; m++)
     g_free (out[m]);
   g_free (out);
   g_free (sum);
   (void) sink;
-  return (t1 - t0) / (periods * 0.02);
+  return t / (periods * 0.02);
 }
 
 static void
@@ -326,27 +389,125 @@ emit (const gchar * impl, guint n, gint k, double v, const gchar * how,
       "\"figure\": \"%s\"}\n", impl, n, k, v, periods * 0.02, how);
 }
 
+static gchar *opt_valgrind = NULL;
+static gchar *opt_callgrind_dir = NULL;
+
+/* Runs this program under callgrind for one implementation; returns the
+ * instructions per period of the measured periods, or -1 */
+static double
+count_instructions (const gchar * self, const gchar * impl, guint n, guint k,
+    guint periods)
+{
+  gchar *out = g_strdup_printf ("%s/%s-n%u-k%u.out", opt_callgrind_dir, impl,
+      n, k);
+  gchar *out_opt = g_strdup_printf ("--callgrind-out-file=%s", out);
+  gchar *dump = g_strdup_printf ("%s.1", out);
+  gchar *n_s = g_strdup_printf ("%u", n), *k_s = g_strdup_printf ("%u", k);
+  gchar *p_s = g_strdup_printf ("%u", periods);
+  const gchar *argv[] = { opt_valgrind, "--tool=callgrind", out_opt,
+    self, "--one", impl, "--n", n_s, "--k", k_s, "--periods", p_s,
+    "--counted", NULL
+  };
+  gchar *contents = NULL, *line;
+  GError *err = NULL;
+  gint status;
+  double ir = -1;
+
+  g_unlink (dump);
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
+          | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &err)
+      || !g_spawn_check_wait_status (status, &err)) {
+    g_printerr ("callgrind run of %s n=%u failed: %s\n", impl, n, err->message);
+    g_clear_error (&err);
+    goto done;
+  }
+  if (!g_file_get_contents (dump, &contents, NULL, NULL))
+    goto done;
+  line = strstr (contents, "\ntotals:");
+  if (!line)
+    line = strstr (contents, "\nsummary:");
+  if (line)
+    ir = g_ascii_strtod (strchr (line + 1, ':') + 1, NULL) / periods;
+
+done:
+  g_free (contents);
+  g_free (out);
+  g_free (out_opt);
+  g_free (dump);
+  g_free (n_s);
+  g_free (k_s);
+  g_free (p_s);
+  return ir;
+}
+
+static double
+run_one (const gchar * impl, guint n, guint k, guint periods)
+{
+  gint16 **in = make_inputs (n);
+  double v;
+  guint m;
+
+  if (!strcmp (impl, "c-loop"))
+    v = run_c_loop (in, n, periods);
+  else if (!strcmp (impl, "acsmixer"))
+    v = run_acsmixer (in, n, k, periods);
+  else if (!strcmp (impl, "audiomixer"))
+    v = run_audiomixer (in, n, periods);
+  else {
+    g_printerr ("unknown implementation %s\n", impl);
+    exit (2);
+  }
+  for (m = 0; m < n; m++)
+    g_free (in[m]);
+  g_free (in);
+  return v;
+}
+
 int
 main (int argc, char **argv)
 {
-  gchar *n_list = NULL;
+  gchar *n_list = NULL, *one = NULL;
   gdouble seconds = 2.0;
-  gint am_max = 100;
+  gint am_max = 100, cg_am_max = 10, cg_periods = 20, one_n = 10, one_k = 3;
+  gint one_periods = 50;
+  gboolean no_callgrind = FALSE;
   GOptionEntry entries[] = {
     {"n", 0, 0, G_OPTION_ARG_STRING, &n_list, "Members, comma-separated",
         "10,100,1000"},
     {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
-        "Seconds of audio per acsmixer and C loop run", "S"},
+        "Seconds of audio per acsmixer and C loop run (CPU time)", "S"},
     {"audiomixer-max", 0, 0, G_OPTION_ARG_INT, &am_max,
-        "Largest N run with audiomixer; above it, extrapolated", "N"},
+          "Largest N run with audiomixer (CPU time); above it, extrapolated",
+        "N"},
+    {"no-callgrind", 0, 0, G_OPTION_ARG_NONE, &no_callgrind,
+        "Do not count instructions (CPU time only)", NULL},
+    {"callgrind-periods", 0, 0, G_OPTION_ARG_INT, &cg_periods,
+        "Measured periods of a callgrind run (default 20)", "P"},
+    {"callgrind-audiomixer-max", 0, 0, G_OPTION_ARG_INT, &cg_am_max,
+        "Largest N whose audiomixer build is counted (default 10)", "N"},
+    {"callgrind-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_callgrind_dir,
+          "Where the callgrind files go (default: a temporary directory)",
+        "DIR"},
+    {"valgrind", 0, 0, G_OPTION_ARG_FILENAME, &opt_valgrind,
+        "valgrind executable (default: from PATH)", "PATH"},
+    {"one", 0, 0, G_OPTION_ARG_STRING, &one,
+        "Run one implementation (c-loop, acsmixer, audiomixer) and print "
+          "its CPU time", "IMPL"},
+    {"k", 0, 0, G_OPTION_ARG_INT, &one_k, "With --one: top-k", "K"},
+    {"periods", 0, 0, G_OPTION_ARG_INT, &one_periods,
+        "With --one: measured periods", "P"},
+    {"counted", 0, 0, G_OPTION_ARG_NONE, &opt_counted,
+        "With --one under callgrind: zero the counters before the measured "
+          "periods and dump them after", NULL},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- acsmixer mix-minus cost");
   GError *err = NULL;
   gchar **ns;
   guint i;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, counted;
   double am_prev_n = 0, am_prev = 0, am_last_n = 0, am_last = 0;
+  gchar *tmpdir = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
@@ -357,14 +518,37 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
   gst_init (NULL, NULL);
 
+  if (one) {
+    if (n_list)
+      one_n = atoi (n_list);
+    g_print ("%.6f\n", run_one (one, one_n, one_k, one_periods));
+    return 0;
+  }
+
+  if (!opt_valgrind)
+    opt_valgrind = g_find_program_in_path ("valgrind");
+  counted = !no_callgrind && opt_valgrind != NULL;
+#ifndef HAVE_VALGRIND_CALLGRIND_H
+  counted = FALSE;
+#endif
+  if (counted && !opt_callgrind_dir)
+    opt_callgrind_dir = tmpdir = g_dir_make_tmp ("acs-mixer-bench-XXXXXX",
+        NULL);
+  if (counted)
+    g_mkdir_with_parents (opt_callgrind_dir, 0755);
+  if (!counted)
+    g_printerr ("no callgrind: CPU time only, target judged on CPU time\n");
+
   ns = g_strsplit (n_list ? n_list : "10,100,1000", ",", -1);
-  g_printerr ("%6s %12s %12s %12s %14s %9s %9s\n", "N", "C loop",
-      "acsmixer", "acsmixer k=3", "audiomixer", "acs/C", "am/acs");
+  g_printerr ("%6s | %10s %10s %10s %11s | %11s %11s %11s %11s | %6s %6s "
+      "%8s\n", "N", "C loop", "acs k=N", "acs k=3", "audiomixer",
+      "C loop Ir", "acs k=N Ir", "acs k=3 Ir", "am Ir", "Ir a/c", "cpu a/c",
+      "am/acs");
   for (i = 0; ns[i]; i++) {
     guint n = atoi (ns[i]);
     guint periods = MAX (10, (guint) (seconds / 0.02));
     gint16 **in = make_inputs (n);
-    double c, a, a3, am;
+    double c, a, a3, am, ic = NAN, ia = NAN, ia3 = NAN, iam = NAN, ratio;
     const gchar *am_how = "measured";
     guint am_periods;
     guint m;
@@ -399,28 +583,58 @@ main (int argc, char **argv)
       am_how = "not run";
     }
 
+    if (counted) {
+      ic = count_instructions (argv[0], "c-loop", n, n, cg_periods * 5);
+      ia = count_instructions (argv[0], "acsmixer", n, n, cg_periods);
+      ia3 = count_instructions (argv[0], "acsmixer", n, 3, cg_periods);
+      if ((gint) n <= cg_am_max)
+        iam = count_instructions (argv[0], "audiomixer", n, n - 1, cg_periods);
+      g_print ("{\"bench\": \"mix-minus-ir\", \"n\": %u, "
+          "\"c_loop_ir_per_period\": %.0f, \"acsmixer_ir_per_period\": %.0f, "
+          "\"acsmixer_k3_ir_per_period\": %.0f, "
+          "\"audiomixer_ir_per_period\": %s%.0f%s}\n", n, ic, ia, ia3,
+          isnan (iam) ? "null" : "", isnan (iam) ? 0.0 : iam,
+          isnan (iam) ? "" : "");
+    }
+    ratio = counted ? ia / ic : a / c;
+
     {
       gchar *am_ratio = isnan (am) ? g_strdup ("null") :
           g_strdup_printf ("%.1f", am / a);
 
       g_print ("{\"bench\": \"mix-minus-ratio\", \"n\": %u, "
-          "\"acsmixer_over_c_loop\": %.2f, "
-          "\"acsmixer_k3_over_c_loop\": %.2f, "
-          "\"audiomixer_over_acsmixer\": %s, \"audiomixer_figure\": \"%s\", "
-          "\"target_within_3x\": %s}\n", n, a / c, a3 / c, am_ratio, am_how,
-          a / c <= 3.0 ? "true" : "false");
+          "\"acsmixer_over_c_loop_ir\": %.2f, "
+          "\"acsmixer_k3_over_c_loop_ir\": %.2f, "
+          "\"acsmixer_over_c_loop_cpu\": %.2f, "
+          "\"acsmixer_k3_over_c_loop_cpu\": %.2f, "
+          "\"audiomixer_over_acsmixer_cpu\": %s, \"audiomixer_figure\": "
+          "\"%s\", \"target_judged_on\": \"%s\", \"target_within_3x\": %s}\n",
+          n, ia / ic, ia3 / ic, a / c, a3 / c, am_ratio, am_how,
+          counted ? "instructions" : "cpu", ratio <= 3.0 ? "true" : "false");
       g_free (am_ratio);
     }
-    g_printerr ("%6u %12.5f %12.5f %12.5f %13.4f%s %9.2f %9.1f\n", n, c, a,
-        a3, am, strcmp (am_how, "measured") ? "*" : " ", a / c, am / a);
-    if (a / c > 3.0)
+    g_printerr ("%6u | %10.5f %10.5f %10.5f %10.4f%s | %11.0f %11.0f %11.0f "
+        "%11.0f | %6.2f %6.2f %8.1f\n", n, c, a, a3, am,
+        strcmp (am_how, "measured") ? "*" : " ", ic, ia, ia3, iam, ia / ic,
+        a / c, am / a);
+    if (ratio > 3.0)
       ok = FALSE;
     for (m = 0; m < n; m++)
       g_free (in[m]);
     g_free (in);
   }
-  g_printerr ("CPU-s per s of audio; * extrapolated. acsmixer within 3x of "
-      "the C loop at every N: %s\n", ok ? "PASS" : "FAIL");
+  g_printerr ("CPU-s per s of audio (* extrapolated); Ir per 20 ms period "
+      "(callgrind, all threads, measured periods only). acsmixer (k = N) "
+      "within 3x of the C loop at every N (%s): %s\n",
+      counted ? "instructions" : "CPU time", ok ? "PASS" : "FAIL");
+  if (tmpdir) {
+    gchar *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
+
+    if (system (cmd) != 0)
+      g_printerr ("could not remove %s\n", tmpdir);
+    g_free (cmd);
+    g_free (tmpdir);
+  }
   g_strfreev (ns);
   g_free (n_list);
   return ok ? 0 : 1;

@@ -26,7 +26,11 @@ ninja -C "$build" gst/mixer/libgstacsmixer.so >&2
 mkdir -p "$build/bench/mixer"
 exe=$build/bench/mixer/acs-mixer-bench
 if [ ! -x "$exe" ] || [ "$top/bench/mixer/acsmixerbench.c" -nt "$exe" ]; then
-  ${CC:-cc} -O2 -g -std=gnu11 -Wall -o "$exe" \
+  cg=
+  if [ -f /usr/include/valgrind/callgrind.h ]; then
+    cg=-DHAVE_VALGRIND_CALLGRIND_H
+  fi
+  ${CC:-cc} -O2 -g -std=gnu11 -Wall $cg -o "$exe" \
     "$top/bench/mixer/acsmixerbench.c" \
     $(pkg-config --cflags --libs gstreamer-1.0) -lm >&2
 fi
