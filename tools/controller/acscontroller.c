@@ -25,6 +25,7 @@
 #include "acseventhub.h"
 #include "acsmetrics.h"
 #include "acsrequest.h"
+#include "acstimerqueue.h"
 
 #include <acs/acstoken.h>
 #include <acs/acsturncreds.h>
@@ -59,7 +60,7 @@ struct _AcsController
   AcsCallStore *store;
   AcsEventHub *hub;
   AcsMetrics *metrics;
-  GHashTable *timers;           /* call id -> timeout source id */
+  AcsTimerQueue *timers;        /* one per call, by call id */
   GHashTable *token_cache;      /* verified token -> AcsTokenClaims */
 };
 
@@ -116,7 +117,6 @@ static const gchar *const action_templates[] = {
 };
 
 static void arm_call_timer (AcsController * self, AcsCall * call);
-static void arm_call_timer_ms (AcsController * self, AcsCall * call, guint ms);
 
 /* Routing */
 
@@ -349,19 +349,6 @@ apply_transition (AcsController * self, AcsCall * call, AcsCallAction action,
   }
 }
 
-typedef struct
-{
-  AcsController *self;
-  gchar *call_id;
-} CallTimer;
-
-static void
-call_timer_free (CallTimer * timer)
-{
-  g_free (timer->call_id);
-  g_free (timer);
-}
-
 static void
 forget_call (AcsController * self, AcsCall * call)
 {
@@ -390,19 +377,15 @@ session_deadline (AcsController * self, AcsCall * call, gint64 now)
   return MIN (caller, callee) + self->config.session_expires_ms * (gint64) 1000;
 }
 
-static gboolean
-on_call_timer (gpointer user_data)
+static void
+on_call_timer (const gchar * call_id, gpointer user_data)
 {
-  CallTimer *timer = user_data;
-  AcsController *self = timer->self;
-  AcsCall *call;
+  AcsController *self = user_data;
+  AcsCall *call = acs_call_store_get (self->store, call_id);
   gint64 now, deadline;
 
-  /* This source ends: the timer of the next state is a new one */
-  g_hash_table_remove (self->timers, timer->call_id);
-  call = acs_call_store_get (self->store, timer->call_id);
   if (call == NULL)
-    return G_SOURCE_REMOVE;
+    return;
 
   switch (call->state) {
     case ACS_CALL_STATE_CALLING:
@@ -423,37 +406,9 @@ on_call_timer (gpointer user_data)
         apply_transition (self, call, ACS_CALL_ACTION_SESSION_EXPIRE,
             ACS_CALL_ROLE_CONTROLLER);
       else
-        arm_call_timer_ms (self, call, (deadline - now + 999) / 1000);
+        acs_timer_queue_set (self->timers, call->id, deadline);
       break;
   }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-cancel_call_timer (AcsController * self, const gchar * call_id)
-{
-  gpointer id;
-
-  if (g_hash_table_lookup_extended (self->timers, call_id, NULL, &id)) {
-    g_source_remove (GPOINTER_TO_UINT (id));
-    g_hash_table_remove (self->timers, call_id);
-  }
-}
-
-static void
-arm_call_timer_ms (AcsController * self, AcsCall * call, guint ms)
-{
-  CallTimer *timer;
-  guint id;
-
-  cancel_call_timer (self, call->id);
-  timer = g_new0 (CallTimer, 1);
-  timer->self = self;
-  timer->call_id = g_strdup (call->id);
-  id = g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_call_timer, timer,
-      (GDestroyNotify) call_timer_free);
-  g_hash_table_insert (self->timers, g_strdup (call->id),
-      GUINT_TO_POINTER (id));
 }
 
 /* Each state has one timer: invite, ring, session expiry, retention. The
@@ -474,7 +429,7 @@ arm_call_timer (AcsController * self, AcsCall * call)
     case ACS_CALL_STATE_ACTIVE:
       ms = self->config.session_expires_ms;
       if (ms == 0) {
-        cancel_call_timer (self, call->id);
+        acs_timer_queue_cancel (self->timers, call->id);
         return;
       }
       break;
@@ -483,7 +438,8 @@ arm_call_timer (AcsController * self, AcsCall * call)
       ms = self->config.ended_retention_ms;
       break;
   }
-  arm_call_timer_ms (self, call, ms);
+  acs_timer_queue_set (self->timers, call->id,
+      g_get_monotonic_time () + ms * (gint64) 1000);
 }
 
 static gboolean
@@ -1069,7 +1025,7 @@ acs_controller_new (const AcsControllerConfig * config)
 
   self->store = acs_call_store_new_memory ();
   self->metrics = acs_metrics_new ();
-  self->timers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->timers = acs_timer_queue_new (NULL, on_call_timer, self);
   self->token_cache = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) acs_token_claims_free);
   self->hub = acs_event_hub_new (config->max_streams_per_user,
@@ -1153,9 +1109,7 @@ quit_loop (gpointer user_data)
 void
 acs_controller_free (AcsController * self)
 {
-  GHashTableIter iter;
   GMainLoop *loop;
-  gpointer id;
   gint i;
 
   if (self == NULL)
@@ -1176,10 +1130,7 @@ acs_controller_free (AcsController * self)
   g_main_loop_unref (loop);
   for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
 
-  g_hash_table_iter_init (&iter, self->timers);
-  while (g_hash_table_iter_next (&iter, NULL, &id))
-    g_source_remove (GPOINTER_TO_UINT (id));
-  g_hash_table_unref (self->timers);
+  acs_timer_queue_free (self->timers);
   g_hash_table_unref (self->token_cache);
   acs_event_hub_free (self->hub);
   acs_call_store_free (self->store);
