@@ -478,7 +478,11 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
       || !funnel || !capsf || !tee || !proxysink || !proxysrc || !level)
     return;                     /* change_state reports it */
 
-  g_object_set (self->rtpbin, "latency", DEFAULT_LATENCY, NULL);
+  /* do-lost: the jitter buffer tells the depayloader of each lost packet,
+   * and it opusdec with a gap, which it conceals (PLC) or recovers from
+   * the next packet's in-band FEC; without it a loss shortens the audio */
+  g_object_set (self->rtpbin, "latency", DEFAULT_LATENCY, "do-lost", TRUE,
+      NULL);
   pad = gst_element_request_pad_simple (self->rtpbin, "send_rtp_sink_0");
   gst_object_unref (pad);
   g_signal_emit_by_name (self->rtpbin, "get-session", 0, &session);
