@@ -1031,11 +1031,13 @@ fetch_servers_then (GstAcsCallBin * self, NextStep next)
     next (self);
   } else {
     ServersRequest *req = g_new0 (ServersRequest, 1);
+    GstPromise *promise;
 
     req->self = gst_object_ref (self);
     req->next = next;
-    g_signal_emit_by_name (self->sig, "get-ice-servers",
-        gst_promise_new_with_change_func (servers_reply, req, NULL));
+    promise = gst_promise_new_with_change_func (servers_reply, req, NULL);
+    g_signal_emit_by_name (self->sig, "get-ice-servers", promise);
+    gst_promise_unref (promise);
   }
 }
 
@@ -1132,6 +1134,25 @@ gst_acs_call_bin_answer (GstAcsCallBin * self)
     fetch_servers_then (self, do_answer);
 }
 
+/* From acssignal's thread. The controller could not end the call: a
+ * controller restarted since the call began has forgotten it (404), or it
+ * cannot be reached. The peer may never hear of the hang-up, but the call
+ * ends here all the same, as if the controller had confirmed it; acssignal
+ * has posted the refusal as a warning. */
+static void
+hang_up_reply (GstPromise * promise, gpointer user_data)
+{
+  GstAcsCallBin *self = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+
+  if (reply == NULL || !gst_structure_has_name (reply, "acs-signal-error")
+      || g_strcmp0 (gst_structure_get_string (reply, "code"), "cancelled") == 0)
+    return;
+  GST_INFO_OBJECT (self, "the controller did not take the hang-up (%s): "
+      "ending the call here", gst_structure_get_string (reply, "code"));
+  on_ended (self->sig, NULL, "hangup", 200, self);
+}
+
 static void
 gst_acs_call_bin_hang_up (GstAcsCallBin * self)
 {
@@ -1152,9 +1173,14 @@ gst_acs_call_bin_hang_up (GstAcsCallBin * self)
       else
         g_signal_emit_by_name (self->sig, "decline", "decline", NULL);
       break;
-    case CALL_ACTIVE:
-      g_signal_emit_by_name (self->sig, "hang-up", NULL);
+    case CALL_ACTIVE:{
+      GstPromise *promise = gst_promise_new_with_change_func (hang_up_reply,
+          gst_object_ref (self), gst_object_unref);
+
+      g_signal_emit_by_name (self->sig, "hang-up", promise);
+      gst_promise_unref (promise);
       break;
+    }
     default:
       break;
   }
