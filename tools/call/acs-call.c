@@ -18,7 +18,7 @@
 
 static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
     *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn,
-    *opt_stats_file;
+    *opt_stats_file, *opt_log_plaintext;
 static gboolean opt_answer, opt_json, opt_decline, opt_encoded, opt_ice_tcp,
     opt_relay_only;
 static gdouble opt_answer_after = 0, opt_cancel_after = -1;
@@ -72,6 +72,9 @@ static GOptionEntry entries[] = {
       "CODE"},
   {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
       "Print a JSON summary as the last stdout line", NULL},
+  {"log-plaintext", 0, 0, G_OPTION_ARG_FILENAME, &opt_log_plaintext,
+      "For tests: write the payload of each RTP packet sent, before SRTP, "
+        "as hex, one a line", "FILE"},
   {"stats-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_stats_file,
         "Append one JSON line of call statistics per second to FILE",
       "FILE"},
@@ -87,6 +90,7 @@ typedef struct
   gchar *end_reason, *error;
   guint sip_status;
   gchar *local_type, *local_proto, *remote_type, *remote_proto, *path_case;
+  gchar *relay_proto;
   GstStructure *stats;
   guint timer;
   guint eos_polls;
@@ -96,6 +100,8 @@ typedef struct
   gint64 t_last_stats;
   guint64 last_received;
   gint64 last_lost;
+  /* --log-plaintext, written from the streaming thread only */
+  FILE *plain_out;
 } Call;
 
 static gdouble
@@ -204,6 +210,34 @@ on_pad_added (GstElement * call, GstPad * pad, Call * c)
   gst_element_sync_state_with_parent (bin);
   c->have_recorder = TRUE;
   progress (c, "receiving audio on %s", GST_PAD_NAME (pad));
+}
+
+/* --log-plaintext: the RTP payload (Opus) of each packet on its way into
+ * acssrtpenc, so that a test can look for it on the wire. RTCP (second
+ * byte 192-223, RFC 5761) is skipped. Streaming thread. */
+static GstPadProbeReturn
+plaintext_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Call *c = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+  gsize off, i;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  if (map.size >= 12 && (map.data[0] >> 6) == 2
+      && !(map.data[1] >= 192 && map.data[1] <= 223)) {
+    off = 12 + 4 * (map.data[0] & 0x0f);
+    if ((map.data[0] & 0x10) && off + 4 <= map.size)
+      off += 4 + 4 * GST_READ_UINT16_BE (map.data + off + 2);
+    if (off < map.size) {
+      for (i = off; i < map.size; i++)
+        fprintf (c->plain_out, "%02x", map.data[i]);
+      fputc ('\n', c->plain_out);
+    }
+  }
+  gst_buffer_unmap (buf, &map);
+  return GST_PAD_PROBE_OK;
 }
 
 static gboolean
@@ -399,6 +433,9 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
         c->remote_type = g_strdup (gst_structure_get_string (s, "remote-type"));
         c->local_proto = g_strdup (gst_structure_get_string (s, "transport"));
         c->remote_proto = g_strdup (c->local_proto);
+        g_free (c->relay_proto);
+        c->relay_proto =
+            g_strdup (gst_structure_get_string (s, "relay-transport"));
         progress (c, "ICE path %s/%s %s -> %s %s", c->local_type,
             c->local_proto, gst_structure_get_string (s, "local-address"),
             c->remote_type, gst_structure_get_string (s, "remote-address"));
@@ -527,6 +564,21 @@ main (int argc, char **argv)
   if (opt_turn)
     g_object_set (c.call, "turn-server", opt_turn, NULL);
   g_signal_connect (c.call, "pad-added", G_CALLBACK (on_pad_added), &c);
+  if (opt_log_plaintext) {
+    GstElement *enc = gst_bin_get_by_name (GST_BIN (c.call), "srtpenc");
+    GstPad *pad = enc ? gst_element_get_static_pad (enc, "sink") : NULL;
+
+    c.plain_out = fopen (opt_log_plaintext, "w");
+    if (c.plain_out == NULL || pad == NULL) {
+      g_printerr ("acs-call: cannot log the plaintext to %s\n",
+          opt_log_plaintext);
+      return 1;
+    }
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, plaintext_probe, &c,
+        NULL);
+    gst_object_unref (pad);
+    gst_object_unref (enc);
+  }
 
   c.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (c.pipeline);
@@ -574,6 +626,8 @@ main (int argc, char **argv)
     json_str (json, "local_proto", c.local_proto);
     json_str (json, "remote_type", c.remote_type);
     json_str (json, "remote_proto", c.remote_proto);
+    json_str (json, "relay_proto", c.relay_proto && *c.relay_proto ?
+        c.relay_proto : NULL);
     g_string_append_printf (json, ", \"rtp_sent\": %" G_GUINT64_FORMAT
         ", \"rtp_received\": %" G_GUINT64_FORMAT ", \"rtcp_sent\": %"
         G_GUINT64_FORMAT ", \"rtcp_received\": %" G_GUINT64_FORMAT, sent,
@@ -599,6 +653,8 @@ main (int argc, char **argv)
   gst_element_set_state (c.pipeline, GST_STATE_NULL);
   if (c.stats_out)
     fclose (c.stats_out);
+  if (c.plain_out)
+    fclose (c.plain_out);
   gst_clear_structure (&c.stats);
   gst_object_unref (c.call);
   gst_object_unref (c.pipeline);
