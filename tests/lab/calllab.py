@@ -70,16 +70,19 @@ deltas as "node/name": n), series(role) (the stats lines as dicts), ok().
 run_call(topology, **kw) builds a lab, runs one call (the keywords of
 CallLab go to the lab, the others to .call) and returns the CallResult.
 
-Analysis (signal.py-free, numpy optional):
+Analysis (numpy optional):
   make_tone_sequence(path, seconds, seg=0.25, freqs=SEQ_FREQS, seed=1)
       -> ToneSequence (writes a 48 kHz mono S16 WAV of tone segments in a
       fixed pseudo-random order; the object holds the plan)
   make_speech(path, text, ...) -> path (espeak-ng)
   read_wav(path) -> (samples as floats in [-1, 1], rate)
   detect_sequence(wav, seq) -> {"fraction": matched windows, "lag_s",
-      "windows"}: the recording decoded window by window (30 ms, 10 ms
-      hop) to the strongest of seq.freqs, aligned to the plan at the best
-      lag; fraction 1.0 is a perfect copy, chance about 1/len(freqs)
+      "windows", "recorded_s", "segments", "segment_fraction"}: the
+      recording decoded window by window (30 ms, 10 ms hop) to the
+      strongest of seq.freqs, aligned to the plan at the best lag;
+      fraction 1.0 is a perfect copy, chance about 1/len(freqs);
+      segment_fraction: segments whose most common label is the planned
+      tone (robust to concealed losses)
   tone_power_ratio(wav, hz) -> Goertzel power at hz over the strongest of
       a few other frequencies (a steady tone: >> 1)
   correlate(sent_wav, recorded_wav) -> {"lag_s", "peak"}: normalised
@@ -763,10 +766,26 @@ def detect_sequence(path, seq, win=0.03, hop=0.01, max_lag=4.0):
         if total and hits > top[0]:
             top = (hits, total, lag_i)
     hits, total, lag_i = top
-    # the fraction counts every window of the plan the recording covers
+    # segments: the planned tone is the most common label of its windows
+    votes = {}
+    if lag_i is not None:
+        for i, label in enumerate(best):
+            t = (i - lag_i) * hop
+            e = expected(t)
+            if e is None:
+                continue
+            seg = int((t - seq.lead) // seq.seg)
+            votes.setdefault(seg, {}).setdefault(label, 0)
+            votes[seg][label] += 1
+    full = [s for s, v in votes.items() if sum(v.values()) >= 0.8 * (
+        seq.seg - win) / hop]
+    good = [s for s in full if max(votes[s], key=votes[s].get) ==
+            seq.plan[s][1]]
     return {"fraction": hits / total if total else 0.0,
             "lag_s": lag_i * hop if lag_i is not None else None,
-            "windows": total, "recorded_s": len(samples) / rate}
+            "windows": total, "recorded_s": len(samples) / rate,
+            "segments": len(full),
+            "segment_fraction": len(good) / len(full) if full else 0.0}
 
 
 def _envelope(path, hop=0.01):
@@ -796,3 +815,229 @@ def correlate(sent, recorded, hop=0.01, max_lag=4.0):
             if c > best[0]:
                 best = (c, lag)
     return {"peak": best[0], "lag_s": best[1] * hop}
+
+
+# ----------------------------------------------------------------------
+# The capture: was every packet SRTP?
+# ----------------------------------------------------------------------
+
+SRTP_TAG_LEN = {"AEAD_AES_128_GCM": 16, "AEAD_AES_256_GCM": 16,
+                "AES_CM_128_HMAC_SHA1_80": 10, "AES_CM_128_HMAC_SHA1_32": 4,
+                "AES_256_CM_HMAC_SHA1_80": 10, "AES_256_CM_HMAC_SHA1_32": 4}
+STUN_COOKIE = b"\x21\x12\xa4\x42"
+
+
+def read_pcap(path):
+    """(src, sport, dst, dport, proto, payload, tcp_seq) of every IPv4 UDP
+    and TCP packet with a payload in a classic pcap file (Ethernet or
+    Linux cooked link type)"""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return out
+    magic = data[:4]
+    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") \
+        else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    pos = 24
+    while pos + 16 <= len(data):
+        incl = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        if linktype == 1:
+            if frame[12:14] != b"\x08\x00":
+                continue
+            ip = frame[14:]
+        elif linktype == 113:
+            if frame[14:16] != b"\x08\x00":
+                continue
+            ip = frame[16:]
+        else:
+            continue
+        if len(ip) < 20 or ip[0] >> 4 != 4:
+            continue
+        ihl = (ip[0] & 15) * 4
+        total = struct.unpack(">H", ip[2:4])[0]
+        proto = ip[9]
+        src = ".".join(str(b) for b in ip[12:16])
+        dst = ".".join(str(b) for b in ip[16:20])
+        l4 = ip[ihl:total]
+        if proto == 17 and len(l4) >= 8:
+            sport, dport = struct.unpack(">HH", l4[:4])
+            if len(l4) > 8:
+                out.append((src, sport, dst, dport, "udp", bytes(l4[8:]),
+                            None))
+        elif proto == 6 and len(l4) >= 20:
+            sport, dport, seq = struct.unpack(">HHI", l4[:8])
+            doff = (l4[12] >> 4) * 4
+            if len(l4) > doff:
+                out.append((src, sport, dst, dport, "tcp", bytes(l4[doff:]),
+                            seq))
+    return out
+
+
+def _tcp_streams(packets):
+    """Each TCP direction's bytes in order (retransmissions dropped)"""
+    flows = {}
+    for src, sport, dst, dport, proto, payload, seq in packets:
+        if proto == "tcp":
+            flows.setdefault((src, sport, dst, dport), []).append(
+                (seq, payload))
+    out = {}
+    for key, segs in flows.items():
+        segs.sort(key=lambda s: s[0])
+        stream, nxt = bytearray(), None
+        for seq, payload in segs:
+            if nxt is None:
+                nxt = seq
+            if seq + len(payload) <= nxt:
+                continue
+            if seq > nxt:
+                break  # a gap: not captured
+            stream += payload[nxt - seq:]
+            nxt = seq + len(payload)
+        out[key] = bytes(stream)
+    return out
+
+
+def _tcp_frames(stream):
+    """Splits a TURN-over-TCP stream (STUN messages and ChannelData padded
+    to 4 bytes, RFC 8656 section 12.5) or an RFC 4571 stream (ICE-TCP) into
+    messages"""
+    frames, pos = [], 0
+    while pos + 4 <= len(stream):
+        b0 = stream[pos]
+        if b0 < 0x40 and stream[pos + 4:pos + 8] == STUN_COOKIE:
+            n = 20 + struct.unpack(">H", stream[pos + 2:pos + 4])[0]
+            frames.append(stream[pos:pos + n])
+            pos += n
+        elif 0x40 <= b0 < 0x80:
+            n = 4 + struct.unpack(">H", stream[pos + 2:pos + 4])[0]
+            frames.append(stream[pos:pos + n])
+            pos += (n + 3) & ~3
+        else:
+            n = struct.unpack(">H", stream[pos:pos + 2])[0]
+            frames.append(stream[pos + 2:pos + 2 + n])
+            pos += 2 + n
+    return frames
+
+
+def _unwrap(msg):
+    """The application packet inside a TURN message: ChannelData or a
+    Send/Data indication's DATA attribute; (kind, inner)"""
+    if len(msg) >= 4 and 0x40 <= msg[0] < 0x80:
+        n = struct.unpack(">H", msg[2:4])[0]
+        return "channel", msg[4:4 + n]
+    if len(msg) >= 20 and msg[0] < 0x40 and msg[4:8] == STUN_COOKIE:
+        mtype = struct.unpack(">H", msg[:2])[0]
+        if mtype in (0x0016, 0x0017):  # Send, Data indication
+            pos = 20
+            while pos + 4 <= len(msg):
+                at, n = struct.unpack(">HH", msg[pos:pos + 4])
+                if at == 0x0013:
+                    return "indication", msg[pos + 4:pos + 4 + n]
+                pos += 4 + ((n + 3) & ~3)
+        return "stun", None
+    return "raw", msg
+
+
+def _classify(pkt, tag):
+    """'stun', 'srtp', 'srtcp', 'bad-srtp', 'bad-srtcp' or 'other', and the
+    encrypted part of an SRTP packet"""
+    if len(pkt) >= 20 and pkt[0] < 0x40 and (
+            pkt[4:8] == STUN_COOKIE or
+            struct.unpack(">H", pkt[2:4])[0] + 20 == len(pkt)):
+        return "stun", None  # RFC 5389, or RFC 3489 without the cookie
+    if len(pkt) < 12 or pkt[0] >> 6 != 2:
+        return "other", None
+    if 192 <= pkt[1] <= 223:
+        # SRTCP: first header in clear, then the encrypted rest, the E bit
+        # and 31-bit index, the tag
+        first = (struct.unpack(">H", pkt[2:4])[0] + 1) * 4
+        if len(pkt) < 8 + 4 + tag or first > len(pkt) - 4 - tag:
+            return "bad-srtcp", None
+        # the E bit: RFC 7714 puts the index after the tag, RFC 3711 before
+        e = len(pkt) - 4 if tag == 16 else len(pkt) - tag - 4
+        if not pkt[e] & 0x80:
+            return "bad-srtcp", None
+        return "srtcp", None
+    off = 12 + 4 * (pkt[0] & 15)
+    if pkt[0] & 0x10:
+        if off + 4 > len(pkt):
+            return "bad-srtp", None
+        off += 4 + 4 * struct.unpack(">H", pkt[off + 2:off + 4])[0]
+    if len(pkt) < off + 1 + tag:
+        return "bad-srtp", None
+    return "srtp", pkt[off:]
+
+
+def srtp_check(pcap, profile, plaintext=None, local_addr=None, window=12):
+    """Looks at every UDP and TCP payload of a capture (TURN ChannelData,
+    Send/Data indications and TCP framing unwrapped) and returns:
+      packets: messages seen; stun, srtp, srtcp: how many of each;
+      other: neither STUN nor RTP-shaped (should be 0), other_samples;
+      bad_srtp / bad_srtcp: RTP-shaped but too short for the profile's
+        authentication tag, or SRTCP without the E bit (should be 0);
+      srtp_from_local, srtp_to_local: SRTP packets from / to local_addr;
+      first_byte_share: the share of the most common first payload byte
+        among SRTP packets (Opus in clear repeats its TOC byte: ~1.0;
+        ciphertext: ~1/256);
+      plaintext_known: payloads read from acs-call --log-plaintext;
+      plaintext_hits: captured packets holding `window` consecutive bytes
+        of one of them (should be 0; a self-check feeds one in clear and
+        expects a hit: plaintext_selfcheck)."""
+    tag = SRTP_TAG_LEN.get(profile, 16)
+    known = set()
+    if plaintext:
+        with open(plaintext) as f:
+            for line in f:
+                b = bytes.fromhex(line.strip())
+                if len(b) >= window + 4:
+                    known.add(b[:window])
+                    known.add(b[len(b) // 2:len(b) // 2 + window])
+    packets = read_pcap(pcap)
+    msgs = []
+    for src, sport, dst, dport, proto, payload, seq in packets:
+        if proto == "udp":
+            msgs.append((src, dst, payload))
+    for (src, sport, dst, dport), stream in _tcp_streams(packets).items():
+        for m in _tcp_frames(stream):
+            msgs.append((src, dst, m))
+    res = {"packets": 0, "stun": 0, "srtp": 0, "srtcp": 0, "other": 0,
+           "bad_srtp": 0, "bad_srtcp": 0, "srtp_from_local": 0,
+           "srtp_to_local": 0, "other_samples": [],
+           "plaintext_known": len(known), "plaintext_hits": 0}
+    first = {}
+
+    def hits(buf):
+        return any(buf[i:i + window] in known
+                   for i in range(0, len(buf) - window + 1))
+
+    for src, dst, m in msgs:
+        res["packets"] += 1
+        kind, inner = _unwrap(m)
+        if kind == "stun":
+            res["stun"] += 1
+            continue
+        if known and hits(m):
+            res["plaintext_hits"] += 1
+        what, enc = _classify(inner, tag)
+        key = what.replace("-", "_")
+        res[key] = res.get(key, 0) + 1
+        if what == "other" and len(res["other_samples"]) < 5:
+            res["other_samples"].append("%s>%s %s" % (src, dst,
+                                                     inner[:16].hex()))
+        if what == "srtp":
+            first[enc[0]] = first.get(enc[0], 0) + 1
+            if src == local_addr:
+                res["srtp_from_local"] += 1
+            if dst == local_addr:
+                res["srtp_to_local"] += 1
+    res["first_byte_share"] = (max(first.values()) / res["srtp"]
+                               if res["srtp"] else None)
+    if known:
+        # the check itself: a plaintext RTP packet would have been caught
+        sample = next(iter(known))
+        res["plaintext_selfcheck"] = hits(b"\x80\x60" + b"\0" * 10 + sample)
+    return res
