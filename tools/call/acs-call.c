@@ -86,7 +86,7 @@ typedef struct
   GMainLoop *loop;
   GstElement *pipeline, *call;
   gint64 t0, t_active, t_first_audio;
-  gboolean active, ended, failed, we_hung_up, recorded_eos;
+  gboolean active, ended, failed, we_hung_up, recorded_eos, incoming;
   gchar *end_reason, *error;
   guint sip_status;
   gchar *local_type, *local_proto, *remote_type, *remote_proto, *path_case;
@@ -402,12 +402,15 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
       if (gst_structure_has_name (s, "acs-signal-stream")) {
         const gchar *st = gst_structure_get_string (s, "state");
 
-        progress (c, "controller %s%s", st, opt_answer
+        /* "waiting for a call" only before one came: scripts start the
+         * caller on it, and a reconnection mid-call must not say it */
+        progress (c, "controller %s%s", st, opt_answer && !c->incoming
             && g_strcmp0 (st, "connected") == 0 ? ", waiting for a call" : "");
       } else if (gst_structure_has_name (s, "acs-call-state")) {
         const gchar *st = gst_structure_get_string (s, "state");
 
         progress (c, "call %s %s", st, gst_structure_get_string (s, "reason"));
+        c->incoming = TRUE;
         if (g_strcmp0 (st, "ringing") == 0 && opt_cancel_after >= 0
             && !c->we_hung_up) {
           c->we_hung_up = TRUE;
