@@ -4,7 +4,7 @@
 running inside the lab (tests/lab/calllab.py).
 
 Usage: call_case.py CASE   (CASE: direct, nat, symmetric, udp-blocked,
-                            decline, cancel, lossy, hangup-callee,
+                            decline, cancel, lossy, hangup,
                             controller-restart)
 
 Caller alice in namespace A, callee bob in B; both signal over HTTPS to the
@@ -25,8 +25,8 @@ pseudo-random order) for 6 s of active call and assert:
     like ciphertext, not Opus TOC bytes.
 The others: bob declines (603 at both ends, no error), alice cancels while
 it rings (487), 10 % loss each way (the sequence still decodes, the loss is
-in the stats and at the router), bob hangs up mid-call (both end with 200,
-EOS reaches both recorders), the controller is killed and restarted with
+in the stats and at the router), bob hangs up mid-call, then alice does
+(both end with 200, EOS reaches both recorders, no error), the controller is killed and restarted with
 the same state dir mid-call (media continues at the full packet rate, the
 sequence arrives, both end cleanly). Exit 0 on success; fails (never
 skips) when not root.
@@ -255,19 +255,27 @@ def case_lossy(lab, tmp):
           "no loss in bob's statistics series")
 
 
-def case_hangup_callee(lab, tmp):
-    r = lab.call(name="hangup", duration=20, callee_duration=2,
-                 tone=440, callee_tone=CALLEE_TONE, stats=False)
-    report(r)
-    check_ok(r)
-    check(r.callee["hung_up_here"] and not r.caller["hung_up_here"],
-          "bob should have hung up: %s / %s" % (r.caller, r.callee))
-    for role in ("caller", "callee"):
-        check(getattr(r, role)["recording_complete"] is True,
-              "%s: EOS never reached the recorder" % role)
-    check(calllab.tone_power_ratio(r.callee_wav, 440, seconds=1.0) > 100,
-          "no 440 Hz tone in bob's recording")
-    print("  bob hung up; both ended with 200 and EOS, no error")
+def case_hangup(lab, tmp):
+    """bob hangs up 2 s into a call alice would keep for 20 s, then the
+    reverse, in the same lab"""
+    for who, a_dur, b_dur in (("callee", 20, 2), ("caller", 2, 20)):
+        r = lab.call(name="hangup-" + who, duration=a_dur,
+                     callee_duration=b_dur, tone=440,
+                     callee_tone=CALLEE_TONE, stats=False)
+        report(r)
+        check_ok(r)
+        other = "caller" if who == "callee" else "callee"
+        check(getattr(r, who)["hung_up_here"] and
+              not getattr(r, other)["hung_up_here"],
+              "the %s should have hung up: %s / %s" % (who, r.caller,
+                                                       r.callee))
+        for role in ("caller", "callee"):
+            check(getattr(r, role)["recording_complete"] is True,
+                  "%s: EOS never reached the recorder" % role)
+        check(calllab.tone_power_ratio(r.callee_wav, 440, seconds=1.0) >
+              100, "no 440 Hz tone in bob's recording")
+        print("  the %s hung up; both ended with 200 and EOS, no error" %
+              who)
 
 
 def case_controller_restart(lab, tmp):
@@ -316,7 +324,7 @@ CASES = {
     "decline": ("direct", case_decline),
     "cancel": ("direct", case_cancel),
     "lossy": ("lossy", case_lossy),
-    "hangup-callee": ("nat", case_hangup_callee),
+    "hangup": ("nat", case_hangup),
     "controller-restart": ("nat", case_controller_restart),
 }
 
@@ -352,11 +360,11 @@ def main():
                           file=sys.stderr)
         return 1
     finally:
-        if ok:
+        if ok and not os.environ.get("CALL_CASE_KEEP"):
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)
         else:
-            print("kept %s" % tmp, file=sys.stderr)
+            print("kept %s" % tmp)
 
 
 if __name__ == "__main__":
