@@ -461,6 +461,84 @@ def case_timeouts(ctl):
     a_ev.close()
 
 
+def case_candidate_batch(ctl):
+    alice, bob = ctl.token("alice"), ctl.token("bob")
+    a_ev, b_ev = EventStream(ctl, alice), EventStream(ctl, bob)
+    cid = place(ctl, alice, "bob", make_sdp("B1"))["id"]
+    b_ev.expect("call.incoming")
+    path = "/v1/calls/%s/candidates" % cid
+
+    def batch(ids, eoc=None):
+        body = {"candidates": [{"candidate": candidate(i), "mline_index": 0}
+                               for i in ids]}
+        if eoc is not None:
+            body["end_of_candidates"] = eoc
+        return body
+
+    # Refused batches relay nothing
+    bad = [
+        ({"candidates": {"candidate": candidate(1)}}, "candidates"),
+        ({"candidates": []}, "candidates"),
+        ({"candidates": [], "end_of_candidates": "yes"}, "end_of_candidates"),
+        ({"candidates": [candidate(1)]}, "candidates"),
+        ({"candidates": [{"end_of_candidates": True}]}, "candidates"),
+        ({"candidates": [{"candidate": candidate(1), "mline_index": 0},
+                         {"candidate": "x", "mline_index": 0}]},
+         "candidates[1].candidate"),
+        ({"candidates": [{"candidate": candidate(1), "mline_index": 0},
+                         {"candidate": candidate(2)}]},
+         "candidates[1].mline_index"),
+        ({"candidates": [{"candidate": candidate(1), "mline_index": 0}],
+          "candidate": candidate(2), "mline_index": 0}, "candidates"),
+        (batch(range(1, 130)), "candidates"),
+    ]
+    for body, field in bad:
+        status, err, _ = ctl.request("POST", path, alice, body)
+        check(status == 400 and err["error"]["field"] == field,
+              "batch %r: 400 on %s, got %d %r" % (body, field, status, err))
+    b_ev.expect_nothing()
+
+    # The caller's batch goes at once, in order, end of candidates last
+    act(ctl, alice, cid, "candidates", batch([1, 2, 3], True), 202)
+    for i in (1, 2, 3):
+        check(b_ev.expect("call.candidate") == {
+            "call_id": cid, "candidate": candidate(i), "mline_index": 0},
+            "batched caller candidate %d in order" % i)
+    check(b_ev.expect("call.candidate") == {"call_id": cid,
+                                            "end_of_candidates": True},
+          "batched end of candidates")
+    # The callee's batch is held until the answer, like single ones
+    act(ctl, bob, cid, "candidates", batch([11, 12]), 202)
+    act(ctl, bob, cid, "candidates", {"candidates": [],
+                                      "end_of_candidates": True}, 202)
+    a_ev.expect_nothing()
+    act(ctl, bob, cid, "answer", {"answer": {"sdp": make_sdp("B2")}})
+    a_ev.expect("call.answered")
+    for i in (11, 12):
+        check(a_ev.expect("call.candidate")["candidate"] == candidate(i),
+              "held batched callee candidate %d" % i)
+    check(a_ev.expect("call.candidate").get("end_of_candidates") is True,
+          "held end of candidates")
+
+    # The per-party limit (128) counts every entry, the end of candidates
+    # too (4 so far); a batch over it is refused whole
+    for first in range(4, 124, 40):
+        act(ctl, alice, cid, "candidates",
+            batch(range(first, first + 40)), 202)
+    status, err, _ = ctl.request("POST", path, alice,
+                                 batch(range(200, 205)))
+    check(status == 429 and err["error"]["code"] == "too_many_candidates",
+          "over the limit: 429, got %d" % status)
+    act(ctl, alice, cid, "candidates", batch(range(210, 214)), 202)
+    for i in list(range(4, 124)) + list(range(210, 214)):
+        check(b_ev.expect("call.candidate")["candidate"] == candidate(i),
+              "candidate %d relayed" % i)
+    b_ev.expect_nothing()
+    act(ctl, alice, cid, "hangup")
+    a_ev.close()
+    b_ev.close()
+
+
 def answered_call(ctl, alice, bob, tag):
     cid = place(ctl, alice, "bob", make_sdp(tag + "O"))["id"]
     ans = act(ctl, bob, cid, "answer", {"answer": {"sdp": make_sdp(tag + "A")}})
@@ -957,6 +1035,7 @@ CASES = {
     "decline": (case_decline, []),
     "timeouts": (case_timeouts, ["--invite-timeout", str(INVITE_TIMEOUT),
                                  "--ring-timeout", str(RING_TIMEOUT)]),
+    "candidate_batch": (case_candidate_batch, []),
     "session_timer": (case_session_timer, ["--session-expires",
                                            str(SESSION_EXPIRES)]),
     "tokens": (case_tokens, []),

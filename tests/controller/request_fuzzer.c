@@ -102,12 +102,22 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       break;
     }
     case 3:{
-      AcsCandidateRequest candidate;
+      GArray *candidates = acs_request_get_candidates (body, &error);
+      guint i;
 
-      if (acs_request_get_candidate (body, &candidate, &error)) {
-        if (!candidate.end_of_candidates && candidate.candidate == NULL)
-          fail ("an accepted candidate without a line");
-        acs_candidate_request_clear (&candidate);
+      if (candidates != NULL) {
+        if (candidates->len == 0)
+          fail ("accepted candidates without any");
+        for (i = 0; i < candidates->len; i++) {
+          AcsCandidateRequest *c =
+              &g_array_index (candidates, AcsCandidateRequest, i);
+
+          if (!c->end_of_candidates && c->candidate == NULL)
+            fail ("an accepted candidate without a line");
+          if (c->end_of_candidates && i + 1 != candidates->len)
+            fail ("end of candidates before the last");
+        }
+        g_array_unref (candidates);
       } else {
         check_refusal (error);
       }

@@ -694,12 +694,11 @@ handle_candidate (Request * req, const Route * route)
   AcsController *self = req->self;
   g_autoptr (JsonObject) body = NULL;
   g_autoptr (JsonNode) empty = NULL;
-  g_autofree gchar *data = NULL;
-  AcsCandidateRequest candidate;
+  g_autoptr (GArray) candidates = NULL;
   AcsApiError *error = NULL;
   AcsCallRole role;
   AcsCall *call;
-  guint *sent;
+  guint *sent, i;
 
   if (!(call = lookup_call (req, route->call_id, &role)))
     return;
@@ -710,33 +709,39 @@ handle_candidate (Request * req, const Route * route)
             "not allowed in state 'ended'"));
     return;
   }
-  if (!acs_request_get_candidate (body, &candidate, &error)) {
+  if (!(candidates = acs_request_get_candidates (body, &error))) {
     respond_error (req, error);
     return;
   }
   sent = role == ACS_CALL_ROLE_CALLER ? &call->candidates_from_caller :
       &call->candidates_from_callee;
-  if (*sent >= ACS_CALL_MAX_CANDIDATES) {
-    acs_candidate_request_clear (&candidate);
+  if (*sent + candidates->len > ACS_CALL_MAX_CANDIDATES) {
     respond_error (req, acs_api_error_new (429, "too_many_candidates", NULL,
             "at most %d candidates per party and call",
             ACS_CALL_MAX_CANDIDATES));
     return;
   }
-  (*sent)++;
-  data = candidate_event_data (call, &candidate);
-  acs_candidate_request_clear (&candidate);
+  *sent += candidates->len;
 
-  if (role == ACS_CALL_ROLE_CALLER) {
-    /* The callee got the offer with call.incoming */
-    acs_event_hub_publish (self->hub, call->callee, call->id,
-        "call.candidate", data);
-  } else if (call->state == ACS_CALL_STATE_ACTIVE) {
-    acs_event_hub_publish (self->hub, call->caller, call->id,
-        "call.candidate", data);
-  } else {
-    /* Held until call.answered gives the caller the answer */
-    g_ptr_array_add (call->held_for_caller, g_steal_pointer (&data));
+  /* A batch is relayed as the same events, in order, as one request per
+   * candidate would be */
+  for (i = 0; i < candidates->len; i++) {
+    gchar *data = candidate_event_data (call,
+        &g_array_index (candidates, AcsCandidateRequest, i));
+
+    if (role == ACS_CALL_ROLE_CALLER) {
+      /* The callee got the offer with call.incoming */
+      acs_event_hub_publish (self->hub, call->callee, call->id,
+          "call.candidate", data);
+      g_free (data);
+    } else if (call->state == ACS_CALL_STATE_ACTIVE) {
+      acs_event_hub_publish (self->hub, call->caller, call->id,
+          "call.candidate", data);
+      g_free (data);
+    } else {
+      /* Held until call.answered gives the caller the answer */
+      g_ptr_array_add (call->held_for_caller, data);
+    }
   }
   acs_call_store_put (self->store, call);
 

@@ -589,6 +589,100 @@ fail:
 }
 
 /**
+ * acs_request_get_candidates:
+ * @body: the body of `POST /v1/calls/{id}/candidates`
+ * @error: (out) (optional) (transfer full): why it is refused
+ *
+ * Reads one candidate (`{"candidate": ..., "mline_index": ...}`), the end
+ * of candidates (`{"end_of_candidates": true}`), or a batch of them:
+ * `{"candidates": [{"candidate": ..., "mline_index": ...}, ...]}` with an
+ * optional `"end_of_candidates": true` after the last. Every entry is
+ * checked before any is returned: a refused batch is refused whole.
+ *
+ * Returns: (transfer full) (nullable) (element-type AcsCandidateRequest):
+ *   the candidates in order, an end of candidates last; %NULL when
+ *   refused. Free with g_array_unref(); the array clears its elements.
+ */
+GArray *
+acs_request_get_candidates (JsonObject * body, AcsApiError ** error)
+{
+  g_autoptr (GArray) out = g_array_new (FALSE, TRUE,
+      sizeof (AcsCandidateRequest));
+  AcsApiError *err = NULL;
+  AcsCandidateRequest c;
+  JsonNode *node, *eoc;
+  JsonArray *list;
+  guint i, n;
+
+  g_array_set_clear_func (out, (GDestroyNotify) acs_candidate_request_clear);
+  if (!json_object_has_member (body, "candidates")) {
+    if (!acs_request_get_candidate (body, &c, error))
+      return NULL;
+    g_array_append_val (out, c);
+    return g_steal_pointer (&out);
+  }
+
+  node = json_object_get_member (body, "candidates");
+  if (!JSON_NODE_HOLDS_ARRAY (node)) {
+    err = acs_api_error_new (400, "invalid_field", "candidates",
+        "field 'candidates' must be an array");
+    goto fail;
+  }
+  if (json_object_has_member (body, "candidate")) {
+    err = acs_api_error_new (400, "invalid_field", "candidates",
+        "give either 'candidate' or 'candidates'");
+    goto fail;
+  }
+  eoc = get_field (body, "end_of_candidates", "end_of_candidates",
+      FIELD_BOOLEAN, FALSE, &err);
+  if (err != NULL)
+    goto fail;
+  list = json_node_get_array (node);
+  n = json_array_get_length (list);
+  if (n > ACS_REQUEST_MAX_BATCH || (n == 0 && (eoc == NULL
+              || !json_node_get_boolean (eoc)))) {
+    err = acs_api_error_new (400, "invalid_field", "candidates",
+        "field 'candidates' must hold 1-%d candidates (0 with "
+        "'end_of_candidates')", ACS_REQUEST_MAX_BATCH);
+    goto fail;
+  }
+  for (i = 0; i < n; i++) {
+    JsonNode *item = json_array_get_element (list, i);
+
+    if (!JSON_NODE_HOLDS_OBJECT (item)
+        || json_object_has_member (json_node_get_object (item),
+            "end_of_candidates")) {
+      err = acs_api_error_new (400, "invalid_field", "candidates",
+          "each of 'candidates' must be an object with 'candidate' and "
+          "'mline_index'");
+      goto fail;
+    }
+    if (!acs_request_get_candidate (json_node_get_object (item), &c, &err)) {
+      gchar *field = g_strdup_printf ("candidates[%u].%s", i,
+          err->field ? err->field : "");
+
+      g_free (err->field);
+      err->field = field;
+      goto fail;
+    }
+    g_array_append_val (out, c);
+  }
+  if (eoc != NULL && json_node_get_boolean (eoc)) {
+    memset (&c, 0, sizeof (c));
+    c.end_of_candidates = TRUE;
+    g_array_append_val (out, c);
+  }
+  return g_steal_pointer (&out);
+
+fail:
+  if (error)
+    *error = err;
+  else
+    acs_api_error_free (err);
+  return NULL;
+}
+
+/**
  * acs_candidate_request_clear:
  * @candidate: a candidate request
  *

@@ -105,6 +105,16 @@ gboolean acs_request_get_candidate (JsonObject * body,
 
 void acs_candidate_request_clear (AcsCandidateRequest * candidate);
 
+/**
+ * ACS_REQUEST_MAX_BATCH:
+ *
+ * Most candidates in one `{"candidates": [...]}` request: as many as one
+ * party may send in a call.
+ */
+#define ACS_REQUEST_MAX_BATCH 128
+
+GArray *acs_request_get_candidates (JsonObject * body, AcsApiError ** error);
+
 gboolean acs_sdp_check (const gchar * sdp, gsize len, const gchar * field,
     AcsApiError ** error);
 
