@@ -72,7 +72,6 @@
 #include <string.h>
 #include <gio/gio.h>
 #include <nice/nice.h>
-#include <gst/app/gstappsrc.h>
 
 #include <acs/acsiceuri.h>
 
@@ -92,8 +91,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_ice_bin_debug);
 
 #define COMPONENT_ID 1
 #define WATCHDOG_INTERVAL_MS 250
-/* Received packets queued while downstream does not read (PAUSED) */
-#define RX_QUEUE_BYTES (1024 * 1024)
+/* Received packets held before PLAYING, oldest dropped beyond this */
+#define RX_HOLD_BYTES (1024 * 1024)
+/* Received packets pushed downstream as one buffer list at most */
+#define RX_BATCH 32
+/* Buffers sent to the agent in one call at most */
+#define TX_BATCH 32
 
 enum
 {
@@ -182,8 +185,8 @@ struct _GstAcsIceBin
 {
   GstBin bin;
 
-  GstElement *rxsrc;            /* appsrc fed by the agent's receive callback */
-  GstElement *nicesink;
+  GstPad *sinkpad;
+  GstPad *srcpad;
 
   /* Set in init, destroyed in finalize; the thread runs the context */
   GMainContext *context;
@@ -203,7 +206,7 @@ struct _GstAcsIceBin
   gchar *interfaces;
   guint liveness_timeout;
   guint disconnected_timeout;
-  guint stream_id;
+  guint stream_id;              /* also read atomically by the sink pad */
   GstAcsIceState state;
   gchar *selected_pair;
   gboolean ever_connected;
@@ -215,10 +218,28 @@ struct _GstAcsIceBin
 
   /* Atomic: monotonic time of the last received packet, in us */
   gsize last_rx;
+  /* Atomic: received packets go downstream (PLAYING) or are held */
+  gint rx_playing;
 
   /* Only touched from the agent thread */
   GSource *watchdog;
+  GSource *rx_flush;            /* RxFlushSource: pushes rx_pending */
+  GstBuffer *rx_pending[RX_BATCH];      /* timestamped, not yet pushed */
+  guint rx_n_pending;
+  GstClock *rx_clock;           /* the element's clock at the last burst */
+  GstClockTime rx_base_time;
+  GQueue rx_held;               /* GstBuffer, received before PLAYING */
+  gsize rx_held_bytes;
+  gboolean rx_discont;
 };
+
+/* Pushes rx_pending in the agent thread once libnice has read what the
+ * sockets held, so a burst of packets leaves as one buffer list */
+typedef struct
+{
+  GSource source;
+  GstAcsIceBin *self;
+} RxFlushSource;
 
 G_DEFINE_TYPE_WITH_CODE (GstAcsIceBin, gst_acs_ice_bin, GST_TYPE_BIN,
     GST_DEBUG_CATEGORY_INIT (gst_acs_ice_bin_debug, "acsicebin", 0,
@@ -249,6 +270,16 @@ static void on_component_state_changed (NiceAgent * agent, guint stream_id,
 static void on_new_selected_pair (NiceAgent * agent, guint stream_id,
     guint component_id, NiceCandidate * lcand, NiceCandidate * rcand,
     GstAcsIceBin * self);
+static GstFlowReturn gst_acs_ice_bin_sink_chain (GstPad * pad,
+    GstObject * parent, GstBuffer * buffer);
+static GstFlowReturn gst_acs_ice_bin_sink_chain_list (GstPad * pad,
+    GstObject * parent, GstBufferList * list);
+static gboolean gst_acs_ice_bin_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static gboolean gst_acs_ice_bin_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static gboolean gst_acs_ice_bin_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query);
 
 static gpointer
 agent_thread (gpointer data)
@@ -486,25 +517,187 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_ACS_ICE_TRANSPORT_POLICY, 0);
 }
 
+/* Agent thread: pushes the packets received since the last flush as one
+ * buffer list. Only a downstream element that blocks (a sink prerolling
+ * after PLAYING went back to PAUSED) can hold the agent thread here. */
+static void
+rx_flush (GstAcsIceBin * self)
+{
+  GstFlowReturn flow;
+  guint i, n = self->rx_n_pending;
+
+  if (n == 0)
+    return;
+  self->rx_n_pending = 0;
+  g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
+
+  if (n == 1) {
+    /* The usual case at call rates: one packet per wakeup */
+    flow = gst_pad_push (self->srcpad, self->rx_pending[0]);
+  } else {
+    GstBufferList *list = gst_buffer_list_new_sized (n);
+
+    for (i = 0; i < n; i++)
+      gst_buffer_list_add (list, self->rx_pending[i]);
+    flow = gst_pad_push_list (self->srcpad, list);
+  }
+  if (flow != GST_FLOW_OK)
+    GST_LOG_OBJECT (self, "%u received packets dropped: %s", n,
+        gst_flow_get_name (flow));
+}
+
+/* Called by the agent's main loop before it polls again, that is once
+ * libnice has read everything the sockets held: the burst leaves then, and
+ * no main loop iteration of its own is spent on it */
+static gboolean
+rx_flush_prepare (GSource * source, gint * timeout)
+{
+  *timeout = -1;
+  rx_flush (((RxFlushSource *) source)->self);
+  return FALSE;
+}
+
+static gboolean
+rx_flush_dispatch (GSource * source, GSourceFunc callback, gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs rx_flush_funcs = {
+  rx_flush_prepare, NULL, rx_flush_dispatch, NULL,
+};
+
+/* Agent thread: stamps @buf with the running time of its arrival, as
+ * udpsrc's do-timestamp does, and queues it for the next push */
+static void
+rx_queue (GstAcsIceBin * self, GstBuffer * buf)
+{
+  if (self->rx_n_pending == 0) {
+    /* One look at the clock and base time per burst of packets */
+    GST_OBJECT_LOCK (self);
+    if (GST_ELEMENT_CLOCK (self) != self->rx_clock)
+      gst_object_replace ((GstObject **) & self->rx_clock,
+          (GstObject *) GST_ELEMENT_CLOCK (self));
+    self->rx_base_time = GST_ELEMENT_CAST (self)->base_time;
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  if (self->rx_clock) {
+    GstClockTime now = gst_clock_get_time (self->rx_clock);
+
+    GST_BUFFER_DTS (buf) = GST_BUFFER_PTS (buf) = now > self->rx_base_time ?
+        now - self->rx_base_time : 0;
+  }
+  if (self->rx_discont) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->rx_discont = FALSE;
+  }
+  self->rx_pending[self->rx_n_pending++] = buf;
+  if (self->rx_n_pending == RX_BATCH)
+    rx_flush (self);
+}
+
+/* Agent thread: keeps @buf until PLAYING, at most RX_HOLD_BYTES of the
+ * newest packets */
+static void
+rx_hold (GstAcsIceBin * self, GstBuffer * buf)
+{
+  g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
+  g_queue_push_tail (&self->rx_held, buf);
+  self->rx_held_bytes += gst_buffer_get_size (buf);
+  while (self->rx_held_bytes > RX_HOLD_BYTES) {
+    GstBuffer *old = g_queue_pop_head (&self->rx_held);
+
+    self->rx_held_bytes -= gst_buffer_get_size (old);
+    gst_buffer_unref (old);
+  }
+}
+
 /* Agent thread: one received datagram. ICE checks are handled by libnice in
  * the same thread whatever the pipeline's state, so a pipeline can connect
- * in PAUSED (nicesrc reads only while PLAYING) */
+ * in PAUSED; media waits for PLAYING */
 static void
 on_recv (NiceAgent * agent, guint stream_id, guint component_id, guint len,
     gchar * data, gpointer user_data)
 {
   GstAcsIceBin *self = user_data;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, len, NULL);
 
-  g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
-  gst_app_src_push_buffer (GST_APP_SRC (self->rxsrc),
-      gst_buffer_new_memdup (data, len));
+  gst_buffer_fill (buf, 0, data, len);
+  if (g_atomic_int_get (&self->rx_playing))
+    rx_queue (self, buf);
+  else
+    rx_hold (self, buf);
+}
+
+/* Agent thread, going to PLAYING: what arrived before goes first */
+static gboolean
+rx_start (gpointer data)
+{
+  GstAcsIceBin *self = data;
+
+  while (!g_queue_is_empty (&self->rx_held))
+    rx_queue (self, g_queue_pop_head (&self->rx_held));
+  self->rx_held_bytes = 0;
+  g_atomic_int_set (&self->rx_playing, 1);
+  return G_SOURCE_REMOVE;
+}
+
+/* Agent thread, back to READY: nothing received is kept */
+static gboolean
+rx_stop (gpointer data)
+{
+  GstAcsIceBin *self = data;
+
+  g_atomic_int_set (&self->rx_playing, 0);
+  while (self->rx_n_pending > 0)
+    gst_buffer_unref (self->rx_pending[--self->rx_n_pending]);
+  gst_clear_object (&self->rx_clock);
+  g_queue_clear_full (&self->rx_held, (GDestroyNotify) gst_buffer_unref);
+  self->rx_held_bytes = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends @n (at most TX_BATCH) buffers in one call to the agent; what cannot
+ * be sent (no selected pair yet, socket full) is dropped, as nicesink
+ * does */
+static void
+tx_send (GstAcsIceBin * self, GstBuffer ** bufs, guint n)
+{
+  NiceOutputMessage msgs[TX_BATCH];
+  GOutputVector vecs[TX_BATCH];
+  GstMapInfo maps[TX_BATCH];
+  GstBuffer *mapped[TX_BATCH];
+  guint stream_id = g_atomic_int_get (&self->stream_id);
+  guint i, m = 0;
+  gint sent;
+
+  for (i = 0; i < n; i++) {
+    if (!gst_buffer_map (bufs[i], &maps[m], GST_MAP_READ))
+      continue;
+    mapped[m] = bufs[i];
+    vecs[m].buffer = maps[m].data;
+    vecs[m].size = maps[m].size;
+    msgs[m].buffers = &vecs[m];
+    msgs[m].n_buffers = 1;
+    m++;
+  }
+
+  if (stream_id != 0 && m > 0) {
+    sent = nice_agent_send_messages_nonblocking (self->agent, stream_id,
+        COMPONENT_ID, msgs, m, NULL, NULL);
+    if (sent < (gint) m)
+      GST_LOG_OBJECT (self, "%d of %u packets not sent", (gint) m - MAX (sent,
+              0), m);
+  }
+
+  for (i = 0; i < m; i++)
+    gst_buffer_unmap (mapped[i], &maps[i]);
 }
 
 static void
 gst_acs_ice_bin_init (GstAcsIceBin * self)
 {
-  GstPad *pad, *ghost;
-
   self->controlling = DEFAULT_CONTROLLING;
   self->ice_tcp = DEFAULT_ICE_TCP;
   self->ice_udp = DEFAULT_ICE_UDP;
@@ -534,54 +727,35 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
       G_CALLBACK (on_component_state_changed), self);
   g_signal_connect (self->agent, "new-selected-pair-full",
       G_CALLBACK (on_new_selected_pair), self);
+  self->rx_flush = g_source_new (&rx_flush_funcs, sizeof (RxFlushSource));
+  ((RxFlushSource *) self->rx_flush)->self = self;
+  g_source_attach (self->rx_flush, self->context);
+  g_queue_init (&self->rx_held);
   self->thread = g_thread_new ("acsicebin", agent_thread, self);
 
-  /* Received packets leave through an appsrc: live, timestamped on
-   * arrival like udpsrc's, and dropping the oldest packets rather than
-   * blocking the agent thread when nothing downstream reads */
-  self->rxsrc = gst_element_factory_make ("appsrc", "rxsrc");
-  if (self->rxsrc) {
-    /* Reported as a missing plugin when going to READY if absent */
-    g_object_set (self->rxsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
-        "do-timestamp", TRUE, "max-bytes", (guint64) RX_QUEUE_BYTES, NULL);
-    gst_util_set_object_arg (G_OBJECT (self->rxsrc), "leaky-type",
-        "downstream");
-    gst_bin_add (GST_BIN (self), self->rxsrc);
-  }
+  /* Packets go straight to and from the agent: the sink pad sends in the
+   * upstream thread, and received packets leave from the agent thread, so
+   * no queue or thread sits between libnice and the pipeline */
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_sink_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_sink_chain_list));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_sink_event));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
-  self->nicesink = gst_element_factory_make ("nicesink", NULL);
-  if (self->nicesink) {
-    /* Reported as a missing plugin when going to READY if absent */
-    g_object_set (self->nicesink, "agent", self->agent, "component",
-        COMPONENT_ID, "async", FALSE, "sync", FALSE, NULL);
-    gst_bin_add (GST_BIN (self), self->nicesink);
-  }
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_src_event));
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_src_query));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
-  if (self->nicesink) {
-    pad = gst_element_get_static_pad (self->nicesink, "sink");
-    ghost = gst_ghost_pad_new_from_template ("sink", pad,
-        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-            "sink"));
-    gst_object_unref (pad);
-  } else {
-    ghost = gst_ghost_pad_new_no_target_from_template ("sink",
-        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-            "sink"));
-  }
-  gst_element_add_pad (GST_ELEMENT (self), ghost);
-
-  if (self->rxsrc) {
-    pad = gst_element_get_static_pad (self->rxsrc, "src");
-    ghost = gst_ghost_pad_new_from_template ("src", pad,
-        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-            "src"));
-    gst_object_unref (pad);
-  } else {
-    ghost = gst_ghost_pad_new_no_target_from_template ("src",
-        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-            "src"));
-  }
-  gst_element_add_pad (GST_ELEMENT (self), ghost);
+  /* A live source and a sink without child elements: say so, for the
+   * pipeline's EOS and latency handling */
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK);
 }
 
 static gboolean
@@ -604,6 +778,12 @@ gst_acs_ice_bin_finalize (GObject * object)
   g_source_attach (source, self->context);
   g_source_unref (source);
   g_thread_join (self->thread);
+  g_source_destroy (self->rx_flush);
+  g_source_unref (self->rx_flush);
+  while (self->rx_n_pending > 0)
+    gst_buffer_unref (self->rx_pending[--self->rx_n_pending]);
+  gst_clear_object (&self->rx_clock);
+  g_queue_clear_full (&self->rx_held, (GDestroyNotify) gst_buffer_unref);
   g_signal_handlers_disconnect_by_data (self->agent, self);
   g_object_unref (self->agent);
   g_main_loop_unref (self->loop);
@@ -1230,7 +1410,7 @@ gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
         min_port, max_port ? max_port : 65535);
 
   GST_OBJECT_LOCK (self);
-  self->stream_id = stream_id;
+  g_atomic_int_set (&self->stream_id, stream_id);
   self->ever_connected = FALSE;
   self->n_relay_candidates = 0;
   self->n_srflx_candidates = 0;
@@ -1241,7 +1421,6 @@ gst_acs_ice_bin_setup_stream (GstAcsIceBin * self)
 
   nice_agent_attach_recv (self->agent, stream_id, COMPONENT_ID,
       self->context, on_recv, self);
-  g_object_set (self->nicesink, "stream", stream_id, NULL);
   return TRUE;
 }
 
@@ -1356,11 +1535,19 @@ remove_stream (gpointer data)
 
   GST_OBJECT_LOCK (self);
   stream_id = self->stream_id;
-  self->stream_id = 0;
+  g_atomic_int_set (&self->stream_id, 0);
   GST_OBJECT_UNLOCK (self);
 
   if (stream_id)
     nice_agent_remove_stream (self->agent, stream_id);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_streaming (gpointer data)
+{
+  stop_watchdog (data);
+  rx_stop (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -1372,18 +1559,6 @@ gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (self->nicesink == NULL) {
-        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-            ("The libnice GStreamer plugin (nicesink) is missing"),
-            ("install gstreamer1.0-nice"));
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      if (self->rxsrc == NULL) {
-        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-            ("The appsrc element (gst-plugins-base) is missing"),
-            ("install gstreamer1.0-plugins-base"));
-        return GST_STATE_CHANGE_FAILURE;
-      }
       if (!gst_acs_ice_bin_setup_stream (self))
         return GST_STATE_CHANGE_FAILURE;
       set_state (self, GST_ACS_ICE_STATE_NEW);
@@ -1392,6 +1567,10 @@ gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
       set_state (self, GST_ACS_ICE_STATE_CHECKING);
       g_main_context_invoke (self->context, start_gathering, self);
       g_main_context_invoke (self->context, start_watchdog, self);
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* Packets arriving from now on are held, not pushed */
+      g_atomic_int_set (&self->rx_playing, 0);
       break;
     default:
       break;
@@ -1403,8 +1582,32 @@ gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
     return ret;
 
   switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:{
+      gchar *stream_id;
+
+      /* The pad is active now; the events stay on it until it is linked */
+      stream_id = gst_pad_create_stream_id (self->srcpad, element, NULL);
+      gst_pad_push_event (self->srcpad, gst_event_new_stream_start (stream_id));
+      g_free (stream_id);
+      {
+        GstSegment segment;
+
+        gst_segment_init (&segment, GST_FORMAT_TIME);
+        gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
+      }
+      self->rx_discont = TRUE;
+      /* A live source: no preroll */
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    }
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      g_main_context_invoke (self->context, rx_start, self);
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      invoke_sync (self, stop_watchdog);
+      invoke_sync (self, stop_streaming);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       invoke_sync (self, remove_stream);
@@ -1415,6 +1618,73 @@ gst_acs_ice_bin_change_state (GstElement * element, GstStateChange transition)
   }
 
   return ret;
+}
+
+static GstFlowReturn
+gst_acs_ice_bin_sink_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buffer)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (parent);
+
+  tx_send (self, &buffer, 1);
+  gst_buffer_unref (buffer);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_acs_ice_bin_sink_chain_list (GstPad * pad, GstObject * parent,
+    GstBufferList * list)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (parent);
+  guint i, n = gst_buffer_list_length (list);
+  GstBuffer *bufs[TX_BATCH];
+
+  for (i = 0; i < n; i += TX_BATCH) {
+    guint j, m = MIN (n - i, TX_BATCH);
+
+    for (j = 0; j < m; j++)
+      bufs[j] = gst_buffer_list_get (list, i + j);
+    tx_send (self, bufs, m);
+  }
+  gst_buffer_list_unref (list);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_acs_ice_bin_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstAcsIceBin *self = GST_ACS_ICE_BIN (parent);
+
+  /* Nothing of the stream's events crosses the network; EOS ends the
+   * sending side, as it did nicesink's */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    GST_DEBUG_OBJECT (self, "end of the stream to send");
+    gst_element_post_message (GST_ELEMENT_CAST (self),
+        gst_message_new_eos (GST_OBJECT_CAST (self)));
+  }
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+gst_acs_ice_bin_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  /* Upstream events (QoS, reconfigure, latency) have nowhere to go */
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+gst_acs_ice_bin_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_LATENCY:
+      /* Live, timestamped on arrival: no latency of its own */
+      gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
 }
 
 static gboolean
