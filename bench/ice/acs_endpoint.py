@@ -10,10 +10,10 @@ changed for timing:
     measured);
   - short calls: the endpoint stops 1 s after its first received packet
     once the peer has received one too (file R.first), or after --timeout;
-  - --agent-prop NAME=VALUE sets a property of the element's NiceAgent
-    (found through its nicesink child) before gathering, to try libnice
-    settings without changing the element; --element-prop NAME=VALUE one
-    of acsicebin's.
+  - --agent-prop NAME=VALUE set a property of the element's NiceAgent
+    before gathering; acsicebin no longer has the nicesink child through
+    which it was found, so this now fails; --element-prop NAME=VALUE sets
+    one of acsicebin's.
 
 Pipeline: audiotestsrc ! opusenc ! rtpopuspay ! acssrtpenc ! acsicebin !
 acssrtpdec ! fakesink. Times are seconds from PLAYING: connected_at (first
@@ -121,7 +121,9 @@ class Endpoint:
                 break
             if elem.get_factory().get_name() == "nicesink":
                 return elem.get_property("agent")
-        raise RuntimeError("no nicesink in acsicebin")
+        raise RuntimeError("--agent-prop: acsicebin has no nicesink child "
+                           "(it sends without one): its NiceAgent cannot "
+                           "be reached")
 
     def now(self):
         return round(time.monotonic() - self.t0, 4) if self.t0 else 0.0

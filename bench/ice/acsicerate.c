@@ -4,18 +4,28 @@
  * gst-acs: packet rate of an acsicebin pair on loopback against a plain
  * udpsink/udpsrc pair, on one core
  *
- * A sender pushes 1200-byte buffers as fast as it can (fakesrc, the first
- * byte set to 0x80 so that libnice never takes a packet for STUN) into
+ * A sender pushes 1200-byte buffers (fakesrc, the first byte set to 0x80
+ * so that libnice never takes a packet for STUN) into
  *   acsicebin (controlling) -> 127.0.0.1 -> acsicebin -> fakesink
  * with candidates exchanged in process through the signals, as
  * tests/check/elements/acsicebin.c does, and into
- *   udpsink -> 127.0.0.1 -> udpsrc -> fakesink
- * The whole process is pinned to one CPU (sched_setaffinity), so sender,
- * libnice and receiver threads share it. Packets are counted where they
- * leave the source (sent) and where they reach the receiving fakesink
- * (received); the difference is mostly what the receiving socket dropped.
+ *   udpsink -> 127.0.0.1 -> udpsrc retrieve-sender-address=false -> fakesink
+ * (acsicebin gives no sender address either). The whole process is pinned
+ * to one CPU (sched_setaffinity), so sender, libnice and receiver threads
+ * share it. Packets are counted where they leave the source (sent) and
+ * where they reach the receiving fakesink (received).
+ *
+ * By default the sender keeps at most --window packets (64, about 150 KB
+ * of socket buffer) in flight: it waits for the receiver to catch up
+ * instead of overflowing the receiving socket. The rate is then what the
+ * pair sustains on the core without loss, send and receive costs
+ * together, whatever the scheduler does. With --window 0 the sender sends
+ * as fast as it can and the received rate mostly says which thread the
+ * scheduler favours: the sender never sleeps and takes most of the core,
+ * and most packets are dropped by the receiving socket.
  *
  * Usage: acs-ice-rate [--seconds S] [--reps N] [--cpu C] [--size BYTES]
+ *   [--window N] [--only acsicebin|udpsrc]
  * Prints a table and JSON lines ({"bench": "ice-rate", ...}); exit status
  * 1 when the acsicebin receive rate is not within 10 % of udpsrc's.
  */
@@ -39,6 +49,13 @@ typedef struct
   GMainLoop *loop;
   gint sent;                    /* atomic */
   gint received;                /* atomic */
+  /* Flow control (--window): the sender waits while sent - received -
+   * written_off >= window */
+  gint window;
+  gint written_off;             /* atomic */
+  gint waiting;                 /* atomic */
+  GMutex lock;
+  GCond cond;
   gint connected;               /* main thread only */
   gboolean failed;              /* main thread only */
   gulong block_id;
@@ -53,19 +70,53 @@ typedef struct
 static void
 on_handoff (GstElement * src, GstBuffer * buf, GstPad * pad, Run * run)
 {
+  gint sent = g_atomic_int_get (&run->sent);
+
   /* A first byte of 0x80 (as RTP's) is never valid STUN */
   gst_buffer_memset (buf, 0, 0x80, 1);
+
+  if (run->window > 0 && sent - g_atomic_int_get (&run->received) -
+      g_atomic_int_get (&run->written_off) >= run->window) {
+    gint64 deadline = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+
+    g_mutex_lock (&run->lock);
+    g_atomic_int_set (&run->waiting, 1);
+    while (sent - g_atomic_int_get (&run->received) -
+        g_atomic_int_get (&run->written_off) >= run->window) {
+      if (!g_cond_wait_until (&run->cond, &run->lock, deadline)) {
+        /* Nothing for 20 ms: what is in flight was lost */
+        g_atomic_int_set (&run->written_off,
+            sent - g_atomic_int_get (&run->received));
+        break;
+      }
+    }
+    g_atomic_int_set (&run->waiting, 0);
+    g_mutex_unlock (&run->lock);
+  }
   g_atomic_int_inc (&run->sent);
+}
+
+static void
+count_received (Run * run, gint n)
+{
+  gint received = g_atomic_int_add (&run->received, n) + n;
+
+  if (g_atomic_int_get (&run->waiting) && g_atomic_int_get (&run->sent) -
+      received - g_atomic_int_get (&run->written_off) <= run->window / 2) {
+    g_mutex_lock (&run->lock);
+    g_cond_signal (&run->cond);
+    g_mutex_unlock (&run->lock);
+  }
 }
 
 static GstPadProbeReturn
 count_probe (GstPad * pad, GstPadProbeInfo * info, Run * run)
 {
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    g_atomic_int_add (&run->received,
+    count_received (run,
         gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
   else
-    g_atomic_int_inc (&run->received);
+    count_received (run, 1);
   return GST_PAD_PROBE_OK;
 }
 
@@ -160,11 +211,13 @@ sleep_loop (Run * run, guint ms)
 }
 
 static gboolean
-measure (const gchar * kind, double seconds, guint size, Result * res)
+measure (const gchar * kind, double seconds, guint size, gint window,
+    Result * res)
 {
   gchar *desc;
   Run run = { 0 };
   GError *err = NULL;
+  gint lost = 0;
   GstElement *src, *rx;
   GstPad *pad;
   GstBus *bus;
@@ -184,7 +237,8 @@ measure (const gchar * kind, double seconds, guint size, Result * res)
     desc = g_strdup_printf ("fakesrc name=src sizetype=fixed sizemax=%u "
         "filltype=nothing signal-handoffs=true ! "
         "udpsink name=usink host=127.0.0.1 sync=false async=false "
-        "udpsrc name=usrc address=127.0.0.1 port=0 ! "
+        "udpsrc name=usrc address=127.0.0.1 port=0 "
+        "retrieve-sender-address=false ! "
         "fakesink name=rx sync=false async=false", size);
   }
   run.pipeline = gst_parse_launch (desc, &err);
@@ -194,6 +248,9 @@ measure (const gchar * kind, double seconds, guint size, Result * res)
     g_clear_error (&err);
     return FALSE;
   }
+  run.window = window;
+  g_mutex_init (&run.lock);
+  g_cond_init (&run.cond);
   run.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (run.pipeline);
   bus_watch = gst_bus_add_watch (bus, (GstBusFunc) on_bus, &run);
@@ -262,6 +319,9 @@ measure (const gchar * kind, double seconds, guint size, Result * res)
     t1 = g_get_monotonic_time ();
     res->sent_pps = (sent1 - sent0) / ((t1 - t0) / 1e6);
     res->received_pps = (recv1 - recv0) / ((t1 - t0) / 1e6);
+    lost = g_atomic_int_get (&run.written_off);
+    if (lost > 0)
+      g_printerr ("%s: %d packets written off as lost\n", kind, lost);
   }
 
   gst_element_set_state (run.pipeline, GST_STATE_NULL);
@@ -273,6 +333,8 @@ measure (const gchar * kind, double seconds, guint size, Result * res)
   gst_clear_object (&run.ice_b);
   gst_object_unref (run.pipeline);
   g_main_loop_unref (run.loop);
+  g_mutex_clear (&run.lock);
+  g_cond_clear (&run.cond);
   return !run.failed;
 }
 
@@ -295,7 +357,8 @@ int
 main (int argc, char **argv)
 {
   gdouble seconds = 3.0;
-  gint reps = 5, cpu = 0, size = 1200;
+  gint reps = 5, cpu = 0, size = 1200, window = 64;
+  gchar *only = NULL;
   GOptionEntry entries[] = {
     {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
         "Measured seconds per run (default 3)", "S"},
@@ -304,6 +367,11 @@ main (int argc, char **argv)
     {"cpu", 0, 0, G_OPTION_ARG_INT, &cpu, "CPU to pin to (default 0)", "C"},
     {"size", 0, 0, G_OPTION_ARG_INT, &size,
         "Packet size in bytes (default 1200)", "BYTES"},
+    {"window", 0, 0, G_OPTION_ARG_INT, &window,
+        "Packets in flight before the sender waits for the receiver "
+          "(default 64; 0: send as fast as possible)", "N"},
+    {"only", 0, 0, G_OPTION_ARG_STRING, &only,
+        "Run only this pair: acsicebin or udpsrc (for profiling)", "PAIR"},
     {NULL}
   };
   const gchar *kinds[] = { "acsicebin", "udpsrc" };
@@ -342,7 +410,9 @@ main (int argc, char **argv)
       gint kind = (i % 2 == 0) ? k : 1 - k;
       Result r = { 0, 0 };
 
-      if (!measure (kinds[kind], seconds, size, &r)) {
+      if (only && !g_str_equal (only, kinds[kind]))
+        continue;
+      if (!measure (kinds[kind], seconds, size, window, &r)) {
         g_printerr ("%s run %d failed\n", kinds[kind], i);
         continue;
       }
@@ -358,6 +428,8 @@ main (int argc, char **argv)
       n[kind]++;
     }
   }
+  if (only)
+    return 0;
   if (n[0] == 0 || n[1] == 0) {
     g_printerr ("no successful run of one of the pairs\n");
     return 1;
@@ -369,12 +441,14 @@ main (int argc, char **argv)
   ratio = mr[0] / mr[1];
   pass = ratio >= 0.9;
   printf ("{\"bench\": \"ice-rate\", \"size\": %d, \"cpu\": %d, "
+      "\"window\": %d, "
       "\"acs_sent_pps\": %.0f, \"acs_received_pps\": %.0f, "
       "\"udp_sent_pps\": %.0f, \"udp_received_pps\": %.0f, "
-      "\"ratio_received\": %.3f, \"target\": \"%s\"}\n", size, cpu, ms[0],
-      mr[0], ms[1], mr[1], ratio, pass ? "PASS" : "FAIL");
+      "\"ratio_received\": %.3f, \"target\": \"%s\"}\n", size, cpu, window,
+      ms[0], mr[0], ms[1], mr[1], ratio, pass ? "PASS" : "FAIL");
   printf ("\n== Packet rate on loopback, %d-byte packets, one core (CPU %d), "
-      "median of %d x %.0f s ==\n", size, cpu, reps, seconds);
+      "window %d, median of %d x %.0f s ==\n", size, cpu, window, reps,
+      seconds);
   printf ("%-22s %12s %12s %9s\n", "pair", "sent/s", "received/s", "received");
   for (k = 0; k < 2; k++)
     printf ("%-22s %12.0f %12.0f %8.1f%%\n",

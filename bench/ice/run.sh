@@ -1,7 +1,8 @@
 #!/bin/sh
 # ICE benchmark of acsicebin: connect time against webrtcbin in the network
 # lab (connect_bench.py) and packet rate on loopback against
-# udpsink/udpsrc on one core (acs-ice-rate). See docs/performance.md,
+# udpsink/udpsrc on one core (acs-ice-rate, flow-controlled, then once
+# more with the sender flooding the receiver). See docs/performance.md,
 # "ICE (acsicebin)". Usage:
 #
 #   sudo bench/ice/run.sh [connect_bench.py options]
@@ -57,5 +58,8 @@ if [ "${SKIP_RATE:-0}" != 1 ]; then
   export GST_REGISTRY
   # shellcheck disable=SC2086
   "$build/acs-ice-rate" ${RATE_ARGS:-} || status=1
+  # For information only: the same with a sender that floods the receiver
+  # shellcheck disable=SC2086
+  "$build/acs-ice-rate" ${RATE_ARGS:-} --window 0 || true
 fi
 exit $status
