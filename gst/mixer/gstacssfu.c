@@ -26,10 +26,25 @@
  * timestamp goes on by the real time elapsed since the slot's last packet,
  * and the first packet after a switch carries the marker bit.
  *
- * RTCP multiplexed on a receiver's `sink_N` (RFC 5761: packet types 192 to
- * 223) is read for feedback about its slots: PLI, FIR and generic NACK are
- * rewritten to the SSRC (and, for NACK, the sequence numbers) of the sender
- * that was forwarded and pushed on that sender's `src_%u`. Other RTCP is
+ * Video goes on a second pad pair per member, `video_sink_N` and
+ * `video_src_N`. Each receiver gets the video of `last-n` members, itself
+ * excluded: the selected speakers first, then those who left the selection
+ * most recently, then members who never spoke, lowest index first; on `last-n`
+ * video slots rewritten the same way (without touching the marker bit,
+ * which ends a video frame). When a video slot switches to another sender,
+ * the element asks that sender for a keyframe (a PLI on its
+ * `video_src_N`).
+ *
+ * The most active selected speaker, with the same `hysteresis` and
+ * `hold-time`, is the dominant speaker: when it changes the element posts
+ * an `acs-dominant-speaker` element message and emits
+ * #GstAcsSfu::on-dominant-speaker, as #acsmixer does.
+ *
+ * RTCP multiplexed on a receiver's `sink_N` or `video_sink_N` (RFC 5761:
+ * packet types 192 to 223) is read for feedback about its slots: PLI, FIR
+ * and generic NACK are rewritten to the SSRC (and, for NACK, the sequence
+ * numbers) of the sender that was forwarded and pushed on that sender's
+ * `src_%u` (audio slots) or `video_src_%u` (video slots). Other RTCP is
  * terminated here.
  *
  * Threading: each `sink_%u` chain function does the work for its packets
@@ -69,6 +84,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_sfu_debug);
 #define DEFAULT_LEVEL_WINDOW 200
 #define DEFAULT_HYSTERESIS 6.0
 #define DEFAULT_HOLD_TIME 500
+#define DEFAULT_LAST_N 4
+/* At most one keyframe request per video sender in this much time */
+#define KEYFRAME_REQUEST_INTERVAL (100 * GST_MSECOND)
 
 /* dBov above which a member counts as speaking (as acsmixer) */
 #define SPEAKING_THRESHOLD -80.0
@@ -86,9 +104,18 @@ enum
   PROP_LEVEL_WINDOW,
   PROP_HYSTERESIS,
   PROP_HOLD_TIME,
+  PROP_LAST_N,
   PROP_RANKING,
   PROP_STATS,
 };
+
+enum
+{
+  SIGNAL_ON_DOMINANT_SPEAKER,
+  LAST_SIGNAL,
+};
+
+static guint gst_acs_sfu_signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink_%u",
     GST_PAD_SINK,
@@ -96,6 +123,18 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink_%u",
     GST_STATIC_CAPS ("application/x-rtp"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
+    GST_PAD_SRC,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("application/x-rtp"));
+
+static GstStaticPadTemplate video_sink_template =
+GST_STATIC_PAD_TEMPLATE ("video_sink_%u",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("application/x-rtp"));
+
+static GstStaticPadTemplate video_src_template =
+GST_STATIC_PAD_TEMPLATE ("video_src_%u",
     GST_PAD_SRC,
     GST_PAD_REQUEST,
     GST_STATIC_CAPS ("application/x-rtp"));
@@ -113,6 +152,7 @@ typedef struct
 typedef struct
 {
   guint receiver;
+  gboolean video;               /* a video_src slot, else audio */
   guint32 ssrc;
   gint sender;                  /* member forwarded, -1 when idle */
   gint last_sender;             /* last member forwarded, -1 before any */
@@ -150,6 +190,22 @@ typedef struct
   /* as a receiver */
   GPtrArray *slots;             /* SfuSlot, top-k of them while srcpad */
   gboolean src_configured;
+
+  /* video, the same per stream (no level) */
+  GstPad *video_sinkpad;        /* owned by the element, NULL once released */
+  GstPad *video_srcpad;
+  GstCaps *video_caps;
+  gint video_clock_rate;
+  GstSegment video_segment;
+  gboolean have_video_ssrc;
+  guint32 video_ssrc;
+  guint8 video_fir_seq;
+  GstClockTime keyframe_time;   /* last keyframe request sent to it */
+  gboolean video_selected;      /* among the last-n + 1 forwarded */
+  guint64 spoke;                /* order of its last entry into or exit
+                                 * from the speaker selection, 0 if never */
+  GPtrArray *video_slots;       /* SfuSlot, last-n of them while video_srcpad */
+  gboolean video_src_configured;
 } SfuMember;
 
 struct _GstAcsSfu
@@ -162,6 +218,7 @@ struct _GstAcsSfu
   guint level_window;
   gdouble hysteresis;
   guint hold_time;
+  guint last_n;
 
   GMutex lock;                  /* SFU_LOCK */
   /* SFU_LOCK */
@@ -169,6 +226,10 @@ struct _GstAcsSfu
   GHashTable *slot_ssrcs;       /* slot SSRC -> SfuSlot */
   GPtrArray *selected;          /* SfuMember, at most top-k + 1 */
   GstClockTime now;             /* latest running time seen */
+  guint64 spoke_counter;
+  guint video_n;                /* last-n, as the video slots were made */
+  gint dominant;                /* member index, -1 for none */
+  GstClockTime dominant_since;
 
   /* counters, SFU_LOCK */
   guint64 received;
@@ -185,6 +246,10 @@ struct _GstAcsSfu
   guint64 nack_unmapped;
   guint64 selection_changes;
   guint64 slot_switches;
+  guint64 video_received;
+  guint64 video_forwarded;
+  guint64 keyframe_requests;
+  guint64 dominant_changes;
 };
 
 #define SFU_LOCK(s) g_mutex_lock (&(s)->lock)
@@ -197,6 +262,16 @@ typedef struct
   GstBuffer *buf;
   GstCaps *configure;           /* push stream-start, caps, segment first */
 } SfuPush;
+
+/* What a chain function does once SFU_LOCK is dropped */
+typedef struct
+{
+  GArray *pushes;               /* SfuPush */
+  gboolean dominant_changed;
+  gint dominant;
+  gint previous;
+  GstClockTime time;
+} SfuWork;
 
 #define gst_acs_sfu_parent_class parent_class
 G_DEFINE_TYPE (GstAcsSfu, gst_acs_sfu, GST_TYPE_ELEMENT);
@@ -218,8 +293,14 @@ static gboolean gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static gboolean gst_acs_sfu_src_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
+static GstFlowReturn gst_acs_sfu_video_chain (GstPad * pad,
+    GstObject * parent, GstBuffer * buf);
+static void gst_acs_sfu_post_dominant (GstAcsSfu * self, gint member,
+    gint previous, GstClockTime time);
+static void gst_acs_sfu_request_keyframe_locked (GstAcsSfu * self,
+    SfuMember * s, SfuSlot * slot, GstClockTime now, GArray * pushes);
 static void gst_acs_sfu_resize_slots_locked (GstAcsSfu * self,
-    SfuMember * m, guint n);
+    SfuMember * m, guint n, gboolean video);
 static void gst_acs_sfu_assign_all_locked (GstAcsSfu * self);
 
 static void
@@ -239,6 +320,10 @@ gst_acs_sfu_class_init (GstAcsSfuClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &video_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &video_src_template);
 
   gobject_class->finalize = gst_acs_sfu_finalize;
   gobject_class->set_property = gst_acs_sfu_set_property;
@@ -296,12 +381,34 @@ gst_acs_sfu_class_init (GstAcsSfuClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstAcsSfu:last-n:
+   *
+   * Each receiver of video (`video_src_N`) gets this many video slots and
+   * receives the video of N members other than itself: the selected
+   * speakers, then the members who left the speaker selection most
+   * recently, then members who never spoke, lowest index first. 0 forwards
+   * no video. Changing it re-creates every receiver's video slots, hence
+   * NULL or READY only.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LAST_N,
+      g_param_spec_uint ("last-n", "Last N",
+          "Number of members whose video (and of video SSRC slots) each "
+          "member receives: the current and most recent speakers, 0 to 64; "
+          "NULL or READY only", 0, 64, DEFAULT_LAST_N,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstAcsSfu:ranking:
    *
    * An `application/x-acs-sfu-ranking` structure: `selected` (array of
    * guint, member indices, most active first), `members` (array of guint,
-   * every sending member, most active first) and `levels` (array of
-   * gdouble, their smoothed levels in dBov).
+   * every sending member, most active first), `levels` (array of
+   * gdouble, their smoothed levels in dBov), `dominant` (gint, the
+   * dominant speaker, -1 for none) and `video` (array of guint, the
+   * members whose video is forwarded, most recent speaker first).
    *
    * Since: 0.1
    */
@@ -318,9 +425,12 @@ gst_acs_sfu_class_init (GstAcsSfuClass * klass)
    * `packets-received`, `packets-forwarded` (one per receiver),
    * `packets-malformed` (neither RTP nor RTCP), `packets-without-level`,
    * `levels-invalid` (audio-level extension of the wrong size),
-   * `packets-unsupported` (video), `rtcp-received`, `rtcp-ignored`,
-   * `feedback-forwarded`, `feedback-unroutable`, `nack-mapped`,
-   * `nack-unmapped`, `selection-changes`, `slot-switches`, and `members`.
+   * `packets-unsupported` (video caps on an audio `sink_N`),
+   * `rtcp-received`, `rtcp-ignored`, `feedback-forwarded`,
+   * `feedback-unroutable`, `nack-mapped`, `nack-unmapped`,
+   * `selection-changes`, `slot-switches`, `video-packets-received`,
+   * `video-packets-forwarded` (one per receiver), `keyframe-requests`
+   * (PLIs sent on video switches), `dominant-changes`, and `members`.
    *
    * Since: 0.1
    */
@@ -329,13 +439,35 @@ gst_acs_sfu_class_init (GstAcsSfuClass * klass)
           "Packet, RTCP feedback and selection counters (see the element "
           "documentation)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstAcsSfu::on-dominant-speaker:
+   * @sfu: the #GstAcsSfu
+   * @member: index N of the new dominant speaker's `sink_N` pad, or -1
+   * @previous: index of the previous dominant speaker, or -1
+   *
+   * The dominant speaker (the most active selected speaker, with
+   * `hysteresis` and `hold-time`) changed. Emitted on the streaming thread
+   * of the member whose packet caused it (or the thread releasing the
+   * dominant speaker's pad), with no lock held, right after the
+   * `acs-dominant-speaker` element message (fields `member`, `previous`
+   * and `running-time`) is posted.
+   *
+   * Since: 0.1
+   */
+  gst_acs_sfu_signals[SIGNAL_ON_DOMINANT_SPEAKER] =
+      g_signal_new ("on-dominant-speaker", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+      G_TYPE_INT);
 }
 
 static void
 sfu_member_free (SfuMember * m)
 {
   gst_clear_caps (&m->caps);
+  gst_clear_caps (&m->video_caps);
   g_clear_pointer (&m->slots, g_ptr_array_unref);
+  g_clear_pointer (&m->video_slots, g_ptr_array_unref);
   g_free (m);
 }
 
@@ -347,6 +479,10 @@ gst_acs_sfu_init (GstAcsSfu * self)
   self->level_window = DEFAULT_LEVEL_WINDOW;
   self->hysteresis = DEFAULT_HYSTERESIS;
   self->hold_time = DEFAULT_HOLD_TIME;
+  self->last_n = DEFAULT_LAST_N;
+  self->video_n = DEFAULT_LAST_N;
+  self->dominant = -1;
+  self->dominant_since = GST_CLOCK_TIME_NONE;
 
   g_mutex_init (&self->lock);
   self->members = g_hash_table_new_full (NULL, NULL, NULL,
@@ -391,7 +527,7 @@ gst_acs_sfu_set_property (GObject * object, guint prop_id,
         SfuMember *m = v;
 
         if (m->srcpad)
-          gst_acs_sfu_resize_slots_locked (self, m, k);
+          gst_acs_sfu_resize_slots_locked (self, m, k, FALSE);
       }
       while (self->selected->len > k + 1) {
         SfuMember *m = g_ptr_array_index (self->selected,
@@ -399,6 +535,28 @@ gst_acs_sfu_set_property (GObject * object, guint prop_id,
 
         m->selected = FALSE;
         g_ptr_array_remove_index (self->selected, self->selected->len - 1);
+      }
+      gst_acs_sfu_assign_all_locked (self);
+      SFU_UNLOCK (self);
+      break;
+    }
+    case PROP_LAST_N:{
+      guint n = g_value_get_uint (value);
+      GHashTableIter iter;
+      gpointer v;
+
+      GST_OBJECT_LOCK (self);
+      self->last_n = n;
+      GST_OBJECT_UNLOCK (self);
+
+      SFU_LOCK (self);
+      self->video_n = n;
+      g_hash_table_iter_init (&iter, self->members);
+      while (g_hash_table_iter_next (&iter, NULL, &v)) {
+        SfuMember *m = v;
+
+        if (m->video_srcpad)
+          gst_acs_sfu_resize_slots_locked (self, m, n, TRUE);
       }
       gst_acs_sfu_assign_all_locked (self);
       SFU_UNLOCK (self);
@@ -454,13 +612,46 @@ compare_level (gconstpointer a, gconstpointer b, gpointer user_data)
   return (gint) (*(SfuMember **) a)->index - (gint) (*(SfuMember **) b)->index;
 }
 
+/* The order of last-n: the selected speakers, latest entry first, then
+ * the former speakers, latest to leave first, then the others by index */
+static gint
+compare_spoke (gconstpointer a, gconstpointer b)
+{
+  const SfuMember *ma = *(SfuMember **) a, *mb = *(SfuMember **) b;
+
+  if (ma->selected != mb->selected)
+    return ma->selected ? -1 : 1;
+  if (ma->spoke != mb->spoke)
+    return ma->spoke > mb->spoke ? -1 : 1;
+  return (gint) ma->index - (gint) mb->index;
+}
+
+/* Must be called with SFU_LOCK: the members whose video is forwarded,
+ * most recent speaker first */
+static GPtrArray *
+video_ranked_locked (GstAcsSfu * self)
+{
+  GPtrArray *ranked = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer v;
+
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, NULL, &v))
+    if (((SfuMember *) v)->video_selected)
+      g_ptr_array_add (ranked, v);
+  g_ptr_array_sort (ranked, compare_spoke);
+  return ranked;
+}
+
 static GstStructure *
 gst_acs_sfu_ranking (GstAcsSfu * self)
 {
   GValue selected = G_VALUE_INIT, members = G_VALUE_INIT, levels = G_VALUE_INIT;
+  GValue video = G_VALUE_INIT;
   GPtrArray *all = g_ptr_array_new ();
-  GPtrArray *sel;
+  GPtrArray *sel, *vid;
   GstStructure *s;
+  gint dominant;
   GHashTableIter iter;
   gpointer v;
   guint i;
@@ -468,8 +659,19 @@ gst_acs_sfu_ranking (GstAcsSfu * self)
   gst_value_array_init (&selected, 0);
   gst_value_array_init (&members, 0);
   gst_value_array_init (&levels, 0);
+  gst_value_array_init (&video, 0);
 
   SFU_LOCK (self);
+  dominant = self->dominant;
+  vid = video_ranked_locked (self);
+  for (i = 0; i < vid->len; i++) {
+    GValue u = G_VALUE_INIT;
+
+    g_value_init (&u, G_TYPE_UINT);
+    g_value_set_uint (&u, ((SfuMember *) g_ptr_array_index (vid, i))->index);
+    gst_value_array_append_and_take_value (&video, &u);
+  }
+  g_ptr_array_unref (vid);
   g_hash_table_iter_init (&iter, self->members);
   while (g_hash_table_iter_next (&iter, NULL, &v))
     if (((SfuMember *) v)->sinkpad)
@@ -501,6 +703,8 @@ gst_acs_sfu_ranking (GstAcsSfu * self)
   gst_structure_take_value (s, "selected", &selected);
   gst_structure_take_value (s, "members", &members);
   gst_structure_take_value (s, "levels", &levels);
+  gst_structure_set (s, "dominant", G_TYPE_INT, dominant, NULL);
+  gst_structure_take_value (s, "video", &video);
   g_ptr_array_unref (sel);
   g_ptr_array_unref (all);
   return s;
@@ -538,6 +742,11 @@ gst_acs_sfu_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->hold_time);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_LAST_N:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->last_n);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_RANKING:
       g_value_take_boxed (value, gst_acs_sfu_ranking (self));
       break;
@@ -559,6 +768,11 @@ gst_acs_sfu_get_property (GObject * object, guint prop_id,
               "nack-unmapped", G_TYPE_UINT64, self->nack_unmapped,
               "selection-changes", G_TYPE_UINT64, self->selection_changes,
               "slot-switches", G_TYPE_UINT64, self->slot_switches,
+              "video-packets-received", G_TYPE_UINT64, self->video_received,
+              "video-packets-forwarded", G_TYPE_UINT64,
+              self->video_forwarded,
+              "keyframe-requests", G_TYPE_UINT64, self->keyframe_requests,
+              "dominant-changes", G_TYPE_UINT64, self->dominant_changes,
               "members", G_TYPE_UINT64,
               (guint64) g_hash_table_size (self->members), NULL));
       SFU_UNLOCK (self);
@@ -589,9 +803,14 @@ gst_acs_sfu_change_state (GstElement * element, GstStateChange transition)
       m->selected = FALSE;
       m->level_time = GST_CLOCK_TIME_NONE;
       m->src_configured = FALSE;
+      m->video_src_configured = FALSE;
+      m->spoke = 0;
+      m->keyframe_time = GST_CLOCK_TIME_NONE;
     }
     g_ptr_array_set_size (self->selected, 0);
     self->now = GST_CLOCK_TIME_NONE;
+    self->dominant = -1;
+    self->dominant_since = GST_CLOCK_TIME_NONE;
     gst_acs_sfu_assign_all_locked (self);
     SFU_UNLOCK (self);
   }
@@ -613,27 +832,34 @@ gst_acs_sfu_get_member_locked (GstAcsSfu * self, guint index)
   m->level = -127.0;
   m->level_time = GST_CLOCK_TIME_NONE;
   m->selected_since = GST_CLOCK_TIME_NONE;
+  m->video_clock_rate = 90000;
+  m->keyframe_time = GST_CLOCK_TIME_NONE;
   gst_segment_init (&m->segment, GST_FORMAT_TIME);
+  gst_segment_init (&m->video_segment, GST_FORMAT_TIME);
   g_hash_table_insert (self->members, GUINT_TO_POINTER (index), m);
   return m;
 }
 
 /* Must be called with SFU_LOCK */
 static void
-gst_acs_sfu_resize_slots_locked (GstAcsSfu * self, SfuMember * m, guint n)
+gst_acs_sfu_resize_slots_locked (GstAcsSfu * self, SfuMember * m, guint n,
+    gboolean video)
 {
-  if (!m->slots)
-    m->slots = g_ptr_array_new_with_free_func (g_free);
-  while (m->slots->len > n) {
-    SfuSlot *slot = g_ptr_array_index (m->slots, m->slots->len - 1);
+  GPtrArray **slots = video ? &m->video_slots : &m->slots;
+
+  if (!*slots)
+    *slots = g_ptr_array_new_with_free_func (g_free);
+  while ((*slots)->len > n) {
+    SfuSlot *slot = g_ptr_array_index (*slots, (*slots)->len - 1);
 
     g_hash_table_remove (self->slot_ssrcs, GUINT_TO_POINTER (slot->ssrc));
-    g_ptr_array_remove_index (m->slots, m->slots->len - 1);
+    g_ptr_array_remove_index (*slots, (*slots)->len - 1);
   }
-  while (m->slots->len < n) {
+  while ((*slots)->len < n) {
     SfuSlot *slot = g_new0 (SfuSlot, 1);
 
     slot->receiver = m->index;
+    slot->video = video;
     do {
       slot->ssrc = g_random_int ();
     } while (slot->ssrc == 0 ||
@@ -645,7 +871,7 @@ gst_acs_sfu_resize_slots_locked (GstAcsSfu * self, SfuMember * m, guint n)
     slot->last_ts = g_random_int ();
     slot->last_time = GST_CLOCK_TIME_NONE;
     g_hash_table_insert (self->slot_ssrcs, GUINT_TO_POINTER (slot->ssrc), slot);
-    g_ptr_array_add (m->slots, slot);
+    g_ptr_array_add (*slots, slot);
   }
 }
 
@@ -655,22 +881,39 @@ gst_acs_sfu_resize_slots_locked (GstAcsSfu * self, SfuMember * m, guint n)
  * stays selected keep it. */
 static void
 gst_acs_sfu_assign_slots_locked (GstAcsSfu * self, SfuMember * r,
-    GPtrArray * ranked)
+    GPtrArray * ranked, gboolean video)
 {
+  GPtrArray *slots = video ? r->video_slots : r->slots;
   guint i, j;
 
-  if (!r->srcpad || !r->slots)
+  if (!(video ? r->video_srcpad : r->srcpad) || !slots)
     return;
 
-  for (i = 0; i < r->slots->len; i++) {
-    SfuSlot *slot = g_ptr_array_index (r->slots, i);
+  for (i = 0; i < slots->len; i++) {
+    SfuSlot *slot = g_ptr_array_index (slots, i);
     SfuMember *s;
 
     if (slot->sender < 0)
       continue;
     s = g_hash_table_lookup (self->members, GINT_TO_POINTER (slot->sender));
-    if (!s || !s->selected || s == r)
+    if (!s || !(video ? s->video_selected : s->selected) || s == r)
       slot->sender = -1;
+    else if (video) {
+      /* video: only the slots->len most recent speakers other than @r,
+       * so that a receiver outside the set follows the latest speaker */
+      guint rank = 0;
+
+      for (j = 0; j < ranked->len; j++) {
+        SfuMember *o = g_ptr_array_index (ranked, j);
+
+        if (o == s)
+          break;
+        if (o != r)
+          rank++;
+      }
+      if (rank >= slots->len)
+        slot->sender = -1;
+    }
   }
 
   for (j = 0; j < ranked->len; j++) {
@@ -680,8 +923,8 @@ gst_acs_sfu_assign_slots_locked (GstAcsSfu * self, SfuMember * r,
 
     if (s == r)
       continue;
-    for (i = 0; i < r->slots->len; i++) {
-      SfuSlot *slot = g_ptr_array_index (r->slots, i);
+    for (i = 0; i < slots->len; i++) {
+      SfuSlot *slot = g_ptr_array_index (slots, i);
 
       if (slot->sender == (gint) s->index)
         have = TRUE;
@@ -692,8 +935,8 @@ gst_acs_sfu_assign_slots_locked (GstAcsSfu * self, SfuMember * r,
       continue;
     if (!free_slot)
       break;
-    GST_DEBUG_OBJECT (self, "receiver %u: slot %08x now forwards member %u",
-        r->index, free_slot->ssrc, s->index);
+    GST_DEBUG_OBJECT (self, "receiver %u: %s slot %08x now forwards member "
+        "%u", r->index, video ? "video" : "audio", free_slot->ssrc, s->index);
     free_slot->sender = s->index;
     free_slot->switched = TRUE;
     self->slot_switches++;
@@ -705,14 +948,78 @@ static void
 gst_acs_sfu_assign_all_locked (GstAcsSfu * self)
 {
   GPtrArray *ranked = g_ptr_array_copy (self->selected, NULL, NULL);
+  GPtrArray *video = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer v;
+  guint i;
+
+  /* Video: the last-n + 1 members with video most recently selected as
+   * speakers, so that each receiver gets last-n others */
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, NULL, &v)) {
+    SfuMember *m = v;
+
+    m->video_selected = FALSE;
+    if (m->video_sinkpad)
+      g_ptr_array_add (video, m);
+  }
+  g_ptr_array_sort (video, compare_spoke);
+  if (video->len > self->video_n + 1)
+    g_ptr_array_set_size (video, self->video_n + 1);
+  if (self->video_n == 0)
+    g_ptr_array_set_size (video, 0);
+  for (i = 0; i < video->len; i++)
+    ((SfuMember *) g_ptr_array_index (video, i))->video_selected = TRUE;
 
   g_ptr_array_sort_with_data (ranked, compare_level, self);
   g_hash_table_iter_init (&iter, self->members);
-  while (g_hash_table_iter_next (&iter, NULL, &v))
-    gst_acs_sfu_assign_slots_locked (self, v, ranked);
+  while (g_hash_table_iter_next (&iter, NULL, &v)) {
+    gst_acs_sfu_assign_slots_locked (self, v, ranked, FALSE);
+    gst_acs_sfu_assign_slots_locked (self, v, video, TRUE);
+  }
+  g_ptr_array_unref (video);
   g_ptr_array_unref (ranked);
+}
+
+/* Must be called with SFU_LOCK. The dominant speaker is the most active
+ * selected speaker; another one takes its place when it is @hysteresis dB
+ * more active and the current one has been dominant for @hold. Returns
+ * TRUE when it changed (@previous set). */
+static gboolean
+gst_acs_sfu_update_dominant_locked (GstAcsSfu * self, gdouble hysteresis,
+    GstClockTime hold, gint * previous)
+{
+  SfuMember *top = NULL, *dom = NULL;
+  gdouble top_level = 0.0, dom_level;
+  guint i;
+
+  for (i = 0; i < self->selected->len; i++) {
+    SfuMember *m = g_ptr_array_index (self->selected, i);
+    gdouble l = effective_level_locked (self, m);
+
+    if (l > SPEAKING_THRESHOLD && (!top || l > top_level)) {
+      top = m;
+      top_level = l;
+    }
+  }
+  if (!top || (gint) top->index == self->dominant)
+    return FALSE;
+  if (self->dominant >= 0)
+    dom = g_hash_table_lookup (self->members, GINT_TO_POINTER (self->dominant));
+  if (dom && dom->sinkpad) {
+    dom_level = effective_level_locked (self, dom);
+    if (top_level <= dom_level + hysteresis)
+      return FALSE;
+    if (GST_CLOCK_TIME_IS_VALID (self->now) &&
+        GST_CLOCK_TIME_IS_VALID (self->dominant_since) &&
+        self->now < self->dominant_since + hold)
+      return FALSE;
+  }
+  *previous = self->dominant;
+  self->dominant = top->index;
+  self->dominant_since = self->now;
+  self->dominant_changes++;
+  return TRUE;
 }
 
 /* Must be called with SFU_LOCK. @s just reported a level: it enters the
@@ -750,6 +1057,7 @@ gst_acs_sfu_update_selection_locked (GstAcsSfu * self, SfuMember * s,
     GST_DEBUG_OBJECT (self, "member %u (%.1f dBov) replaces member %u "
         "(%.1f dBov)", s->index, level, weakest->index, weakest_level);
     weakest->selected = FALSE;
+    weakest->spoke = ++self->spoke_counter;
     g_ptr_array_remove (self->selected, weakest);
   } else {
     GST_DEBUG_OBJECT (self, "member %u (%.1f dBov) selected", s->index, level);
@@ -757,6 +1065,7 @@ gst_acs_sfu_update_selection_locked (GstAcsSfu * self, SfuMember * s,
 
   s->selected = TRUE;
   s->selected_since = self->now;
+  s->spoke = ++self->spoke_counter;
   g_ptr_array_add (self->selected, s);
   self->selection_changes++;
   return TRUE;
@@ -768,10 +1077,13 @@ gst_acs_sfu_request_new_pad (GstElement * element, GstPadTemplate * templ,
 {
   GstAcsSfu *self = GST_ACS_SFU (element);
   gboolean sink = templ->direction == GST_PAD_SINK;
-  const gchar *prefix = sink ? "sink_" : "src_";
+  gboolean video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ),
+      "video_");
+  const gchar *prefix = video ? (sink ? "video_sink_" : "video_src_") :
+      (sink ? "sink_" : "src_");
   guint index, k;
   SfuMember *m;
-  GstPad *pad;
+  GstPad *pad, **slot_pad;
   gchar *pad_name;
 
   GST_OBJECT_LOCK (self);
@@ -790,15 +1102,18 @@ gst_acs_sfu_request_new_pad (GstElement * element, GstPadTemplate * templ,
       goto bad_name;
     index = v;
   } else {
-    /* The lowest index whose pad of this direction is free */
+    /* The lowest index whose pad of this kind is free */
     for (index = 0;; index++) {
       m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
-      if (!m || !(sink ? m->sinkpad : m->srcpad))
+      if (!m || !(video ? (sink ? m->video_sinkpad : m->video_srcpad) :
+              (sink ? m->sinkpad : m->srcpad)))
         break;
     }
   }
   m = gst_acs_sfu_get_member_locked (self, index);
-  if (sink ? m->sinkpad != NULL : m->srcpad != NULL) {
+  slot_pad = video ? (sink ? &m->video_sinkpad : &m->video_srcpad) :
+      (sink ? &m->sinkpad : &m->srcpad);
+  if (*slot_pad != NULL) {
     SFU_UNLOCK (self);
     GST_WARNING_OBJECT (self, "pad %s%u exists already", prefix, index);
     return NULL;
@@ -808,16 +1123,24 @@ gst_acs_sfu_request_new_pad (GstElement * element, GstPadTemplate * templ,
   pad = gst_pad_new_from_template (templ, pad_name);
   g_free (pad_name);
   gst_pad_set_element_private (pad, GUINT_TO_POINTER (index));
+  *slot_pad = pad;
   if (sink) {
-    gst_pad_set_chain_function (pad, GST_DEBUG_FUNCPTR (gst_acs_sfu_chain));
+    gst_pad_set_chain_function (pad, video ?
+        GST_DEBUG_FUNCPTR (gst_acs_sfu_video_chain) :
+        GST_DEBUG_FUNCPTR (gst_acs_sfu_chain));
     gst_pad_set_event_function (pad,
         GST_DEBUG_FUNCPTR (gst_acs_sfu_sink_event));
-    m->sinkpad = pad;
+    if (video)
+      gst_acs_sfu_assign_all_locked (self);
   } else {
     gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (gst_acs_sfu_src_event));
-    m->srcpad = pad;
-    m->src_configured = FALSE;
-    gst_acs_sfu_resize_slots_locked (self, m, k);
+    if (video) {
+      m->video_src_configured = FALSE;
+      gst_acs_sfu_resize_slots_locked (self, m, self->video_n, TRUE);
+    } else {
+      m->src_configured = FALSE;
+      gst_acs_sfu_resize_slots_locked (self, m, k, FALSE);
+    }
     gst_acs_sfu_assign_all_locked (self);
   }
   SFU_UNLOCK (self);
@@ -836,6 +1159,8 @@ gst_acs_sfu_release_pad (GstElement * element, GstPad * pad)
 {
   GstAcsSfu *self = GST_ACS_SFU (element);
   guint index = GPOINTER_TO_UINT (gst_pad_get_element_private (pad));
+  gboolean dominant_left = FALSE;
+  GstClockTime now = GST_CLOCK_TIME_NONE;
   SfuMember *m;
 
   SFU_LOCK (self);
@@ -849,16 +1174,34 @@ gst_acs_sfu_release_pad (GstElement * element, GstPad * pad)
     }
     m->level_time = GST_CLOCK_TIME_NONE;
     m->have_ssrc = FALSE;
+    if (self->dominant == (gint) index) {
+      /* the next packet with a level names the next one */
+      self->dominant = -1;
+      self->dominant_since = GST_CLOCK_TIME_NONE;
+      self->dominant_changes++;
+      dominant_left = TRUE;
+      now = self->now;
+    }
     gst_acs_sfu_assign_all_locked (self);
   } else if (m && m->srcpad == pad) {
     m->srcpad = NULL;
-    gst_acs_sfu_resize_slots_locked (self, m, 0);
+    gst_acs_sfu_resize_slots_locked (self, m, 0, FALSE);
+  } else if (m && m->video_sinkpad == pad) {
+    m->video_sinkpad = NULL;
+    m->have_video_ssrc = FALSE;
+    gst_acs_sfu_assign_all_locked (self);
+  } else if (m && m->video_srcpad == pad) {
+    m->video_srcpad = NULL;
+    gst_acs_sfu_resize_slots_locked (self, m, 0, TRUE);
   }
-  if (m && !m->sinkpad && !m->srcpad)
+  if (m && !m->sinkpad && !m->srcpad && !m->video_sinkpad && !m->video_srcpad)
     g_hash_table_remove (self->members, GUINT_TO_POINTER (index));
   SFU_UNLOCK (self);
 
   gst_element_remove_pad (element, pad);
+
+  if (dominant_left)
+    gst_acs_sfu_post_dominant (self, -1, index, now);
 }
 
 static gboolean
@@ -866,6 +1209,7 @@ gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstAcsSfu *self = GST_ACS_SFU (parent);
   guint index = GPOINTER_TO_UINT (gst_pad_get_element_private (pad));
+  gboolean video = g_str_has_prefix (GST_PAD_NAME (pad), "video_");
   SfuMember *m;
 
   switch (GST_EVENT_TYPE (event)) {
@@ -883,7 +1227,12 @@ gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
       SFU_LOCK (self);
       m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
-      if (m) {
+      if (m && video) {
+        if (!gst_structure_get_int (s, "clock-rate", &m->video_clock_rate) ||
+            m->video_clock_rate <= 0)
+          m->video_clock_rate = 90000;
+        gst_caps_replace (&m->video_caps, caps);
+      } else if (m) {
         m->caps_ext_id = gst_acs_audio_level_ext_id_from_caps (s);
         if (!gst_structure_get_int (s, "clock-rate", &m->clock_rate) ||
             m->clock_rate <= 0)
@@ -902,10 +1251,12 @@ gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       SFU_LOCK (self);
       m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
       if (m) {
+        GstSegment *seg = video ? &m->video_segment : &m->segment;
+
         if (segment->format == GST_FORMAT_TIME)
-          gst_segment_copy_into (segment, &m->segment);
+          gst_segment_copy_into (segment, seg);
         else
-          gst_segment_init (&m->segment, GST_FORMAT_TIME);
+          gst_segment_init (seg, GST_FORMAT_TIME);
       }
       SFU_UNLOCK (self);
       break;
@@ -937,6 +1288,8 @@ gst_acs_sfu_forward_locked (GstAcsSfu * self, SfuMember * s, SfuMember * r,
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstBuffer *out = gst_buffer_copy_deep (buf);
+  gboolean video = slot->video;
+  gint clock_rate = video ? s->video_clock_rate : s->clock_rate;
   guint16 in_seq, out_seq;
   guint32 in_ts;
   SfuHistory *h;
@@ -959,14 +1312,19 @@ gst_acs_sfu_forward_locked (GstAcsSfu * self, SfuMember * s, SfuMember * r,
       if (GST_CLOCK_TIME_IS_VALID (now) &&
           GST_CLOCK_TIME_IS_VALID (slot->last_time) && now > slot->last_time)
         elapsed = now - slot->last_time;
-      next_ts += MAX (1, gst_util_uint64_scale_int (elapsed, s->clock_rate,
+      next_ts += MAX (1, gst_util_uint64_scale_int (elapsed, clock_rate,
               GST_SECOND));
     }
     slot->seq_offset = next_seq - in_seq;
     slot->ts_offset = next_ts - in_ts;
     slot->switched = FALSE;
     slot->started = TRUE;
-    gst_rtp_buffer_set_marker (&rtp, TRUE);
+    /* audio: the start of a talkspurt; in video the marker bit ends a
+     * frame and must stay as the sender set it */
+    if (!video)
+      gst_rtp_buffer_set_marker (&rtp, TRUE);
+    else
+      gst_acs_sfu_request_keyframe_locked (self, s, slot, now, pushes);
   }
 
   out_seq = in_seq + slot->seq_offset;
@@ -989,45 +1347,61 @@ gst_acs_sfu_forward_locked (GstAcsSfu * self, SfuMember * s, SfuMember * r,
   h->out_seq = out_seq;
   h->in_seq = in_seq;
   h->sender = s->index;
-  h->sender_ssrc = s->ssrc;
+  h->sender_ssrc = video ? s->video_ssrc : s->ssrc;
 
   GST_BUFFER_PTS (out) = now;
   GST_BUFFER_DTS (out) = GST_CLOCK_TIME_NONE;
 
-  push.pad = gst_object_ref (r->srcpad);
-  push.buf = out;
-  push.configure = NULL;
-  if (!r->src_configured) {
-    r->src_configured = TRUE;
-    push.configure = s->caps ? gst_caps_ref (s->caps) :
-        gst_pad_get_pad_template_caps (r->srcpad);
+  if (video) {
+    push.pad = gst_object_ref (r->video_srcpad);
+    push.configure = NULL;
+    if (!r->video_src_configured) {
+      r->video_src_configured = TRUE;
+      push.configure = s->video_caps ? gst_caps_ref (s->video_caps) :
+          gst_pad_get_pad_template_caps (r->video_srcpad);
+    }
+    self->video_forwarded++;
+  } else {
+    push.pad = gst_object_ref (r->srcpad);
+    push.configure = NULL;
+    if (!r->src_configured) {
+      r->src_configured = TRUE;
+      push.configure = s->caps ? gst_caps_ref (s->caps) :
+          gst_pad_get_pad_template_caps (r->srcpad);
+    }
+    self->forwarded++;
   }
+  push.buf = out;
   g_array_append_val (pushes, push);
-  self->forwarded++;
 }
 
-/* Must be called with SFU_LOCK: queues RTCP @buf on member @m's src pad */
-static void
+/* Must be called with SFU_LOCK: queues RTCP @buf on member @m's src pad
+ * (@video: its video_src pad); FALSE (counted as unroutable) when @m has
+ * no such pad */
+static gboolean
 gst_acs_sfu_queue_rtcp_locked (GstAcsSfu * self, SfuMember * m,
-    GstBuffer * buf, GArray * pushes)
+    gboolean video, GstBuffer * buf, GArray * pushes)
 {
+  GstPad *pad = video ? m->video_srcpad : m->srcpad;
+  gboolean *configured = video ? &m->video_src_configured : &m->src_configured;
+  GstCaps *caps = video ? m->video_caps : m->caps;
   SfuPush push;
 
-  if (!m->srcpad) {
+  if (!pad) {
     gst_buffer_unref (buf);
     self->feedback_unroutable++;
-    return;
+    return FALSE;
   }
-  push.pad = gst_object_ref (m->srcpad);
+  push.pad = gst_object_ref (pad);
   push.buf = buf;
   push.configure = NULL;
-  if (!m->src_configured) {
-    m->src_configured = TRUE;
-    push.configure = m->caps ? gst_caps_ref (m->caps) :
+  if (!*configured) {
+    *configured = TRUE;
+    push.configure = caps ? gst_caps_ref (caps) :
         gst_caps_new_empty_simple ("application/x-rtp");
   }
   g_array_append_val (pushes, push);
-  self->feedback_forwarded++;
+  return TRUE;
 }
 
 /* FCI fields; memcpy because the data may be unaligned */
@@ -1094,6 +1468,29 @@ slot_sender_locked (GstAcsSfu * self, SfuSlot * slot)
   if (sender < 0)
     return NULL;
   return g_hash_table_lookup (self->members, GINT_TO_POINTER (sender));
+}
+
+/* Must be called with SFU_LOCK. Video slot @slot switched to sender @s:
+ * asks @s for a keyframe (PLI), at most once per
+ * KEYFRAME_REQUEST_INTERVAL of running time */
+static void
+gst_acs_sfu_request_keyframe_locked (GstAcsSfu * self, SfuMember * s,
+    SfuSlot * slot, GstClockTime now, GArray * pushes)
+{
+  if (!s->have_video_ssrc || !s->video_srcpad)
+    return;
+  if (GST_CLOCK_TIME_IS_VALID (s->keyframe_time) &&
+      GST_CLOCK_TIME_IS_VALID (now) && now >= s->keyframe_time &&
+      now - s->keyframe_time < KEYFRAME_REQUEST_INTERVAL)
+    return;
+  GST_LOG_OBJECT (self, "video slot %08x switched to member %u: PLI",
+      slot->ssrc, s->index);
+  if (gst_acs_sfu_queue_rtcp_locked (self, s, TRUE,
+          new_feedback (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_PLI,
+              slot->ssrc, s->video_ssrc, NULL, 0), pushes)) {
+    self->keyframe_requests++;
+    s->keyframe_time = GST_CLOCK_TIME_IS_VALID (now) ? now : 0;
+  }
 }
 
 /* Must be called with SFU_LOCK. Maps the NACK from receiver @r about
@@ -1167,10 +1564,11 @@ gst_acs_sfu_route_nack_locked (GstAcsSfu * self, SfuMember * r,
     if (s) {
       GST_LOG_OBJECT (self, "NACK from %u about slot %08x to member %u",
           r->index, slot->ssrc, s->index);
-      gst_acs_sfu_queue_rtcp_locked (self, s,
-          new_feedback (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
-              fb_sender, first.sender_ssrc, out_fci->data, out_fci->len / 4),
-          pushes);
+      if (gst_acs_sfu_queue_rtcp_locked (self, s, slot->video,
+              new_feedback (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
+                  fb_sender, first.sender_ssrc, out_fci->data,
+                  out_fci->len / 4), pushes))
+        self->feedback_forwarded++;
     } else {
       self->feedback_unroutable++;
     }
@@ -1231,15 +1629,17 @@ gst_acs_sfu_handle_rtcp_locked (GstAcsSfu * self, SfuMember * r,
     if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_PLI) {
       slot = own_slot_locked (self, r, media);
       s = slot ? slot_sender_locked (self, slot) : NULL;
-      if (!s || !s->have_ssrc) {
+      if (!s || !(slot->video ? s->have_video_ssrc : s->have_ssrc)) {
         self->feedback_unroutable++;
         continue;
       }
       GST_LOG_OBJECT (self, "PLI from %u about slot %08x to member %u",
           r->index, media, s->index);
-      gst_acs_sfu_queue_rtcp_locked (self, s,
-          new_feedback (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_PLI,
-              fb_sender, s->ssrc, NULL, 0), pushes);
+      if (gst_acs_sfu_queue_rtcp_locked (self, s, slot->video,
+              new_feedback (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_PLI,
+                  fb_sender, slot->video ? s->video_ssrc : s->ssrc, NULL, 0),
+              pushes))
+        self->feedback_forwarded++;
     } else if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_FIR) {
       guint i;
 
@@ -1249,15 +1649,16 @@ gst_acs_sfu_handle_rtcp_locked (GstAcsSfu * self, SfuMember * r,
 
         slot = own_slot_locked (self, r, read_be32 (fci + 8 * i));
         s = slot ? slot_sender_locked (self, slot) : NULL;
-        if (!s || !s->have_ssrc) {
+        if (!s || !(slot->video ? s->have_video_ssrc : s->have_ssrc)) {
           self->feedback_unroutable++;
           continue;
         }
-        write_be32 (entry, s->ssrc);
-        entry[4] = s->fir_seq++;
-        gst_acs_sfu_queue_rtcp_locked (self, s,
-            new_feedback (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_FIR,
-                fb_sender, 0, entry, 2), pushes);
+        write_be32 (entry, slot->video ? s->video_ssrc : s->ssrc);
+        entry[4] = slot->video ? s->video_fir_seq++ : s->fir_seq++;
+        if (gst_acs_sfu_queue_rtcp_locked (self, s, slot->video,
+                new_feedback (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_FIR,
+                    fb_sender, 0, entry, 2), pushes))
+          self->feedback_forwarded++;
       }
     } else if (type == GST_RTCP_TYPE_RTPFB &&
         fbtype == GST_RTCP_RTPFB_TYPE_NACK) {
@@ -1280,8 +1681,9 @@ gst_acs_sfu_handle_rtcp_locked (GstAcsSfu * self, SfuMember * r,
 static void
 gst_acs_sfu_handle_rtp_locked (GstAcsSfu * self, SfuMember * s,
     GstBuffer * buf, guint top_k, guint ext_id, guint window,
-    gdouble hysteresis, guint hold, GArray * pushes)
+    gdouble hysteresis, guint hold, SfuWork * work)
 {
+  GArray *pushes = work->pushes;
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstClockTime now;
   GHashTableIter iter;
@@ -1301,7 +1703,7 @@ gst_acs_sfu_handle_rtp_locked (GstAcsSfu * self, SfuMember * s,
   gst_rtp_buffer_unmap (&rtp);
 
   if (s->video) {
-    /* Last-N video forwarding is not implemented */
+    /* video goes on video_sink_N, with its own slots */
     self->unsupported++;
     return;
   }
@@ -1332,6 +1734,12 @@ gst_acs_sfu_handle_rtp_locked (GstAcsSfu * self, SfuMember * s,
     if (gst_acs_sfu_update_selection_locked (self, s, top_k, hysteresis,
             hold * GST_MSECOND))
       gst_acs_sfu_assign_all_locked (self);
+    if (gst_acs_sfu_update_dominant_locked (self, hysteresis,
+            hold * GST_MSECOND, &work->previous)) {
+      work->dominant_changed = TRUE;
+      work->dominant = self->dominant;
+      work->time = self->now;
+    }
   }
 
   if (!s->selected)
@@ -1353,44 +1761,80 @@ gst_acs_sfu_handle_rtp_locked (GstAcsSfu * self, SfuMember * s,
   }
 }
 
-static GstFlowReturn
-gst_acs_sfu_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+/* Must be called with SFU_LOCK. Video RTP from sender @s: queues a copy
+ * for every video slot forwarding it. */
+static void
+gst_acs_sfu_handle_video_locked (GstAcsSfu * self, SfuMember * s,
+    GstBuffer * buf, GArray * pushes)
 {
-  GstAcsSfu *self = GST_ACS_SFU (parent);
-  guint index = GPOINTER_TO_UINT (gst_pad_get_element_private (pad));
-  GArray *pushes = g_array_new (FALSE, FALSE, sizeof (SfuPush));
-  guint ext_id, window, hold, top_k;
-  gdouble hysteresis;
-  guint8 head[2];
-  SfuMember *m;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstClockTime now;
+  GHashTableIter iter;
+  gpointer v;
+
+  if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
+    self->malformed++;
+    GST_LOG_OBJECT (self, "member %u: dropping a video packet that is not "
+        "RTP", s->index);
+    return;
+  }
+  self->video_received++;
+  s->video_ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  s->have_video_ssrc = TRUE;
+  gst_rtp_buffer_unmap (&rtp);
+
+  now = gst_segment_to_running_time (&s->video_segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  if (GST_CLOCK_TIME_IS_VALID (now) && (!GST_CLOCK_TIME_IS_VALID (self->now)
+          || now > self->now))
+    self->now = now;
+
+  if (!s->video_selected)
+    return;
+
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, NULL, &v)) {
+    SfuMember *r = v;
+    guint i;
+
+    if (r == s || !r->video_srcpad || !r->video_slots)
+      continue;
+    for (i = 0; i < r->video_slots->len; i++) {
+      SfuSlot *slot = g_ptr_array_index (r->video_slots, i);
+
+      if (slot->sender == (gint) s->index)
+        gst_acs_sfu_forward_locked (self, s, r, slot, buf, now, pushes);
+    }
+  }
+}
+
+/* Posts the acs-dominant-speaker message and emits on-dominant-speaker;
+ * no lock held */
+static void
+gst_acs_sfu_post_dominant (GstAcsSfu * self, gint member, gint previous,
+    GstClockTime time)
+{
+  GstStructure *s = gst_structure_new ("acs-dominant-speaker",
+      "member", G_TYPE_INT, member,
+      "previous", G_TYPE_INT, previous,
+      "running-time", G_TYPE_UINT64, time, NULL);
+
+  GST_INFO_OBJECT (self, "dominant speaker %d (was %d)", member, previous);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  g_signal_emit (self, gst_acs_sfu_signals[SIGNAL_ON_DOMINANT_SPEAKER], 0,
+      member, previous);
+}
+
+/* Pushes what @work collected and posts its dominant change; no lock
+ * held */
+static void
+gst_acs_sfu_finish_work (GstAcsSfu * self, SfuWork * work)
+{
   guint i;
 
-  GST_OBJECT_LOCK (self);
-  top_k = self->top_k;
-  ext_id = self->ext_id;
-  window = self->level_window;
-  hysteresis = self->hysteresis;
-  hold = self->hold_time;
-  GST_OBJECT_UNLOCK (self);
-
-  SFU_LOCK (self);
-  m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
-  if (!m) {
-    SFU_UNLOCK (self);
-    goto done;
-  }
-  if (gst_buffer_extract (buf, 0, head, 2) == 2 && (head[0] >> 6) == 2 &&
-      (head[1] & 0x7f) >= 64 && (head[1] & 0x7f) <= 95) {
-    /* RFC 5761: RTCP packet types 192 to 223 */
-    gst_acs_sfu_handle_rtcp_locked (self, m, buf, pushes);
-  } else {
-    gst_acs_sfu_handle_rtp_locked (self, m, buf, top_k, ext_id, window,
-        hysteresis, hold, pushes);
-  }
-  SFU_UNLOCK (self);
-
-  for (i = 0; i < pushes->len; i++) {
-    SfuPush *p = &g_array_index (pushes, SfuPush, i);
+  for (i = 0; i < work->pushes->len; i++) {
+    SfuPush *p = &g_array_index (work->pushes, SfuPush, i);
     GstFlowReturn ret;
 
     if (p->configure) {
@@ -1413,9 +1857,77 @@ gst_acs_sfu_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
           gst_flow_get_name (ret));
     gst_object_unref (p->pad);
   }
+  g_array_unref (work->pushes);
 
-done:
-  g_array_unref (pushes);
+  if (work->dominant_changed)
+    gst_acs_sfu_post_dominant (self, work->dominant, work->previous,
+        work->time);
+}
+
+static gboolean
+is_rtcp (GstBuffer * buf)
+{
+  guint8 head[2];
+
+  /* RFC 5761: RTCP packet types 192 to 223 */
+  return gst_buffer_extract (buf, 0, head, 2) == 2 && (head[0] >> 6) == 2 &&
+      (head[1] & 0x7f) >= 64 && (head[1] & 0x7f) <= 95;
+}
+
+static GstFlowReturn
+gst_acs_sfu_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstAcsSfu *self = GST_ACS_SFU (parent);
+  guint index = GPOINTER_TO_UINT (gst_pad_get_element_private (pad));
+  SfuWork work = { g_array_new (FALSE, FALSE, sizeof (SfuPush)), FALSE,
+    -1, -1, GST_CLOCK_TIME_NONE
+  };
+  guint ext_id, window, hold, top_k;
+  gdouble hysteresis;
+  SfuMember *m;
+
+  GST_OBJECT_LOCK (self);
+  top_k = self->top_k;
+  ext_id = self->ext_id;
+  window = self->level_window;
+  hysteresis = self->hysteresis;
+  hold = self->hold_time;
+  GST_OBJECT_UNLOCK (self);
+
+  SFU_LOCK (self);
+  m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
+  if (m && is_rtcp (buf)) {
+    gst_acs_sfu_handle_rtcp_locked (self, m, buf, work.pushes);
+  } else if (m) {
+    gst_acs_sfu_handle_rtp_locked (self, m, buf, top_k, ext_id, window,
+        hysteresis, hold, &work);
+  }
+  SFU_UNLOCK (self);
+
+  gst_acs_sfu_finish_work (self, &work);
+  gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_acs_sfu_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstAcsSfu *self = GST_ACS_SFU (parent);
+  guint index = GPOINTER_TO_UINT (gst_pad_get_element_private (pad));
+  SfuWork work = { g_array_new (FALSE, FALSE, sizeof (SfuPush)), FALSE,
+    -1, -1, GST_CLOCK_TIME_NONE
+  };
+  SfuMember *m;
+
+  SFU_LOCK (self);
+  m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
+  if (m && is_rtcp (buf))
+    gst_acs_sfu_handle_rtcp_locked (self, m, buf, work.pushes);
+  else if (m)
+    gst_acs_sfu_handle_video_locked (self, m, buf, work.pushes);
+  SFU_UNLOCK (self);
+
+  gst_acs_sfu_finish_work (self, &work);
   gst_buffer_unref (buf);
   return GST_FLOW_OK;
 }

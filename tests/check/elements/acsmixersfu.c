@@ -22,6 +22,10 @@
 #define ABSENT -1
 #define BAD_SIZE -2
 #define MEMBER_SSRC(i) (0x1000u + (i))
+#define VIDEO_SSRC(i) (0x2000u + (i))
+#define VIDEO_CAPS_STR "application/x-rtp, media=video, clock-rate=90000, " \
+    "encoding-name=VP8, payload=96"
+#define VIDEO_TS_PER_PERIOD 1800
 #define CAPS_STR "application/x-rtp, media=audio, clock-rate=48000, " \
     "encoding-name=OPUS, payload=111, " \
     "extmap-1=urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -33,8 +37,10 @@ typedef struct
 {
   GstElement *sfu;
   GstHarness *m[MAX_MEMBERS];
+  GstHarness *v[MAX_MEMBERS];   /* video_sink_N / video_src_N, or NULL */
   guint n;
   guint16 seq[MAX_MEMBERS];
+  guint16 vseq[MAX_MEMBERS];
 } Call;
 
 typedef struct
@@ -112,6 +118,9 @@ call_free (Call * c)
   guint i;
 
   for (i = 0; i < MAX_MEMBERS; i++)
+    if (c->v[i])
+      gst_harness_teardown (c->v[i]);
+  for (i = 0; i < MAX_MEMBERS; i++)
     if (c->m[i])
       gst_harness_teardown (c->m[i]);
   gst_object_unref (c->sfu);
@@ -172,14 +181,14 @@ call_periods (Call * c, const gint * levels, guint first, guint count)
         push_rtp (c, i, p, levels[i]);
 }
 
-/* Pulls everything member @r received; RTP into @out (may be NULL), RTCP
- * into @rtcp (may be NULL) */
+/* Pulls everything @h received; RTP into @out (may be NULL), RTCP into
+ * @rtcp (may be NULL) */
 static void
-drain (Call * c, guint r, GArray * out, GPtrArray * rtcp)
+drain_harness (GstHarness * h, GArray * out, GPtrArray * rtcp)
 {
   GstBuffer *buf;
 
-  while ((buf = gst_harness_try_pull (c->m[r]))) {
+  while ((buf = gst_harness_try_pull (h))) {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     guint8 head[2];
 
@@ -211,6 +220,13 @@ drain (Call * c, guint r, GArray * out, GPtrArray * rtcp)
   }
 }
 
+/* Pulls everything member @r received on src_N */
+static void
+drain (Call * c, guint r, GArray * out, GPtrArray * rtcp)
+{
+  drain_harness (c->m[r], out, rtcp);
+}
+
 static GArray *
 outs_new (void)
 {
@@ -229,9 +245,10 @@ senders (GArray * out)
 }
 
 /* Every SSRC in @out is one continuous stream: sequence numbers +1 per
- * packet and timestamps never going back. Returns the number of SSRCs. */
+ * packet and timestamps going forward (@frames: or staying, for the
+ * packets of one video frame). Returns the number of SSRCs. */
 static guint
-assert_continuous (GArray * out)
+assert_continuous_full (GArray * out, gboolean frames)
 {
   GHashTable *last = g_hash_table_new (NULL, NULL);
   guint i, n;
@@ -242,13 +259,22 @@ assert_continuous (GArray * out)
 
     if (prev) {
       fail_unless_equals_int ((guint16) (prev->seq + 1), o->seq);
-      fail_unless ((gint32) (o->ts - prev->ts) > 0);
+      if (frames)
+        fail_unless ((gint32) (o->ts - prev->ts) >= 0);
+      else
+        fail_unless ((gint32) (o->ts - prev->ts) > 0);
     }
     g_hash_table_insert (last, GUINT_TO_POINTER (o->ssrc), o);
   }
   n = g_hash_table_size (last);
   g_hash_table_unref (last);
   return n;
+}
+
+static guint
+assert_continuous (GArray * out)
+{
+  return assert_continuous_full (out, FALSE);
 }
 
 static guint64
@@ -795,6 +821,322 @@ GST_START_TEST (test_sfu_two_byte_ext_id)
 
 GST_END_TEST;
 
+/* Member @i also sends and receives video */
+static void
+call_add_video (Call * c, guint i)
+{
+  gchar *sink = g_strdup_printf ("video_sink_%u", i);
+  gchar *src = g_strdup_printf ("video_src_%u", i);
+
+  c->v[i] = gst_harness_new_with_element (c->sfu, sink, src);
+  gst_harness_set_src_caps_str (c->v[i], VIDEO_CAPS_STR);
+  c->vseq[i] = 1000 * i;
+  g_free (sink);
+  g_free (src);
+}
+
+/* A video packet from @member; payload as make_rtp's, marker on the
+ * second packet of each period (two packets a period, one frame) */
+static GstBuffer *
+make_video_rtp (guint member, guint16 seq, guint period, gboolean marker)
+{
+  GstBuffer *buf = gst_rtp_buffer_new_allocate (4, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint8 *payload;
+
+  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READWRITE, &rtp));
+  gst_rtp_buffer_set_payload_type (&rtp, 96);
+  gst_rtp_buffer_set_seq (&rtp, seq);
+  gst_rtp_buffer_set_timestamp (&rtp, 7000 * member +
+      period * VIDEO_TS_PER_PERIOD);
+  gst_rtp_buffer_set_ssrc (&rtp, VIDEO_SSRC (member));
+  gst_rtp_buffer_set_marker (&rtp, marker);
+  payload = gst_rtp_buffer_get_payload (&rtp);
+  payload[0] = member;
+  write_be16 (payload + 1, seq);
+  payload[3] = marker;
+  gst_rtp_buffer_unmap (&rtp);
+  GST_BUFFER_PTS (buf) = period * PERIOD;
+  return buf;
+}
+
+/* Every member with video sends one frame (two packets) in @period */
+static void
+video_period (Call * c, guint period)
+{
+  guint i, k;
+
+  for (i = 0; i < c->n; i++)
+    for (k = 0; c->v[i] && k < 2; k++)
+      fail_unless_equals_int (gst_harness_push (c->v[i],
+              make_video_rtp (i, c->vseq[i]++, period, k == 1)), GST_FLOW_OK);
+}
+
+/* The ranking's video set as a bit mask */
+static guint
+video_set (Call * c)
+{
+  GstStructure *s;
+  const GValue *v;
+  guint mask = 0, i;
+
+  g_object_get (c->sfu, "ranking", &s, NULL);
+  v = gst_structure_get_value (s, "video");
+  for (i = 0; i < gst_value_array_get_size (v); i++)
+    mask |= 1 << g_value_get_uint (gst_value_array_get_value (v, i));
+  gst_structure_free (s);
+  return mask;
+}
+
+GST_START_TEST (test_sfu_video_last_n)
+{
+  Call *c = call_new (5, 1);
+  const gint two[] = { 10, 20, SILENT, SILENT, SILENT };
+  const gint three[] = { 10, ABSENT, SILENT, 0, SILENT };
+  GArray *out = outs_new ();
+  GPtrArray *rtcp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstRTCPBuffer r = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  guint32 slot_ssrc = 0;
+  guint i, p = 0, switches = 0;
+
+  g_object_set (c->sfu, "last-n", 2, NULL);
+  for (i = 0; i < 5; i++)
+    call_add_video (c, i);
+
+  /* Nobody spoke yet: the lowest indices fill the last-n + 1 places */
+  video_period (c, p++);
+  fail_unless_equals_int (video_set (c), 0x7);
+  drain_harness (c->v[4], out, NULL);
+  fail_unless_equals_int (senders (out), 0x3);
+  g_array_set_size (out, 0);
+  drain_harness (c->v[0], out, NULL);
+  fail_unless_equals_int (senders (out), 0x6);
+  g_array_set_size (out, 0);
+  for (i = 1; i < 4; i++)
+    drain_harness (c->v[i], NULL, NULL);
+
+  /* Members 0 and 1 speak: they stay in front; member 2 stays third */
+  for (; p < 4; p++) {
+    call_periods (c, two, p, 1);
+    video_period (c, p);
+  }
+  fail_unless_equals_int (selected (c), 0x3);
+  fail_unless_equals_int (video_set (c), 0x7);
+
+  /* Member 3 speaks up and replaces member 1 (quieter) as a speaker: it
+   * is now the most recent speaker, member 2 drops out of the video */
+  for (; p < 8; p++) {
+    call_periods (c, three, p, 1);
+    video_period (c, p);
+  }
+  fail_unless_equals_int (selected (c), 0x9);
+  fail_unless_equals_int (video_set (c), 0xb);
+
+  /* Member 4 received 0 and 1, then 3 instead of 1: two continuous
+   * streams, the marker bits as the senders set them */
+  drain_harness (c->v[4], out, rtcp);
+  fail_unless_equals_int (rtcp->len, 0);
+  fail_unless_equals_int (senders (out), 0xb);
+  fail_unless_equals_int (assert_continuous_full (out, TRUE), 2);
+  for (i = 0; i < out->len; i++) {
+    Out *o = &g_array_index (out, Out, i);
+
+    fail_if (o->ssrc == VIDEO_SSRC (o->member));
+    /* payload[3] repeats the sender's marker; make_rtp's payload[3] == 0 */
+    if (o->member == 3 && !slot_ssrc)
+      slot_ssrc = o->ssrc;
+  }
+  /* member 3 took over member 1's slot: one slot carried both */
+  for (i = 0; i < out->len; i++) {
+    Out *o = &g_array_index (out, Out, i);
+
+    if (o->ssrc == slot_ssrc && o->member == 1)
+      switches++;
+    if (o->ssrc == slot_ssrc && o->member == 0)
+      fail ("member 0 on member 3's slot");
+  }
+  fail_unless (switches > 0);
+  for (i = 0; i < out->len; i++) {
+    Out *o = &g_array_index (out, Out, i);
+
+    /* every packet's marker is the sender's: set on even input seqs */
+    fail_unless_equals_int (o->marker, (o->in_seq - 1000 * o->member) % 2);
+  }
+  g_array_set_size (out, 0);
+
+  /* The switch asked member 3 for a keyframe, about its own SSRC */
+  drain_harness (c->v[3], out, rtcp);
+  fail_if (senders (out) & 0x8);
+  fail_unless (rtcp->len >= 1);
+  fail_unless (gst_rtcp_buffer_map (g_ptr_array_index (rtcp, 0),
+          GST_MAP_READ, &r));
+  fail_unless (gst_rtcp_buffer_get_first_packet (&r, &packet));
+  fail_unless_equals_int (gst_rtcp_packet_get_type (&packet),
+      GST_RTCP_TYPE_PSFB);
+  fail_unless_equals_int (gst_rtcp_packet_fb_get_type (&packet),
+      GST_RTCP_PSFB_TYPE_PLI);
+  fail_unless_equals_int (gst_rtcp_packet_fb_get_media_ssrc (&packet),
+      VIDEO_SSRC (3));
+  gst_rtcp_buffer_unmap (&r);
+  g_ptr_array_set_size (rtcp, 0);
+  fail_unless (stat (c, "keyframe-requests") >= 1);
+  g_array_set_size (out, 0);
+
+  /* A PLI from member 4 about its video slot reaches member 3's video */
+  fail_unless_equals_int (gst_harness_push (c->v[4],
+          make_feedback (MEMBER_SSRC (3), GST_RTCP_TYPE_PSFB,
+              GST_RTCP_PSFB_TYPE_PLI, slot_ssrc, NULL, 0)), GST_FLOW_OK);
+  drain_harness (c->v[3], NULL, rtcp);
+  fail_unless_equals_int (rtcp->len, 1);
+  fail_unless (gst_rtcp_buffer_map (g_ptr_array_index (rtcp, 0),
+          GST_MAP_READ, &r));
+  fail_unless (gst_rtcp_buffer_get_first_packet (&r, &packet));
+  fail_unless_equals_int (gst_rtcp_packet_fb_get_media_ssrc (&packet),
+      VIDEO_SSRC (3));
+  gst_rtcp_buffer_unmap (&r);
+  g_ptr_array_set_size (rtcp, 0);
+  /* ... not its audio */
+  drain (c, 3, NULL, rtcp);
+  fail_unless_equals_int (rtcp->len, 0);
+
+  /* Audio is not disturbed: member 4 hears one speaker slot */
+  drain (c, 4, out, NULL);
+  fail_unless_equals_int (assert_continuous (out), 1);
+  fail_unless (stat (c, "video-packets-forwarded") > 0);
+  fail_unless_equals_int (stat (c, "video-packets-received"), 8 * 5 * 2);
+
+  for (i = 0; i < 5; i++) {
+    drain (c, i, NULL, NULL);
+    drain_harness (c->v[i], NULL, NULL);
+  }
+  g_ptr_array_unref (rtcp);
+  g_array_unref (out);
+  call_free (c);
+}
+
+GST_END_TEST;
+
+static void
+on_dominant (GstElement * sfu, gint member, gint previous, GArray * changes)
+{
+  gint pair[2] = { member, previous };
+
+  g_array_append_vals (changes, pair, 2);
+}
+
+GST_START_TEST (test_sfu_dominant_speaker)
+{
+  Call *c = call_new (3, 2);
+  gint levels[] = { 20, 10, SILENT };
+  GArray *changes = g_array_new (FALSE, FALSE, sizeof (gint));
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  const GstStructure *s;
+  GstStructure *ranking;
+  GstPad *sink, *peer;
+  GstSegment seg;
+  GstCaps *caps;
+  gint v;
+  guint i, p = 0;
+
+  gst_element_set_bus (c->sfu, bus);
+  g_signal_connect (c->sfu, "on-dominant-speaker", G_CALLBACK (on_dominant),
+      changes);
+
+  /* Member 0's first packet makes it dominant, member 1's (-10 dBov, 10 dB
+   * more active) takes over right away */
+  call_periods (c, levels, p, 3);
+  p += 3;
+  fail_unless_equals_int (changes->len, 4);
+  fail_unless_equals_int (g_array_index (changes, gint, 0), 0);
+  fail_unless_equals_int (g_array_index (changes, gint, 1), -1);
+  fail_unless_equals_int (g_array_index (changes, gint, 2), 1);
+  fail_unless_equals_int (g_array_index (changes, gint, 3), 0);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  gst_message_unref (msg);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  s = gst_message_get_structure (msg);
+  fail_unless (gst_structure_has_name (s, "acs-dominant-speaker"));
+  fail_unless (gst_structure_get_int (s, "member", &v));
+  fail_unless_equals_int (v, 1);
+  fail_unless (gst_structure_get_int (s, "previous", &v));
+  fail_unless_equals_int (v, 0);
+  fail_unless (gst_structure_has_field (s, "running-time"));
+  gst_message_unref (msg);
+
+  /* 3 dB more active than member 1: below the hysteresis, no change */
+  levels[0] = 7;
+  call_periods (c, levels, p, 5);
+  p += 5;
+  fail_unless_equals_int (changes->len, 4);
+  /* 10 dB: member 0 takes over */
+  levels[0] = 0;
+  call_periods (c, levels, p, 1);
+  p += 1;
+  fail_unless_equals_int (changes->len, 6);
+  fail_unless_equals_int (g_array_index (changes, gint, 4), 0);
+  fail_unless_equals_int (g_array_index (changes, gint, 5), 1);
+  g_object_get (c->sfu, "ranking", &ranking, NULL);
+  fail_unless (gst_structure_get_int (ranking, "dominant", &v));
+  fail_unless_equals_int (v, 0);
+  gst_structure_free (ranking);
+
+  /* Member 5 joins, louder still, and leaves: -1 until someone speaks */
+  sink = gst_element_request_pad_simple (c->sfu, "sink_5");
+  peer = gst_pad_new ("member5", GST_PAD_SRC);
+  fail_unless_equals_int (gst_pad_link (peer, sink), GST_PAD_LINK_OK);
+  gst_pad_set_active (peer, TRUE);
+  gst_pad_push_event (peer, gst_event_new_stream_start ("member5"));
+  caps = gst_caps_from_string (CAPS_STR);
+  fail_unless (gst_pad_push_event (peer, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_pad_push_event (peer, gst_event_new_segment (&seg));
+  for (i = 0; i < 2; i++, p++)
+    fail_unless_equals_int (gst_pad_push (peer, make_rtp (5, 500 + i, p,
+                SILENT)), GST_FLOW_OK);
+  fail_unless_equals_int (changes->len, 6);
+  /* Member 0 falls to -15 dBov (member 1 at -10 is not 6 dB above it),
+   * then member 5 speaks at 0 dBov and takes over */
+  levels[0] = 15;
+  call_periods (c, levels, p, 1);
+  fail_unless_equals_int (changes->len, 6);
+  fail_unless_equals_int (gst_pad_push (peer, make_rtp (5, 510, p, 0)),
+      GST_FLOW_OK);
+  p++;
+  fail_unless_equals_int (changes->len, 8);
+  fail_unless_equals_int (g_array_index (changes, gint, 6), 5);
+  fail_unless_equals_int (g_array_index (changes, gint, 7), 0);
+  gst_pad_unlink (peer, sink);
+  gst_element_release_request_pad (c->sfu, sink);
+  gst_object_unref (sink);
+  gst_pad_set_active (peer, FALSE);
+  gst_object_unref (peer);
+  fail_unless_equals_int (changes->len, 10);
+  fail_unless_equals_int (g_array_index (changes, gint, 8), -1);
+  fail_unless_equals_int (g_array_index (changes, gint, 9), 5);
+  /* the next packet with a level names the most active selected one */
+  call_periods (c, levels, p, 1);
+  fail_unless_equals_int (changes->len, 12);
+  fail_unless_equals_int (g_array_index (changes, gint, 10), 1);
+  fail_unless_equals_int (g_array_index (changes, gint, 11), -1);
+  fail_unless_equals_int (stat (c, "dominant-changes"), 6);
+
+  for (i = 0; i < 3; i++)
+    drain (c, i, NULL, NULL);
+  g_signal_handlers_disconnect_by_func (c->sfu, on_dominant, changes);
+  gst_element_set_bus (c->sfu, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  g_array_unref (changes);
+  call_free (c);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sfu_states)
 {
   GstElement *sfu = gst_element_factory_make ("acssfu", NULL);
@@ -832,6 +1174,8 @@ acsmixersfu_suite (void)
   tcase_add_test (tc, test_sfu_bad_input);
   tcase_add_test (tc, test_sfu_leave);
   tcase_add_test (tc, test_sfu_two_byte_ext_id);
+  tcase_add_test (tc, test_sfu_video_last_n);
+  tcase_add_test (tc, test_sfu_dominant_speaker);
   tcase_add_test (tc, test_sfu_states);
   return s;
 }
