@@ -64,8 +64,11 @@ callee's recording holds what the caller sent), caller_stats, callee_stats
 rtp_rate, packets_lost, loss_pct, interval_loss_pct, jitter_ms, recv_kbps,
 send_kbps, mos, rtt_ms), caller_log, callee_log (stdout+stderr), pcap
 (or None), counters_before, counters_after, during, sent (the file sent or
-None); methods counter(node, name) (the delta), changed() (all non-zero
-deltas as "node/name": n), series(role) (the stats lines as dicts), ok().
+None), caller_started, callee_started (time.monotonic() at each spawn);
+methods counter(node, name) (the delta), changed() (all non-zero deltas as
+"node/name": n), series(role) (the stats lines as dicts: "caller" or
+"callee"), ok(), logs(), first_audio_at_callee_ms() (caller's command start
+to the callee's first decoded audio: the benchmark's setup time).
 
 run_call(topology, **kw) builds a lab, runs one call (the keywords of
 CallLab go to the lab, the others to .call) and returns the CallResult.
@@ -192,6 +195,17 @@ class CallResult:
         self.counters_after = {}
         self.during = None
         self.sent = None
+        self.caller_started = self.callee_started = None
+
+    def first_audio_at_callee_ms(self):
+        """From the start of the caller's command to the first decoded
+        audio at the callee (the callee's first_audio_ms counts from its
+        own, earlier, start), or None"""
+        fa = self.callee.get("first_audio_ms")
+        if fa is None or self.caller_started is None:
+            return None
+        return (self.callee_started + fa / 1000.0 -
+                self.caller_started) * 1000.0
 
     def counter(self, node, name):
         return (self.counters_after.get((node, name), 0) -
@@ -237,6 +251,8 @@ def _find_build_dir(build_dir):
 
 
 class CallLab:
+    _instances = 0
+
     def __init__(self, topology, out_dir=None, name=None, loss=None,
                  build_dir=None, controller=True, keep=False, quiet=True):
         self.topology = topology
@@ -253,13 +269,14 @@ class CallLab:
                          "acs-controller")
         base = os.environ.get("LAB_BASE_DIR") or tempfile.gettempdir()
         self.lab_dir = os.path.join(base, "acs-calllab-%s-%d-%d" % (
-            self.name, os.getpid(), int(time.time() * 1000) % 100000))
+            self.name, os.getpid(), CallLab._instances + 1))
         self.out_dir = os.path.abspath(out_dir) if out_dir else \
             self.lab_dir + "-out"
         self.env_os = dict(os.environ)
         self.env_os["LAB_DIR"] = self.lab_dir
-        self.env_os["LAB_PREFIX"] = "c%d%s-" % (os.getpid() % 100000,
-                                                self.name[:3])
+        CallLab._instances += 1
+        self.env_os["LAB_PREFIX"] = "c%d%s%d-" % (
+            os.getpid() % 100000, self.name[:3], CallLab._instances)
         if loss is not None:
             self.env_os["LAB_LOSS"] = str(loss)
         if not self.env_os.get("GST_PLUGIN_PATH_1_0"):
@@ -344,6 +361,11 @@ class CallLab:
         return False
 
     def close(self):
+        """Stops what this object started and removes the lab; idempotent.
+        A second Ctrl-C or SIGTERM during the teardown is ignored."""
+        if self._signals.saved:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for p in self._procs:
             _kill(p, timeout=5)
         self._procs = []
@@ -446,9 +468,12 @@ class CallLab:
 
     # -- calls ----------------------------------------------------------
 
-    def _spawn(self, node, role, args, log_path):
+    def _spawn(self, node, role, args, log_path, token=None):
         env = dict(self.env_os, GST_REGISTRY=os.path.join(
             self.lab_dir, "registry-%s.bin" % node))
+        if token:
+            # in the environment, not on the command line that ps shows
+            env["ACS_TOKEN"] = token
         with open(log_path, "w") as log:
             p = subprocess.Popen(["ip", "netns", "exec", self.ns(node)] +
                                  args, stdout=log, stderr=subprocess.STDOUT,
@@ -490,11 +515,10 @@ class CallLab:
             r.callee_stats = out("callee-stats.jsonl")
         common = ["--controller", self.controller_url, "--ca-file",
                   self.ca_file, "--json"]
-        a_args = [self.acs_call, "--call", callee, "--token",
-                  self.token(caller), "--record", r.caller_wav,
+        a_args = [self.acs_call, "--call", callee, "--record", r.caller_wav,
                   "--duration", str(duration)] + common
-        b_args = [self.acs_call, "--answer", "--token", self.token(callee),
-                  "--record", r.callee_wav, "--duration",
+        b_args = [self.acs_call, "--answer", "--record", r.callee_wav,
+                  "--duration",
                   str(callee_duration if callee_duration is not None
                       else duration), "--tone", str(callee_tone)] + common
         if stats:
@@ -507,12 +531,14 @@ class CallLab:
         a_args += list(caller_args)
         b_args += list(callee_args)
 
+        tok_a, tok_b = self.token(caller), self.token(callee)
         cap = None
         if capture:
             r.pcap = out("%s.pcap" % capture)
             cap = self._start_capture(capture, r.pcap)
         r.counters_before = self.counters()
-        pb = self._spawn("b", "callee", b_args, r.callee_log)
+        r.callee_started = time.monotonic()
+        pb = self._spawn("b", "callee", b_args, r.callee_log, tok_b)
         deadline = time.monotonic() + 20
         while True:
             with open(r.callee_log, errors="replace") as f:
@@ -523,7 +549,8 @@ class CallLab:
                 raise LabError("the callee never waited for a call:\n%s" %
                                r.logs())
             time.sleep(0.05)
-        pa = self._spawn("a", "caller", a_args, r.caller_log)
+        r.caller_started = time.monotonic()
+        pa = self._spawn("a", "caller", a_args, r.caller_log, tok_a)
         try:
             if during:
                 r.during = during(self, r)
