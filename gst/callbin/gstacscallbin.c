@@ -38,7 +38,16 @@
  * Call progress is posted as `acs-call-state` element messages; acsicebin's
  * `acs-ice-state` and `acs-ice-selected-pair` reach the bus as they are.
  * EOS on `audio_sink` or the `hang-up` action ends the call; when the call
- * ends, every `audio_src_%u` pad gets EOS.
+ * ends, every `audio_src_%u` pad gets EOS. When the controller refuses the
+ * hang-up or cannot be reached (a controller restarted mid-call has
+ * forgotten the call: 404), the call ends here all the same, with a warning
+ * from acssignal; the peer then learns of it only from its own hang-up.
+ * A controller restart alone does not touch the media: acssignal
+ * reconnects its event stream and the call goes on.
+ *
+ * Lost packets reach opusdec as gaps (rtpbin `do-lost`), which it fills
+ * from the next packet's in-band FEC or by concealment, so the decoded
+ * audio keeps its timing under loss.
  *
  * One call per READY->PAUSED: after the end, go back to READY for another.
  * `acs-call-stats` messages come every `stats-interval` while the call is
