@@ -294,6 +294,7 @@ class CallLab:
         self._up = False
         self._procs = []
         self._ncalls = 0
+        self._tokens = {}
 
     # -- lab ------------------------------------------------------------
 
@@ -468,9 +469,13 @@ class CallLab:
 
     # -- calls ----------------------------------------------------------
 
-    def _spawn(self, node, role, args, log_path, token=None):
+    def _spawn(self, node, role, args, log_path):
+        """Runs args in node's namespace; the token minted for role goes
+        in ACS_TOKEN. (bench/call/call_bench.py overrides this method with
+        this signature.)"""
         env = dict(self.env_os, GST_REGISTRY=os.path.join(
             self.lab_dir, "registry-%s.bin" % node))
+        token = self._tokens.pop(role, None)
         if token:
             # in the environment, not on the command line that ps shows
             env["ACS_TOKEN"] = token
@@ -531,14 +536,15 @@ class CallLab:
         a_args += list(caller_args)
         b_args += list(callee_args)
 
-        tok_a, tok_b = self.token(caller), self.token(callee)
+        self._tokens = {"caller": self.token(caller),
+                        "callee": self.token(callee)}
         cap = None
         if capture:
             r.pcap = out("%s.pcap" % capture)
             cap = self._start_capture(capture, r.pcap)
         r.counters_before = self.counters()
         r.callee_started = time.monotonic()
-        pb = self._spawn("b", "callee", b_args, r.callee_log, tok_b)
+        pb = self._spawn("b", "callee", b_args, r.callee_log)
         deadline = time.monotonic() + 20
         while True:
             with open(r.callee_log, errors="replace") as f:
@@ -550,7 +556,7 @@ class CallLab:
                                r.logs())
             time.sleep(0.05)
         r.caller_started = time.monotonic()
-        pa = self._spawn("a", "caller", a_args, r.caller_log, tok_a)
+        pa = self._spawn("a", "caller", a_args, r.caller_log)
         try:
             if during:
                 r.during = during(self, r)
