@@ -728,9 +728,16 @@ def case_resume(ctl):
                 {"candidate": candidate(i % 200), "mline_index": 0}, 202)
         act(ctl, alice, c2, "cancel")
     b4 = EventStream(ctl, bob, last_id=first_seen)
-    b4.expect("stream.reset")
+    reset = b4.expect("stream.reset")
+    check(reset["last_id"] - reset["first_id"] + 1 == 256,
+          "256 events kept: %r" % reset)
     ev = b4.next()
     check(int(ev["id"]) > first_seen + 1, "the oldest kept event follows")
+    # the ring (grown from 8 slots to 256, then wrapped) kept them in order
+    check(int(ev["id"]) == reset["first_id"], "first kept id")
+    for want in range(reset["first_id"] + 1, reset["last_id"] + 1):
+        check(int(b4.next()["id"]) == want, "event %d in order" % want)
+    b4.expect_nothing()
     b4.close()
 
 

@@ -62,6 +62,7 @@ struct _AcsController
   AcsMetrics *metrics;
   AcsTimerQueue *timers;        /* one per call, by call id */
   GHashTable *token_cache;      /* verified token -> AcsTokenClaims */
+  GQuark sockopts_quark;        /* set on a GSocket once configured */
 };
 
 typedef enum
@@ -868,7 +869,11 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
   /* libsoup writes a response's headers and body as separate TLS records:
    * with Nagle's algorithm the second waits for the client's delayed ACK
    * (40 ms on Linux) on every response */
-  if (sock && g_socket_get_family (sock) != G_SOCKET_FAMILY_UNIX) {
+  if (sock && g_object_get_qdata (G_OBJECT (sock), self->sockopts_quark) == NULL
+      && g_socket_get_family (sock) != G_SOCKET_FAMILY_UNIX) {
+    /* Once per connection, not per request */
+    g_object_set_qdata (G_OBJECT (sock), self->sockopts_quark,
+        GINT_TO_POINTER (1));
     g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
     /* A client host that vanished leaves its connection open: with data
      * (a heartbeat) unacknowledged this long, the kernel fails it, the
@@ -1031,6 +1036,7 @@ acs_controller_new (const AcsControllerConfig * config)
   self->store = acs_call_store_new_memory ();
   self->metrics = acs_metrics_new ();
   self->timers = acs_timer_queue_new (NULL, on_call_timer, self);
+  self->sockopts_quark = g_quark_from_static_string ("acs-controller-sockopts");
   self->token_cache = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) acs_token_claims_free);
   self->hub = acs_event_hub_new (config->max_streams_per_user,

@@ -28,6 +28,9 @@
 #include <errno.h>
 #include <string.h>
 
+/* A power of two dividing ACS_EVENT_LOG_SIZE */
+#define EVENT_LOG_FIRST_CAPACITY 8
+
 typedef struct
 {
   guint64 id;                   /* 0: empty slot */
@@ -42,7 +45,11 @@ typedef struct
   gchar *call_id;               /* NULL for a user log */
   guint64 next_id;              /* id of the next event, from 1 */
   guint count;                  /* events in ring, at most ACS_EVENT_LOG_SIZE */
-  AcsEvent ring[ACS_EVENT_LOG_SIZE];    /* event n at index n % size */
+  /* event n at index n % capacity; the ring starts small and doubles up to
+   * ACS_EVENT_LOG_SIZE: a call's log holds a dozen events, and a full
+   * ring allocated up front was 8 KiB per party and call */
+  AcsEvent *ring;
+  guint capacity;
   GList *streams;               /* AcsEventStream, not owned */
 } AcsEventLog;
 
@@ -91,6 +98,8 @@ event_log_new (const gchar * key, const gchar * call_id)
   log->key = g_strdup (key);
   log->call_id = g_strdup (call_id);
   log->next_id = 1;
+  log->capacity = EVENT_LOG_FIRST_CAPACITY;
+  log->ring = g_new0 (AcsEvent, log->capacity);
   return log;
 }
 
@@ -101,8 +110,9 @@ event_log_free (AcsEventLog * log)
 
   /* Streams are detached before: acs_event_hub_forget_call(), free */
   g_assert (log->streams == NULL);
-  for (i = 0; i < ACS_EVENT_LOG_SIZE; i++)
+  for (i = 0; i < log->capacity; i++)
     event_clear (&log->ring[i]);
+  g_free (log->ring);
   g_free (log->key);
   g_free (log->call_id);
   g_free (log);
@@ -111,9 +121,24 @@ event_log_free (AcsEventLog * log)
 static const AcsEvent *
 event_log_get (AcsEventLog * log, guint64 id)
 {
-  const AcsEvent *event = &log->ring[id % ACS_EVENT_LOG_SIZE];
+  const AcsEvent *event = &log->ring[id % log->capacity];
 
   return event->id == id ? event : NULL;
+}
+
+/* Doubles the ring of a full @log, keeping its events */
+static void
+event_log_grow (AcsEventLog * log)
+{
+  guint capacity = log->capacity * 2;
+  AcsEvent *ring = g_new0 (AcsEvent, capacity);
+  guint64 id;
+
+  for (id = log->next_id - log->count; id < log->next_id; id++)
+    ring[id % capacity] = log->ring[id % log->capacity];
+  g_free (log->ring);
+  log->ring = ring;
+  log->capacity = capacity;
 }
 
 static guint64
@@ -218,9 +243,12 @@ static void
 publish_to_log (AcsEventLog * log, const gchar * call_id, const gchar * type,
     const gchar * data)
 {
-  AcsEvent *event = &log->ring[log->next_id % ACS_EVENT_LOG_SIZE];
+  AcsEvent *event;
   GList *l;
 
+  if (log->count == log->capacity && log->capacity < ACS_EVENT_LOG_SIZE)
+    event_log_grow (log);
+  event = &log->ring[log->next_id % log->capacity];
   event_clear (event);
   event->id = log->next_id++;
   event->call_id = g_strdup (call_id);
