@@ -11,7 +11,7 @@ AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold t
 (Goertzel power at 440 Hz far above that at other frequencies), not only
 bytes. The same call again with Opus encoded and decoded outside the
 bins (acscallbin encoded=true). alice hangs up after 2 s, which ends bob's
-call too. Then bob declines a call (both end with 603) and alice cancels one
+call too; then bob hangs up after 2 s, which ends alice's. Then bob declines a call (both end with 603) and alice cancels one
 while it rings (both end with 487), each without an error. Exit 0 on
 success.
 """
@@ -180,6 +180,16 @@ def main():
         check(results["alice"]["hung_up_here"] and
               not results["bob"]["hung_up_here"],
               "alice should have hung up: %s" % results)
+        # the callee hangs up mid-call: the same, the other way
+        results, _ = run_call(ctl, sys.argv[2], tmp, ["--duration", "2"],
+                              ["--duration", "10"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["end_reason"] == 200 and
+                  r["recording_complete"] is True and r["error"] is None,
+                  "%s after the callee's hang-up: %s" % (name, r))
+        check(results["bob"]["hung_up_here"] and
+              not results["alice"]["hung_up_here"],
+              "bob should have hung up: %s" % results)
         # the callee declines: both end with 603, cleanly
         results, _ = run_call(ctl, sys.argv[2], tmp,
                               ["--decline", "--expect-end", "603"],
