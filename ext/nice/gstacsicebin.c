@@ -12,7 +12,7 @@
 /**
  * SECTION:element-acsicebin
  * @title: acsicebin
- * @see_also: acssrtpenc, acssrtpdec, webrtcbin, nicesink
+ * @see_also: acssrtpenc, acssrtpdec, webrtcbin, nicesrc, nicesink
  *
  * acsicebin carries the packets of one ICE component (RTP and RTCP
  * multiplexed, RFC 5761) between its `sink` and `src` pads over the best
@@ -43,8 +43,16 @@
  * error is posted.
  *
  * Threading: the #NiceAgent runs in a thread of the element's own; signals
- * `on-ice-candidate` and `on-gathering-done` are emitted from it. Action
- * signals may be called from any thread.
+ * `on-ice-candidate` and `on-gathering-done` are emitted from it, and the
+ * received packets are pushed on `src` from it (one buffer, or a buffer
+ * list for the packets one wake-up read), timestamped on arrival. Before
+ * PLAYING they are held (the newest 1 MiB) and pushed on PLAYING, so ICE
+ * connects in READY and PAUSED. Packets to send are handed to the agent in
+ * the upstream streaming thread, a buffer list in one call. Neither side
+ * has a queue or thread of its own: a downstream element that blocks (a
+ * sink prerolling after PLAYING went back to PAUSED) holds the agent
+ * thread, and its ICE timers, until it returns. Action signals may be
+ * called from any thread.
  *
  * ## Example launch line
  * |[
@@ -59,8 +67,10 @@
  */
 
 /* Lock order: GST_OBJECT_LOCK only; it is never held while posting,
- * emitting or calling into the NiceAgent (which takes its own lock and may
- * emit signals synchronously). */
+ * emitting, pushing or calling into the NiceAgent (which takes its own lock
+ * and may emit signals synchronously). The receive path (rx_*) belongs to
+ * the agent thread; the send path reads stream_id atomically and takes no
+ * lock of ours. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -116,6 +126,7 @@ enum
   PROP_LOCAL_PWD,
   PROP_STATE,
   PROP_SELECTED_PAIR,
+  PROP_STATS,
 };
 
 enum
@@ -220,6 +231,12 @@ struct _GstAcsIceBin
   gsize last_rx;
   /* Atomic: received packets go downstream (PLAYING) or are held */
   gint rx_playing;
+  /* Atomic counters of the stats property, added to once per burst or
+   * buffer list */
+  gsize n_sent;
+  gsize n_not_sent;
+  gsize n_received;
+  gsize n_dropped;
 
   /* Only touched from the agent thread */
   GSource *watchdog;
@@ -276,6 +293,8 @@ static GstFlowReturn gst_acs_ice_bin_sink_chain_list (GstPad * pad,
     GstObject * parent, GstBufferList * list);
 static gboolean gst_acs_ice_bin_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
+static gboolean gst_acs_ice_bin_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query);
 static gboolean gst_acs_ice_bin_src_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static gboolean gst_acs_ice_bin_src_query (GstPad * pad, GstObject * parent,
@@ -412,6 +431,24 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstAcsIceBin:stats:
+   *
+   * Packet counters since the element was created, as a `application/x-acs-ice-stats`
+   * structure of #guint64 fields: `packets-sent` (handed to the selected
+   * pair), `packets-not-sent` (dropped: no pair selected yet, or the socket
+   * refused them), `packets-received` (media, not STUN), `packets-dropped`
+   * (received, but beyond the 1 MiB held before PLAYING, or refused
+   * downstream).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Packet counters since the element was created: packets-sent, "
+          "packets-not-sent, packets-received, packets-dropped",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstAcsIceBin::on-ice-candidate:
    * @bin: the element
    * @candidate: a local candidate as an SDP `candidate:` attribute value
@@ -530,6 +567,7 @@ rx_flush (GstAcsIceBin * self)
     return;
   self->rx_n_pending = 0;
   g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
+  g_atomic_pointer_add (&self->n_received, n);
 
   if (n == 1) {
     /* The usual case at call rates: one packet per wakeup */
@@ -541,9 +579,12 @@ rx_flush (GstAcsIceBin * self)
       gst_buffer_list_add (list, self->rx_pending[i]);
     flow = gst_pad_push_list (self->srcpad, list);
   }
-  if (flow != GST_FLOW_OK)
+  if (flow != GST_FLOW_OK) {
+    /* Not linked, flushing, or an error downstream reports itself */
+    g_atomic_pointer_add (&self->n_dropped, n);
     GST_LOG_OBJECT (self, "%u received packets dropped: %s", n,
         gst_flow_get_name (flow));
+  }
 }
 
 /* Called by the agent's main loop before it polls again, that is once
@@ -610,6 +651,8 @@ rx_hold (GstAcsIceBin * self, GstBuffer * buf)
 
     self->rx_held_bytes -= gst_buffer_get_size (old);
     gst_buffer_unref (old);
+    g_atomic_pointer_add (&self->n_received, 1);
+    g_atomic_pointer_add (&self->n_dropped, 1);
   }
 }
 
@@ -650,6 +693,10 @@ rx_stop (gpointer data)
   GstAcsIceBin *self = data;
 
   g_atomic_int_set (&self->rx_playing, 0);
+  g_atomic_pointer_add (&self->n_received,
+      self->rx_n_pending + g_queue_get_length (&self->rx_held));
+  g_atomic_pointer_add (&self->n_dropped,
+      self->rx_n_pending + g_queue_get_length (&self->rx_held));
   while (self->rx_n_pending > 0)
     gst_buffer_unref (self->rx_pending[--self->rx_n_pending]);
   gst_clear_object (&self->rx_clock);
@@ -683,12 +730,15 @@ tx_send (GstAcsIceBin * self, GstBuffer ** bufs, guint n)
     m++;
   }
 
-  if (stream_id != 0 && m > 0) {
+  sent = 0;
+  if (stream_id != 0 && m > 0)
     sent = nice_agent_send_messages_nonblocking (self->agent, stream_id,
         COMPONENT_ID, msgs, m, NULL, NULL);
-    if (sent < (gint) m)
-      GST_LOG_OBJECT (self, "%d of %u packets not sent", (gint) m - MAX (sent,
-              0), m);
+  sent = MAX (sent, 0);
+  g_atomic_pointer_add (&self->n_sent, sent);
+  if (sent < (gint) n) {
+    g_atomic_pointer_add (&self->n_not_sent, n - sent);
+    GST_LOG_OBJECT (self, "%d of %u packets not sent", (gint) n - sent, n);
   }
 
   for (i = 0; i < m; i++)
@@ -743,6 +793,8 @@ gst_acs_ice_bin_init (GstAcsIceBin * self)
       GST_DEBUG_FUNCPTR (gst_acs_ice_bin_sink_chain_list));
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_acs_ice_bin_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_acs_ice_bin_sink_query));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
@@ -967,6 +1019,17 @@ gst_acs_ice_bin_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SELECTED_PAIR:
       g_value_set_string (value, self->selected_pair);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value,
+          gst_structure_new ("application/x-acs-ice-stats", "packets-sent",
+              G_TYPE_UINT64, (guint64) g_atomic_pointer_get (&self->n_sent),
+              "packets-not-sent", G_TYPE_UINT64,
+              (guint64) g_atomic_pointer_get (&self->n_not_sent),
+              "packets-received", G_TYPE_UINT64,
+              (guint64) g_atomic_pointer_get (&self->n_received),
+              "packets-dropped", G_TYPE_UINT64,
+              (guint64) g_atomic_pointer_get (&self->n_dropped), NULL));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1666,6 +1729,20 @@ gst_acs_ice_bin_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return TRUE;
 }
 
+/* The two pads are two ends of a network path: no query goes from one to
+ * the other, as the default handlers would do */
+static gboolean
+gst_acs_ice_bin_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      return FALSE;
+  }
+}
+
 static gboolean
 gst_acs_ice_bin_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -1682,8 +1759,11 @@ gst_acs_ice_bin_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       /* Live, timestamped on arrival: no latency of its own */
       gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
       return TRUE;
-    default:
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
       return gst_pad_query_default (pad, parent, query);
+    default:
+      return FALSE;
   }
 }
 

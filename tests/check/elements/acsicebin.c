@@ -376,6 +376,128 @@ GST_START_TEST (test_loopback_call)
 
 GST_END_TEST;
 
+static guint64
+stat (GstElement * ice, const gchar * field)
+{
+  GstStructure *stats = NULL;
+  guint64 v = 0;
+
+  g_object_get (ice, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  fail_unless (gst_structure_get_uint64 (stats, field, &v), "no %s", field);
+  gst_structure_free (stats);
+  return v;
+}
+
+/* A buffer list goes to the agent in one call and arrives as packets */
+GST_START_TEST (test_buffer_list)
+{
+  IcePair *p = ice_pair_new ();
+  GstBus *bus_a = attach_bus (p->ice_a);
+  GstBus *bus_b = attach_bus (p->ice_b);
+  GstBufferList *list = gst_buffer_list_new ();
+  GstQuery *query;
+  gboolean live = FALSE;
+  GstClockTime min = GST_CLOCK_TIME_NONE;
+  guint i;
+
+  connect_pair (p);
+  for (i = 0; i < 40; i++)
+    gst_buffer_list_add (list, make_packet (200 + i));
+  fail_unless_equals_int (gst_pad_push_list (p->a->srcpad, list), GST_FLOW_OK);
+
+  for (i = 0; i < 40; i++) {
+    GstBuffer *out = gst_harness_pull (p->b);
+    GstMapInfo map;
+
+    fail_unless (out != NULL, "packet %u did not arrive", i);
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    fail_unless_equals_int ((map.data[2] << 8) | map.data[3], 200 + i);
+    gst_buffer_unmap (out, &map);
+    /* Timestamped on arrival, as udpsrc does */
+    fail_unless (GST_BUFFER_PTS_IS_VALID (out));
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (stat (p->ice_a, "packets-sent"), 40);
+  fail_unless_equals_uint64 (stat (p->ice_b, "packets-received"), 40);
+  fail_unless_equals_uint64 (stat (p->ice_b, "packets-dropped"), 0);
+
+  /* A live source without latency of its own */
+  query = gst_query_new_latency ();
+  fail_unless (gst_pad_peer_query (p->b->sinkpad, query));
+  gst_query_parse_latency (query, &live, &min, NULL);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, 0);
+  gst_query_unref (query);
+
+  gst_element_set_bus (p->ice_a, NULL);
+  gst_element_set_bus (p->ice_b, NULL);
+  ice_pair_free (p);
+  gst_object_unref (bus_a);
+  gst_object_unref (bus_b);
+}
+
+GST_END_TEST;
+
+/* ICE connects in PAUSED; what arrives before PLAYING is held and pushed,
+ * in order, when the receiver goes to PLAYING */
+GST_START_TEST (test_held_until_playing)
+{
+  IcePair *p = ice_pair_new ();
+  GstBus *bus_a = attach_bus (p->ice_a);
+  GstBus *bus_b = attach_bus (p->ice_b);
+  GstStructure *s;
+  gint64 deadline;
+  guint i;
+
+  gst_element_set_state (p->ice_a, GST_STATE_READY);
+  gst_element_set_state (p->ice_b, GST_STATE_READY);
+  exchange_credentials (p->ice_a, p->ice_b);
+  exchange_credentials (p->ice_b, p->ice_a);
+  gst_harness_play (p->a);
+  fail_unless (gst_element_set_state (p->ice_b, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_NO_PREROLL);
+  s = wait_element_message (p->ice_a, "acs-ice-state", "connected", 30000);
+  gst_structure_free (s);
+  s = wait_element_message (p->ice_b, "acs-ice-state", "connected", 30000);
+  gst_structure_free (s);
+
+  for (i = 0; i < 20; i++)
+    fail_unless_equals_int (gst_harness_push (p->a, make_packet (300 + i)),
+        GST_FLOW_OK);
+  /* Loopback: they arrive within microseconds; the bound is generous */
+  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (stat (p->ice_b, "packets-received") < 20
+      && g_get_monotonic_time () < deadline)
+    g_usleep (G_TIME_SPAN_MILLISECOND);
+  fail_unless_equals_int (gst_harness_buffers_received (p->b), 0);
+
+  gst_harness_play (p->b);
+  for (i = 0; i < 20; i++) {
+    GstBuffer *out = gst_harness_pull (p->b);
+    GstMapInfo map;
+
+    fail_unless (out != NULL, "held packet %u did not arrive", i);
+    if (i == 0)
+      fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    fail_unless_equals_int ((map.data[2] << 8) | map.data[3], 300 + i);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (stat (p->ice_b, "packets-received"), 20);
+  /* And media flows on directly */
+  send_and_receive (p, 400, 10);
+
+  gst_element_set_bus (p->ice_a, NULL);
+  gst_element_set_bus (p->ice_b, NULL);
+  ice_pair_free (p);
+  gst_object_unref (bus_a);
+  gst_object_unref (bus_b);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_restart_keeps_media)
 {
   IcePair *p = ice_pair_new ();
@@ -596,6 +718,8 @@ acsicebin_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_bad_candidates);
   tcase_add_test (tc, test_loopback_call);
+  tcase_add_test (tc, test_buffer_list);
+  tcase_add_test (tc, test_held_until_playing);
   tcase_add_test (tc, test_restart_keeps_media);
   tcase_add_test (tc, test_lost_path_is_reported);
   tcase_add_test (tc, test_unreachable_turn_warns);
