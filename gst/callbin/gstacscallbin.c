@@ -51,7 +51,9 @@
  *
  * One call per READY->PAUSED: after the end, go back to READY for another.
  * `acs-call-stats` messages come every `stats-interval` while the call is
- * active (RTT, jitter, loss, bit rates, an E-model MOS); `acs-call-path`
+ * active (RTT, jitter, loss, bit rates, an E-model MOS; the fields of
+ * `stats` plus `timestamp`, the system clock's time when they were read,
+ * in ns); `acs-call-path`
  * says which call-flow case ICE found. `mute` sends silence; `encoded`
  * passes Opus through both ways instead of transcoding.
  *
@@ -1731,6 +1733,8 @@ stats_tick (GstClock * clock, GstClockTime time, GstClockID id,
   if (active) {
     s = gst_acs_call_bin_get_stats (self);
     gst_structure_set_name (s, "acs-call-stats");
+    /* when the counters were read: the bus may deliver late */
+    gst_structure_set (s, "timestamp", G_TYPE_UINT64, (guint64) now, NULL);
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
   }
