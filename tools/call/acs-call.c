@@ -322,6 +322,7 @@ write_stats_line (Call * c, const GstStructure * s)
 {
   guint64 sent = 0, received = 0;
   gint64 lost = 0, now = g_get_monotonic_time ();
+  guint64 ts = 0;
   gdouble loss = 0, jitter = 0, rtt = -1, mos = 0, recv_kbps = 0,
       send_kbps = 0, rate = 0, interval_loss = 0, secs;
   guint64 got;
@@ -334,6 +335,10 @@ write_stats_line (Call * c, const GstStructure * s)
       &loss, "jitter-ms", G_TYPE_DOUBLE, &jitter, "rtt-ms", G_TYPE_DOUBLE,
       &rtt, "mos", G_TYPE_DOUBLE, &mos, "recv-kbps", G_TYPE_DOUBLE,
       &recv_kbps, "send-kbps", G_TYPE_DOUBLE, &send_kbps, NULL);
+  /* acscallbin's time of reading the counters (the system clock is
+   * monotonic, as g_get_monotonic_time): the bus may deliver late */
+  if (gst_structure_get_uint64 (s, "timestamp", &ts) && ts > 0)
+    now = ts / 1000;
   got = received >= c->last_received ? received - c->last_received : 0;
   missed = MAX (lost - c->last_lost, 0);
   if (c->t_last_stats) {
