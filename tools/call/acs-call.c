@@ -509,6 +509,8 @@ main (int argc, char **argv)
   gboolean ok;
   GString *json;
 
+  /* the command's start, before GStreamer loads its registry */
+  c.t0 = g_get_monotonic_time ();
   ctx = g_option_context_new ("- place or answer one ACS call");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
@@ -526,7 +528,6 @@ main (int argc, char **argv)
     return 2;
   }
 
-  c.t0 = g_get_monotonic_time ();
   if (opt_stats_file) {
     c.stats_out = fopen (opt_stats_file, "w");
     if (c.stats_out == NULL) {
@@ -537,7 +538,11 @@ main (int argc, char **argv)
   }
   if (opt_send)
     desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-        "audioconvert ! audioresample ! identity sync=true ! %s"
+        "audioconvert ! audioresample ! "
+        /* paced in 20 ms blocks, as a live source would be: a file's
+         * buffers are larger, and sent as bursts they show as jitter */
+        "audiobuffersplit output-buffer-duration=1/50 ! "
+        "identity sync=true ! %s"
         "acscallbin name=call encoded=%d", opt_send,
         opt_encoded ? "opusenc ! " : "", opt_encoded);
   else
@@ -626,6 +631,9 @@ main (int argc, char **argv)
     g_string_append_printf (json, "\"ok\": %s", ok ? "true" : "false");
     g_string_append_printf (json, ", \"end_reason\": %u", c.sip_status);
     json_str (json, "end_text", c.end_reason);
+    /* CLOCK_MONOTONIC (shared by all network namespaces) when the
+     * command started: the *_ms fields count from there */
+    json_num (json, "t0_monotonic_ms", c.t0 / 1000.0, TRUE);
     json_num (json, "setup_ms", ms_since (&c, c.t_active), c.t_active != 0);
     json_num (json, "first_audio_ms", ms_since (&c, c.t_first_audio),
         c.t_first_audio != 0);
