@@ -54,8 +54,13 @@ CallLab(topology, out_dir=None, name=None, loss=None, build_dir=None,
     (e.g. to restart the controller); what it returns is result.during.
     Router counters are read before and after.
 
-  .token(user), .restart_controller(), .stop_controller(),
-  .start_controller(), .counters() -> {(node, name): packets}
+  .token(user) (a fresh token; never print it), .restart_controller()
+  (SIGKILL, then start again on the same state dir), .stop_controller(),
+  .start_controller(), .controller_log(), .counters() -> {(node, name):
+  packets}, .ns(node) -> namespace name, .lab(*args) -> lab.sh's stdout.
+  Outputs (recordings, logs, stats series, pcap) go to out_dir (default
+  LAB_DIR + "-out", kept); the lab's own LAB_DIR is removed at the end
+  unless keep=True. `quiet` is accepted and unused.
 
 CallResult attributes: caller, callee (the parsed JSON summaries, {} if
 none), caller_rc, callee_rc, caller_wav, callee_wav (recordings: the
