@@ -209,8 +209,11 @@ class CallResult:
         fa = self.callee.get("first_audio_ms")
         if fa is None or self.caller_started is None:
             return None
-        return (self.callee_started + fa / 1000.0 -
-                self.caller_started) * 1000.0
+        # acs-call's own start on CLOCK_MONOTONIC (as time.monotonic),
+        # which all namespaces share, else when calllab spawned it
+        t_b = self.callee.get("t0_monotonic_ms")
+        t_b = t_b / 1000.0 if t_b is not None else self.callee_started
+        return (t_b + fa / 1000.0 - self.caller_started) * 1000.0
 
     def counter(self, node, name):
         return (self.counters_after.get((node, name), 0) -
