@@ -18,7 +18,11 @@
  * are decoded. A dropped packet becomes a GAP event (same timestamp) so
  * that the mixer does not wait for it; the first packet forwarded after a
  * drop carries the DISCONT flag, so that the depayloader and the decoder
- * start afresh instead of concealing the hole.
+ * start afresh instead of concealing the hole. The very first packet is
+ * always forwarded: the depayloader and the decoder only send their caps
+ * and segment downstream once they have handled a packet, and without a
+ * segment the mixer would drop the GAP events of a member that was never
+ * selected (and, not live, wait for it forever).
  *
  * Without a `mixer` every packet is forwarded. Packets that are not RTP
  * are dropped and counted; they never reach the decoder.
@@ -90,6 +94,7 @@ struct _GstAcsAudioLevelGate
   guint caps_ext_id;
   gint clock_rate;
   gboolean need_discont;
+  gboolean primed;              /* a packet went downstream */
   gboolean have_last_ts;
   guint32 last_ts;
 };
@@ -271,6 +276,7 @@ gst_acs_audio_level_gate_change_state (GstElement * element,
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     self->need_discont = FALSE;
+    self->primed = FALSE;
     self->have_last_ts = FALSE;
     self->caps_ext_id = 0;
     self->clock_rate = 0;
@@ -352,6 +358,11 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
       gst_acs_mixer_report_level (mixer, member, level);
     selected = gst_acs_mixer_member_is_selected (mixer, member);
     gst_object_unref (mixer);
+  }
+  /* the first packet configures the decoder and everything downstream */
+  if (!self->primed) {
+    selected = TRUE;
+    self->primed = TRUE;
   }
 
   GST_OBJECT_LOCK (self);
