@@ -1503,7 +1503,7 @@ split_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static void
 on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
 {
-  GstElement *depay, *dec;
+  GstElement *depay, *dec, *rate = NULL;
   GstPad *sinkpad, *srcpad, *ghost;
   gboolean encoded = g_atomic_int_get (&self->encoded);
   gchar *name;
@@ -1515,17 +1515,32 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
   depay = gst_element_factory_make ("rtpopusdepay", NULL);
   /* in encoded mode an identity stands in for the decoder */
   dec = gst_element_factory_make (encoded ? "identity" : "opusdec", NULL);
-  if (depay == NULL || dec == NULL) {
+  /* The peer's DTX sends nothing in silences: the timestamps jump with
+   * no gap in the sequence numbers, so no loss is reported and opusdec's
+   * output has holes. audiorate fills them with silence, so that the
+   * decoded stream is as long as the call (a recorder writes samples, not
+   * timestamps). */
+  if (!encoded)
+    rate = gst_element_factory_make ("audiorate", NULL);
+  if (depay == NULL || dec == NULL || (!encoded && rate == NULL)) {
     gst_clear_object (&depay);
     gst_clear_object (&dec);
+    gst_clear_object (&rate);
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-        ("rtpopusdepay or opusdec is missing"), (NULL));
+        ("rtpopusdepay, opusdec or audiorate is missing"), (NULL));
     return;
   }
-  if (!encoded)
+  if (!encoded) {
     g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
+    g_object_set (rate, "skip-to-first", TRUE, NULL);
+  }
   gst_bin_add_many (GST_BIN (self), depay, dec, NULL);
   gst_element_link (depay, dec);
+  if (rate) {
+    gst_bin_add (GST_BIN (self), rate);
+    gst_element_link (dec, rate);
+    gst_element_sync_state_with_parent (rate);
+  }
   sinkpad = gst_element_get_static_pad (depay, "sink");
   gst_pad_link (pad, sinkpad);
   gst_object_unref (sinkpad);
@@ -1536,7 +1551,7 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
   n = self->n_src_pads++;
   GST_OBJECT_UNLOCK (self);
   name = g_strdup_printf ("audio_src_%u", n);
-  srcpad = gst_element_get_static_pad (dec, "src");
+  srcpad = gst_element_get_static_pad (rate ? rate : dec, "src");
   ghost = gst_ghost_pad_new_from_template (name, srcpad,
       gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
           "audio_src_%u"));
