@@ -5,7 +5,7 @@ running inside the lab (tests/lab/calllab.py).
 
 Usage: call_case.py CASE   (CASE: direct, nat, symmetric, udp-blocked,
                             decline, cancel, lossy, hangup,
-                            controller-restart)
+                            controller-restart, speech)
 
 Caller alice in namespace A, callee bob in B; both signal over HTTPS to the
 controller on the public segment and take their STUN/TURN servers and TURN
@@ -322,7 +322,27 @@ def case_controller_restart(lab, tmp):
           "bob never reconnected to the restarted controller")
 
 
+def case_speech(lab, tmp):
+    """A spoken sample (espeak-ng, with pauses: Opus DTX sends nothing in
+    them) until its end, which hangs up: the recording keeps the pauses
+    and follows the speech's loudness envelope"""
+    speech = calllab.make_speech(os.path.join(tmp, "speech.wav"))
+    r = lab.call(name="speech", duration=30, send=speech,
+                 callee_tone=CALLEE_TONE, stats=False)
+    report(r)
+    check_ok(r)
+    c = calllab.correlate(speech, r.callee_wav)
+    print("  bob's recording follows the speech's envelope: correlation "
+          "%.2f over %.1f s at lag %.2f s" % (c["peak"], c["overlap_s"],
+                                             c["lag_s"]))
+    check(c["overlap_s"] >= 4.0, "only %.1f s of speech recorded" %
+          c["overlap_s"])
+    check(c["peak"] >= 0.7, "the recording does not follow the speech "
+          "(envelope correlation %.2f)" % c["peak"])
+
+
 CASES = {
+    "speech": ("nat", case_speech),
     "direct": ("direct", lambda lab, tmp: case_path(lab, tmp, "direct")),
     "nat": ("nat", lambda lab, tmp: case_path(lab, tmp, "nat")),
     "symmetric": ("symmetric",
