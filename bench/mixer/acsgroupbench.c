@@ -1,0 +1,665 @@
+/* GStreamer
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-acs: CPU cost of the whole group audio path (issue 7, benchmark (b)),
+ * N members of whom K speak, 48 kHz mono Opus in 20 ms frames, every
+ * member's packets SRTP-protected (AEAD_AES_128_GCM) with the RFC 6464
+ * audio level in a one-byte header extension:
+ *
+ *   acs: per member acssrtpdec ! acsaudiolevelgate ! rtpopusdepay !
+ *        opusdec ! acsmixer (top-k = K): the gates forward only the
+ *        selected speakers' packets, so only K decoders run; the K
+ *        mix-minus outputs are encoded each (opusenc ! rtpopuspay) and the
+ *        one shared mix once (acsmixer's src ! opusenc ! rtpopuspay ! tee),
+ *        then SRTP-protected toward every member (one acssrtpenc each);
+ *   naive: per member acssrtpdec ! rtpopusdepay ! opusdec ! tee, into N
+ *        audiomixer instances each mixing the other N - 1 members, each
+ *        ! opusenc ! rtpopuspay ! acssrtpenc: every member decoded, N mixes
+ *        encoded (GStreamer's audiomixer is the obvious way to build it).
+ *
+ * In this run the speakers are members 0 .. K-1 (tone, level -20 dBov)
+ * and stay so; the others send Opus-coded silence with level 127. The
+ * bench therefore wires the speakers' src_N to their own encoder and the
+ * others to the shared encoder's tee: an application would choose per
+ * buffer from the GstAcsMixerOutputMeta group, which costs nothing
+ * measurable. Pre-built SRTP packets are pushed from one thread straight
+ * into the acssrtpdec sink pads, non-live, as fast as the elements go;
+ * every SRTP packet that comes out is counted. Cost is process CPU time
+ * (CLOCK_PROCESS_CPUTIME_ID, all threads) per second of audio.
+ *
+ * Usage: acs-group-bench [--n 10,30,100,300,1000] [--k 3] [--seconds S]
+ *                        [--naive-max N]
+ * Naive figures for N above --naive-max are extrapolated from the growth
+ * between the two largest measured N, and labelled so. Table on stderr,
+ * JSON lines on stdout. Exit status 1 when the acs path at the largest N
+ * needs more than half a core.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include <gst/rtp/rtp.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef HAVE_VALGRIND_CALLGRIND_H
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS do { } while (0)
+#define CALLGRIND_DUMP_STATS_AT(s) do { } while (0)
+#endif
+
+#define PERIOD (20 * GST_MSECOND)
+#define TS_PER_PERIOD 960
+#define FRAMES_CACHED 50
+#define WARMUP 15
+#define EXT_ID 1
+#define SPEAKER_LEVEL 20
+/* 28 bytes of key and salt for AEAD_AES_128_GCM */
+#define KEY "inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA=="
+#define PROFILE "AEAD_AES_128_GCM"
+#define RTP_CAPS "application/x-rtp, media=audio, clock-rate=48000, " \
+    "encoding-name=OPUS, payload=111, " \
+    "extmap-1=urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define SRTP_CAPS "application/x-srtp, media=audio, clock-rate=48000, " \
+    "encoding-name=OPUS, payload=111, " \
+    "extmap-1=urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+static gint outputs_seen;       /* atomic */
+static gint outputs_wanted;     /* atomic */
+static GMutex done_lock;
+static GCond done_cond;
+
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static GstFlowReturn
+count_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  gst_buffer_unref (buf);
+  if (g_atomic_int_add (&outputs_seen, 1) + 1 ==
+      g_atomic_int_get (&outputs_wanted)) {
+    g_mutex_lock (&done_lock);
+    g_cond_signal (&done_cond);
+    g_mutex_unlock (&done_lock);
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+drop_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+drop_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+/* A sink pad linked to @src that counts (or only drops) what it gets */
+static GstPad *
+link_counter (GstPad * src, gboolean count)
+{
+  GstPad *pad = gst_pad_new (NULL, GST_PAD_SINK);
+
+  gst_pad_set_chain_function (pad, count ? count_chain : drop_chain);
+  gst_pad_set_event_function (pad, drop_event);
+  gst_pad_set_active (pad, TRUE);
+  g_assert (gst_pad_link (src, pad) == GST_PAD_LINK_OK);
+  return pad;
+}
+
+static gboolean
+feeder_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+/* A source pad linked to @sink, stream started, caps and segment sent */
+static GstPad *
+new_feeder (GstPad * sink, guint id, const gchar * caps_str)
+{
+  GstPad *pad = gst_pad_new (NULL, GST_PAD_SRC);
+  GstSegment seg;
+  GstCaps *caps;
+  gchar *sid = g_strdup_printf ("member-%u", id);
+
+  gst_pad_set_query_function (pad, feeder_query);
+  g_assert (gst_pad_link (pad, sink) == GST_PAD_LINK_OK);
+  gst_pad_set_active (pad, TRUE);
+  gst_pad_push_event (pad, gst_event_new_stream_start (sid));
+  g_free (sid);
+  caps = gst_caps_from_string (caps_str);
+  g_assert (gst_pad_push_event (pad, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_pad_push_event (pad, gst_event_new_segment (&seg));
+  return pad;
+}
+
+/* Waits until @count packets came out in all; FALSE after 120 s */
+static gboolean
+wait_outputs (gint count)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&done_lock);
+  g_atomic_int_set (&outputs_wanted, count);
+  while (ok && g_atomic_int_get (&outputs_seen) < count)
+    ok = g_cond_wait_until (&done_cond, &done_lock, end);
+  g_mutex_unlock (&done_lock);
+  return g_atomic_int_get (&outputs_seen) >= count;
+}
+
+static GstElement *
+make (GstBin * bin, const gchar * factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (!e) {
+    g_printerr ("element %s not found (GST_PLUGIN_PATH_1_0?)\n", factory);
+    exit (2);
+  }
+  gst_bin_add (bin, e);
+  return e;
+}
+
+static GstElement *
+make_opusenc (GstBin * bin)
+{
+  GstElement *e = make (bin, "opusenc");
+
+  /* as acscallbin sends, without DTX: a mix is rarely silent */
+  g_object_set (e, "inband-fec", TRUE, "packet-loss-percentage", 10, NULL);
+  return e;
+}
+
+static GstElement *
+make_srtpenc (GstBin * bin)
+{
+  GstElement *e = make (bin, "acssrtpenc");
+
+  gst_util_set_object_arg (G_OBJECT (e), "profile", PROFILE);
+  g_object_set (e, "inline-key", KEY, NULL);
+  return e;
+}
+
+static GstElement *
+make_srtpdec (GstBin * bin)
+{
+  GstElement *e = make (bin, "acssrtpdec");
+
+  gst_util_set_object_arg (G_OBJECT (e), "profile", PROFILE);
+  g_object_set (e, "inline-key", KEY, NULL);
+  return e;
+}
+
+/* Opus frames of a tone or of silence */
+static void
+on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, GPtrArray * out)
+{
+  g_ptr_array_add (out, gst_buffer_ref (buf));
+}
+
+static GPtrArray *
+encode_frames (const gchar * wave)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  gchar *desc = g_strdup_printf ("audiotestsrc wave=%s freq=440 volume=0.3 "
+      "samplesperbuffer=960 num-buffers=%d ! audio/x-raw,format=S16LE,"
+      "rate=48000,channels=1 ! opusenc inband-fec=true "
+      "packet-loss-percentage=10 ! fakesink name=s signal-handoffs=true "
+      "sync=false", wave, FRAMES_CACHED + 5);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *s = gst_bin_get_by_name (GST_BIN (p), "s");
+  GstBus *bus = gst_element_get_bus (p);
+  GstMessage *msg;
+
+  g_signal_connect (s, "handoff", G_CALLBACK (on_handoff), out);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (s);
+  gst_object_unref (p);
+  g_free (desc);
+  g_assert (out->len >= FRAMES_CACHED);
+  return out;
+}
+
+static GPtrArray *collected;
+
+static GstFlowReturn
+collect_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  g_ptr_array_add (collected, buf);
+  return GST_FLOW_OK;
+}
+
+/* in[p * n + m]: member m's SRTP packet of period p */
+static GstBuffer **
+make_packets (guint n, guint k, guint periods)
+{
+  GPtrArray *tone = encode_frames ("sine"), *silence = encode_frames
+      ("silence");
+  GstElement *enc = gst_element_factory_make ("acssrtpenc", NULL);
+  GstPad *feed, *sink = gst_pad_new (NULL, GST_PAD_SINK), *src, *esink;
+  GstBuffer **in = g_new (GstBuffer *, (gsize) n * periods);
+  guint p, m;
+
+  gst_util_set_object_arg (G_OBJECT (enc), "profile", PROFILE);
+  g_object_set (enc, "inline-key", KEY, NULL);
+  gst_pad_set_chain_function (sink, collect_chain);
+  gst_pad_set_event_function (sink, drop_event);
+  gst_pad_set_active (sink, TRUE);
+  src = gst_element_get_static_pad (enc, "src");
+  g_assert (gst_pad_link (src, sink) == GST_PAD_LINK_OK);
+  gst_object_unref (src);
+  gst_element_set_state (enc, GST_STATE_PLAYING);
+  esink = gst_element_get_static_pad (enc, "sink");
+  feed = new_feeder (esink, 0, RTP_CAPS);
+  gst_object_unref (esink);
+  collected = g_ptr_array_new ();
+
+  for (p = 0; p < periods; p++)
+    for (m = 0; m < n; m++) {
+      GstBuffer *frame = g_ptr_array_index (m < k ? tone : silence,
+          p % FRAMES_CACHED);
+      gsize size = gst_buffer_get_size (frame);
+      GstBuffer *buf = gst_rtp_buffer_new_allocate (size, 0, 0);
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+      guint8 level = m < k ? SPEAKER_LEVEL : 127;
+
+      g_assert (gst_rtp_buffer_map (buf, GST_MAP_READWRITE, &rtp));
+      gst_rtp_buffer_set_payload_type (&rtp, 111);
+      gst_rtp_buffer_set_seq (&rtp, p);
+      gst_rtp_buffer_set_timestamp (&rtp, p * TS_PER_PERIOD);
+      gst_rtp_buffer_set_ssrc (&rtp, 0x10000 + m);
+      gst_buffer_extract (frame, 0, gst_rtp_buffer_get_payload (&rtp), size);
+      g_assert (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
+              &level, 1));
+      gst_rtp_buffer_unmap (&rtp);
+      g_assert (gst_pad_push (feed, buf) == GST_FLOW_OK);
+      g_assert (collected->len == (gsize) p * n + m + 1);
+      in[(gsize) p * n + m] = g_ptr_array_index (collected, p * n + m);
+      GST_BUFFER_PTS (in[(gsize) p * n + m]) = p * PERIOD;
+      GST_BUFFER_DURATION (in[(gsize) p * n + m]) = PERIOD;
+    }
+
+  gst_element_set_state (enc, GST_STATE_NULL);
+  gst_object_unref (enc);
+  gst_object_unref (feed);
+  gst_object_unref (sink);
+  g_ptr_array_unref (collected);
+  g_ptr_array_unref (tone);
+  g_ptr_array_unref (silence);
+  return in;
+}
+
+static void
+link_pads (GstElement * a, const gchar * pa, GstElement * b, const gchar * pb)
+{
+  if (!gst_element_link_pads (a, pa, b, pb)) {
+    g_printerr ("cannot link %s to %s\n", GST_OBJECT_NAME (a),
+        GST_OBJECT_NAME (b));
+    exit (2);
+  }
+}
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstPad **feed;                /* n */
+  GPtrArray *counters;
+  guint n;
+} Run;
+
+static void
+run_free (Run * r)
+{
+  guint m;
+
+  gst_element_set_state (r->pipeline, GST_STATE_NULL);
+  for (m = 0; m < r->n; m++)
+    gst_object_unref (r->feed[m]);
+  g_free (r->feed);
+  g_ptr_array_unref (r->counters);
+  gst_object_unref (r->pipeline);
+  g_free (r);
+}
+
+static void
+add_counter (Run * r, GstElement * e, const gchar * pad, gboolean count)
+{
+  GstPad *src = gst_element_get_static_pad (e, pad);
+
+  if (!src)
+    src = gst_element_request_pad_simple (e, pad);
+  g_ptr_array_add (r->counters, link_counter (src, count));
+  gst_object_unref (src);
+}
+
+static Run *
+build_acs (guint n, guint k)
+{
+  Run *r = g_new0 (Run, 1);
+  GstBin *bin;
+  GstElement *mixer, *enc, *pay, *tee;
+  guint m;
+
+  r->pipeline = gst_pipeline_new (NULL);
+  bin = GST_BIN (r->pipeline);
+  r->n = n;
+  r->feed = g_new (GstPad *, n);
+  r->counters = g_ptr_array_new_with_free_func (gst_object_unref);
+
+  mixer = make (bin, "acsmixer");
+  g_object_set (mixer, "top-k", k, NULL);
+
+  /* the shared mix, encoded once, protected for every listener */
+  enc = make_opusenc (bin);
+  pay = make (bin, "rtpopuspay");
+  tee = make (bin, "tee");
+  link_pads (mixer, "src", enc, "sink");
+  link_pads (enc, "src", pay, "sink");
+  link_pads (pay, "src", tee, "sink");
+
+  for (m = 0; m < n; m++) {
+    gchar *sink_name = g_strdup_printf ("sink_%u", m);
+    gchar *src_name = g_strdup_printf ("src_%u", m);
+    GstElement *dec = make_srtpdec (bin), *gate = make (bin,
+        "acsaudiolevelgate"), *depay = make (bin, "rtpopusdepay"),
+        *odec = make (bin, "opusdec"), *senc = make_srtpenc (bin);
+    GstPad *sink;
+
+    g_object_set (gate, "mixer", mixer, "member", m, "ext-id", EXT_ID, NULL);
+    link_pads (dec, "src", gate, "sink");
+    link_pads (gate, "src", depay, "sink");
+    link_pads (depay, "src", odec, "sink");
+    link_pads (odec, "src", mixer, sink_name);
+    if (m < k) {
+      GstElement *menc = make_opusenc (bin), *mpay = make (bin, "rtpopuspay");
+
+      link_pads (mixer, src_name, menc, "sink");
+      link_pads (menc, "src", mpay, "sink");
+      link_pads (mpay, "src", senc, "sink");
+    } else {
+      add_counter (r, mixer, src_name, FALSE);
+      link_pads (tee, "src_%u", senc, "sink");
+    }
+    add_counter (r, senc, "src", TRUE);
+    sink = gst_element_get_static_pad (dec, "sink");
+    r->feed[m] = sink;
+    g_free (sink_name);
+    g_free (src_name);
+  }
+  return r;
+}
+
+static Run *
+build_naive (guint n)
+{
+  Run *r = g_new0 (Run, 1);
+  GstBin *bin;
+  GstElement **tee = g_new (GstElement *, n);
+  guint m, j;
+
+  r->pipeline = gst_pipeline_new (NULL);
+  bin = GST_BIN (r->pipeline);
+  r->n = n;
+  r->feed = g_new (GstPad *, n);
+  r->counters = g_ptr_array_new_with_free_func (gst_object_unref);
+
+  for (m = 0; m < n; m++) {
+    GstElement *dec = make_srtpdec (bin), *depay = make (bin, "rtpopusdepay"),
+        *odec = make (bin, "opusdec");
+
+    tee[m] = make (bin, "tee");
+    link_pads (dec, "src", depay, "sink");
+    link_pads (depay, "src", odec, "sink");
+    link_pads (odec, "src", tee[m], "sink");
+    r->feed[m] = gst_element_get_static_pad (dec, "sink");
+  }
+  for (j = 0; j < n; j++) {
+    GstElement *mix = make (bin, "audiomixer"), *enc = make_opusenc (bin),
+        *pay = make (bin, "rtpopuspay"), *senc = make_srtpenc (bin);
+
+    g_object_set (mix, "output-buffer-duration", PERIOD, NULL);
+    for (m = 0; m < n; m++)
+      if (m != j)
+        link_pads (tee[m], "src_%u", mix, "sink_%u");
+    link_pads (mix, "src", enc, "sink");
+    link_pads (enc, "src", pay, "sink");
+    link_pads (pay, "src", senc, "sink");
+    add_counter (r, senc, "src", TRUE);
+  }
+  g_free (tee);
+  return r;
+}
+
+/* The order members' packets are pushed in within a period: "random"
+ * (default; a new permutation each period, fixed seed), "natural" (member
+ * 0 first) or "reverse". It matters: GstAggregator looks at its sink pads
+ * in the order they were added after each packet, until the first one
+ * without data (not live) */
+static const gchar *opt_order = "random";
+/* under callgrind: count only the measured periods (all threads) */
+static gboolean opt_counted = FALSE;
+
+static guint *
+make_order (guint n, guint periods)
+{
+  guint *order = g_new (guint, (gsize) n * periods);
+  GRand *rand = g_rand_new_with_seed (7);
+  guint p, m;
+
+  for (p = 0; p < periods; p++) {
+    guint *o = order + (gsize) p * n;
+
+    for (m = 0; m < n; m++)
+      o[m] = !strcmp (opt_order, "reverse") ? n - 1 - m : m;
+    if (!strcmp (opt_order, "random"))
+      for (m = n - 1; m > 0; m--) {
+        guint j = g_rand_int_range (rand, 0, m + 1), t = o[m];
+
+        o[m] = o[j];
+        o[j] = t;
+      }
+  }
+  g_rand_free (rand);
+  return order;
+}
+
+/* Feeds @periods periods after WARMUP; CPU seconds per second of audio */
+static double
+run (Run * r, GstBuffer ** in, guint periods)
+{
+  guint n = r->n, m, p;
+  guint *order = make_order (n, WARMUP + periods);
+  gint base;
+  double t0, t1;
+  GstPad **feed = g_new (GstPad *, n);
+
+  gst_element_set_state (r->pipeline, GST_STATE_PLAYING);
+  for (m = 0; m < n; m++) {
+    GstPad *sink = r->feed[m];
+
+    feed[m] = new_feeder (sink, m, SRTP_CAPS);
+    gst_object_unref (sink);
+    r->feed[m] = feed[m];
+  }
+  g_free (feed);
+
+  /* Every member gets one SRTP packet per period. The decoders and
+   * encoders may hold a frame or two: the warm-up waits for most of its
+   * output, then as many packets must come out as periods are pushed */
+  g_atomic_int_set (&outputs_seen, 0);
+  for (p = 0; p < WARMUP; p++)
+    for (m = 0; m < n; m++) {
+      guint i = order[(gsize) p * n + m];
+
+      gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
+    }
+  if (!wait_outputs ((gint) (n * (WARMUP - 5)))) {
+    g_printerr ("warm-up: %d of %u packets out\n",
+        g_atomic_int_get (&outputs_seen), n * (WARMUP - 5));
+    exit (2);
+  }
+  g_usleep (G_USEC_PER_SEC / 10);
+  base = g_atomic_int_get (&outputs_seen);
+
+  if (opt_counted)
+    CALLGRIND_ZERO_STATS;
+  t0 = cpu_now ();
+  for (p = WARMUP; p < WARMUP + periods; p++)
+    for (m = 0; m < n; m++) {
+      guint i = order[(gsize) p * n + m];
+
+      gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
+    }
+  if (!wait_outputs (base + (gint) (n * periods))) {
+    g_printerr ("%d of %u packets out\n", g_atomic_int_get (&outputs_seen) -
+        base, n * periods);
+    exit (2);
+  }
+  t1 = cpu_now ();
+  if (opt_counted)
+    CALLGRIND_DUMP_STATS_AT ("measured");
+  g_free (order);
+  return (t1 - t0) / (periods * 0.02);
+}
+
+int
+main (int argc, char **argv)
+{
+  gchar *n_list = NULL;
+  gdouble seconds = 1.0;
+  gint k = 3, naive_max = 30;
+  GOptionEntry entries[] = {
+    {"n", 0, 0, G_OPTION_ARG_STRING, &n_list, "Members, comma-separated",
+        "10,30,100,300,1000"},
+    {"k", 0, 0, G_OPTION_ARG_INT, &k, "Speakers (top-k), default 3", "K"},
+    {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
+        "Seconds of audio per run (default 1)", "S"},
+    {"order", 0, 0, G_OPTION_ARG_STRING, &opt_order,
+        "Order of the members' packets in a period: random (default), "
+          "natural, reverse", "ORDER"},
+    {"counted", 0, 0, G_OPTION_ARG_NONE, &opt_counted,
+        "Under callgrind: zero the counters before the measured periods, "
+          "dump them after", NULL},
+    {"naive-max", 0, 0, G_OPTION_ARG_INT, &naive_max,
+        "Largest N run with the naive path; above it, extrapolated "
+          "(default 30)", "N"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- group audio path cost");
+  GError *err = NULL;
+  gchar **ns;
+  guint i;
+  double last_acs = 0, prev_n = 0, prev = 0, last_n = 0, last = 0;
+  guint last_acs_n = 0;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("%s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  gst_init (NULL, NULL);
+
+  ns = g_strsplit (n_list ? n_list : "10,30,100,300,1000", ",", -1);
+  g_printerr ("%6s %4s | %12s %14s | %8s | %10s %12s\n", "N", "K",
+      "acs CPU-s/s", "naive CPU-s/s", "naive/acs", "acs us/mbr",
+      "naive us/mbr");
+  for (i = 0; ns[i]; i++) {
+    guint n = atoi (ns[i]);
+    guint periods = MAX (10, (guint) (seconds / 0.02));
+    GstBuffer **in = make_packets (n, MIN ((guint) k, n), WARMUP + periods);
+    double a, nv;
+    const gchar *how = "measured";
+    Run *r;
+    guint m;
+
+    r = build_acs (n, MIN ((guint) k, n));
+    a = run (r, in, periods);
+    run_free (r);
+    g_print ("{\"bench\": \"group-path\", \"impl\": \"acs\", \"n\": %u, "
+        "\"k\": %d, \"cpu_s_per_audio_s\": %.6f, \"us_per_member_frame\": "
+        "%.2f, \"audio_s\": %.2f, \"figure\": \"measured\"}\n", n, k, a,
+        a * 20000.0 / n, periods * 0.02);
+    last_acs = a;
+    last_acs_n = n;
+
+    if ((gint) n <= naive_max) {
+      /* the naive path grows faster than N: fewer periods */
+      guint np = n <= 10 ? periods : MAX (10, periods / 5);
+
+      r = build_naive (n);
+      nv = run (r, in, np);
+      run_free (r);
+      prev_n = last_n;
+      prev = last;
+      last_n = n;
+      last = nv;
+      g_print ("{\"bench\": \"group-path\", \"impl\": \"naive-audiomixer\", "
+          "\"n\": %u, \"cpu_s_per_audio_s\": %.6f, \"us_per_member_frame\": "
+          "%.2f, \"audio_s\": %.2f, \"figure\": \"measured\"}\n", n, nv,
+          nv * 20000.0 / n, np * 0.02);
+    } else if (prev > 0 && last > 0) {
+      double e = log (last / prev) / log (last_n / prev_n);
+
+      nv = last * pow (n / last_n, e);
+      how = "extrapolated";
+      g_print ("{\"bench\": \"group-path\", \"impl\": \"naive-audiomixer\", "
+          "\"n\": %u, \"cpu_s_per_audio_s\": %.6f, \"us_per_member_frame\": "
+          "%.2f, \"figure\": \"extrapolated\", \"growth_exponent\": %.2f}\n",
+          n, nv, nv * 20000.0 / n, e);
+    } else {
+      nv = NAN;
+      how = "not run";
+    }
+    g_print ("{\"bench\": \"group-path-ratio\", \"n\": %u, "
+        "\"naive_over_acs\": %.2f, \"naive_figure\": \"%s\", "
+        "\"acs_real_time_cores\": %.3f}\n", n, nv / a, how, a);
+    g_printerr ("%6u %4d | %12.4f %13.4f%s | %8.1f | %10.2f %12.2f\n", n,
+        k, a, nv, strcmp (how, "measured") ? "*" : " ", nv / a,
+        a * 20000.0 / n, nv * 20000.0 / n);
+
+    for (m = 0; m < n * (WARMUP + periods); m++)
+      gst_buffer_unref (in[m]);
+    g_free (in);
+  }
+  g_printerr ("CPU-s per s of audio, us of CPU per member per 20 ms frame; "
+      "* extrapolated. Target: N = 1000 in real time on at most half a "
+      "core: acs at N = %u uses %.3f of a core: %s\n", last_acs_n, last_acs,
+      last_acs_n >= 1000 && last_acs <= 0.5 ? "PASS" :
+      (last_acs_n >= 1000 ? "FAIL" : "N = 1000 not run"));
+  g_strfreev (ns);
+  g_free (n_list);
+  return last_acs_n >= 1000 && last_acs > 0.5 ? 1 : 0;
+}
