@@ -77,14 +77,14 @@ on_handoff (GstElement * src, GstBuffer * buf, GstPad * pad, Run * run)
 
   if (run->window > 0 && sent - g_atomic_int_get (&run->received) -
       g_atomic_int_get (&run->written_off) >= run->window) {
-    gint64 deadline = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+    gint64 deadline = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
 
     g_mutex_lock (&run->lock);
     g_atomic_int_set (&run->waiting, 1);
     while (sent - g_atomic_int_get (&run->received) -
         g_atomic_int_get (&run->written_off) >= run->window) {
       if (!g_cond_wait_until (&run->cond, &run->lock, deadline)) {
-        /* Nothing for 20 ms: what is in flight was lost */
+        /* Nothing for 200 ms: what is in flight was lost */
         g_atomic_int_set (&run->written_off,
             sent - g_atomic_int_get (&run->received));
         break;
