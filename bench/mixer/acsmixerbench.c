@@ -584,17 +584,20 @@ main (int argc, char **argv)
     }
 
     if (counted) {
+      gchar *am_ir;
+
       ic = count_instructions (argv[0], "c-loop", n, n, cg_periods * 5);
       ia = count_instructions (argv[0], "acsmixer", n, n, cg_periods);
       ia3 = count_instructions (argv[0], "acsmixer", n, 3, cg_periods);
       if ((gint) n <= cg_am_max)
         iam = count_instructions (argv[0], "audiomixer", n, n - 1, cg_periods);
+      am_ir = isnan (iam) ? g_strdup ("null") : g_strdup_printf ("%.0f", iam);
+
       g_print ("{\"bench\": \"mix-minus-ir\", \"n\": %u, "
           "\"c_loop_ir_per_period\": %.0f, \"acsmixer_ir_per_period\": %.0f, "
           "\"acsmixer_k3_ir_per_period\": %.0f, "
-          "\"audiomixer_ir_per_period\": %s%.0f%s}\n", n, ic, ia, ia3,
-          isnan (iam) ? "null" : "", isnan (iam) ? 0.0 : iam,
-          isnan (iam) ? "" : "");
+          "\"audiomixer_ir_per_period\": %s}\n", n, ic, ia, ia3, am_ir);
+      g_free (am_ir);
     }
     ratio = counted ? ia / ic : a / c;
 
