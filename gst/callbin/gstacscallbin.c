@@ -43,7 +43,9 @@
  * forgotten the call: 404), the call ends here all the same, with a warning
  * from acssignal; the peer then learns of it only from its own hang-up.
  * A controller restart alone does not touch the media: acssignal
- * reconnects its event stream and the call goes on.
+ * reconnects its event stream and the call goes on; an error of acssignal
+ * while the call is active (a request cut by the restart) is posted as a
+ * warning instead, since the media no longer needs the controller.
  *
  * Lost packets reach opusdec as gaps (rtpbin `do-lost`), which it fills
  * from the next packet's in-band FEC or by concealment, so the decoded
@@ -1230,6 +1232,36 @@ gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
   GstAcsCallBin *self = GST_ACS_CALL_BIN (bin);
   const GstStructure *s = gst_message_get_structure (message);
 
+  /* An active call needs the controller no more: its media goes on when
+   * the signaling fails (a controller killed with a request in flight),
+   * so acssignal's error reaches the application as a warning */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
+      && GST_MESSAGE_SRC (message) == GST_OBJECT (self->sig)) {
+    gboolean active;
+
+    GST_OBJECT_LOCK (self);
+    active = self->state == CALL_ACTIVE;
+    GST_OBJECT_UNLOCK (self);
+    if (active) {
+      GError *err = NULL;
+      gchar *dbg = NULL;
+      const GstStructure *details = NULL;
+      GstMessage *warning;
+
+      gst_message_parse_error (message, &err, &dbg);
+      gst_message_parse_error_details (message, &details);
+      GST_WARNING_OBJECT (self, "signaling failed mid-call, the media goes "
+          "on: %s", err->message);
+      warning = gst_message_new_warning_with_details (GST_MESSAGE_SRC
+          (message), err, dbg, details ? gst_structure_copy (details) : NULL);
+      g_clear_error (&err);
+      g_free (dbg);
+      gst_message_unref (message);
+      GST_BIN_CLASS (gst_acs_call_bin_parent_class)->handle_message (bin,
+          warning);
+      return;
+    }
+  }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
       && GST_MESSAGE_SRC (message) == GST_OBJECT (self->sig)
       && gst_structure_has_name (s, "acs-signal-stream")
