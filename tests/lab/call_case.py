@@ -65,7 +65,8 @@ def check_ok(r, end=200):
             role, getattr(r, role + "_rc")))
 
 
-def check_audio(r, seq, min_fraction=0.8, duration=DURATION):
+def check_audio(r, seq, min_fraction=0.8, duration=DURATION,
+                min_segments=0.9):
     d = calllab.detect_sequence(r.callee_wav, seq)
     print("  bob's recording: %.1f s, %.0f %% of %d windows and %.0f %% "
           "of %d segments match the sequence, lag %.2f s" % (
@@ -76,7 +77,7 @@ def check_audio(r, seq, min_fraction=0.8, duration=DURATION):
     check(d["windows"] >= (duration - 2) * 100,
           "the recording covers %d windows of the sequence only" %
           d["windows"])
-    check(d["segment_fraction"] >= 0.9,
+    check(d["segment_fraction"] >= min_segments,
           "only %.0f %% of the tone segments came through" %
           (100 * d["segment_fraction"]))
     check(d["fraction"] >= min_fraction,
@@ -241,7 +242,9 @@ def case_lossy(lab, tmp):
                  callee_tone=CALLEE_TONE)
     report(r)
     check_ok(r)
-    check_audio(r, seq, min_fraction=0.7)
+    # loss also hits ICE checks: the pair may switch mid-call (relay to
+    # srflx), which moves the lag of a segment or two
+    check_audio(r, seq, min_fraction=0.7, min_segments=0.8)
     dropped = (r.counter("rtr-a", "loss-drop-out") +
                r.counter("rtr-a", "loss-drop-in"))
     print("  rtr-a dropped %d packets; bob reports %.1f %% loss, alice "
