@@ -771,20 +771,24 @@ def rms(path):
     return math.sqrt(sum(x * x for x in samples) / len(samples))
 
 
-def detect_sequence(path, seq, win=0.03, hop=0.01, max_lag=4.0):
+def detect_sequence(path, seq, win=0.03, hop=0.01, max_lag=None,
+                    pos_lag=2.0):
     """Decodes the recording window by window to the strongest of
     seq.freqs (a window quieter than 1/100 of the loudest counts as no
     tone) and aligns it with the plan: returns {"fraction", "lag_s",
-    "windows", "recorded_s"} at the lag (recording time minus sent time)
-    that matches best. Windows that straddle a segment join in the plan are
-    not counted."""
+    "windows", "recorded_s", "segments", "segment_fraction"} at the lag
+    (recording time minus sent time) that matches best, searched from
+    -max_lag (default: the whole sequence; the call set-up eats the
+    beginning of a sent file) to +pos_lag s. Windows that straddle a
+    segment join in the plan are not counted."""
     samples, rate = read_wav(path)
     wn, hn = int(win * rate), int(hop * rate)
     n_win = max(0, (len(samples) - wn) // hn)
     frames = [samples[i * hn:i * hn + wn] for i in range(n_win)]
     if not frames:
         return {"fraction": 0.0, "lag_s": None, "windows": 0,
-                "recorded_s": len(samples) / rate}
+                "recorded_s": len(samples) / rate, "segments": 0,
+                "segment_fraction": 0.0}
     pw = _powers(frames, rate, list(seq.freqs))
     best = []
     peak = max(max(row) for row in pw)
@@ -792,21 +796,37 @@ def detect_sequence(path, seq, win=0.03, hop=0.01, max_lag=4.0):
         row = list(row)
         m = max(row)
         best.append(seq.freqs[row.index(m)] if m > peak / 100 else None)
+
     # expected label of a window that starts at plan time t
     def expected(t):
         a, b = seq.freq_at(t), seq.freq_at(t + win - 1e-6)
         return a if a is not None and a == b else None
+    lo = -int((seq.seconds if max_lag is None else max_lag) / hop)
+    hi = int(pos_lag / hop)
+    n = len(best)
+    # exp[k + hi]: the label planned for window position k = i - lag
+    exp = [expected(k * hop) or 0 for k in range(-hi, n - lo)]
     top = (0, 0, None)
-    for lag_i in range(-int(max_lag / hop), int(max_lag / hop) + 1):
-        hits = total = 0
-        for i, label in enumerate(best):
-            e = expected((i - lag_i) * hop)
-            if e is None:
-                continue
-            total += 1
-            hits += label == e
-        if total and hits > top[0]:
-            top = (hits, total, lag_i)
+    if numpy is not None:
+        got = numpy.array([b or -1 for b in best])
+        exp = numpy.array(exp)
+        for lag_i in range(lo, hi + 1):
+            ev = exp[hi - lag_i:hi - lag_i + n]
+            mask = ev > 0
+            total = int(mask.sum())
+            hits = int((got[mask] == ev[mask]).sum())
+            if total and hits > top[0]:
+                top = (hits, total, lag_i)
+    else:
+        for lag_i in range(lo, hi + 1):
+            hits = total = 0
+            for i, label in enumerate(best):
+                e = exp[hi - lag_i + i]
+                if e:
+                    total += 1
+                    hits += label == e
+            if total and hits > top[0]:
+                top = (hits, total, lag_i)
     hits, total, lag_i = top
     # segments: the planned tone is the most common label of its windows
     votes = {}
