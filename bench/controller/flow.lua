@@ -1,15 +1,27 @@
 -- SPDX-License-Identifier: LGPL-2.1-or-later
 -- wrk script: full one-to-one signaling flows against acs-controller.
 --
---   wrk -t N -c N -s flow.lua URL -- TOKENS_FILE
+--   [FLOW_THINK_MS=MS] wrk -t N -c N -s flow.lua URL -- TOKENS_FILE [batch]
 --
 -- Run with as many threads as connections: wrk does not tell a script
 -- which connection a response came from, so each thread drives one
--- keep-alive connection through one flow after the other, 12 requests a
--- flow: place the call as the caller (A), ringing and answer as the callee
+-- keep-alive connection through one flow after the other (run.sh spreads
+-- many connections over several wrk processes: OpenSSL 3 serialises
+-- wrk's threads on a lock), 12 requests a flow: place the call as the caller (A), ringing and answer as the callee
 -- (B) with the call id of the 201, 3 candidates and end-of-candidates
--- from each side, hang-up by A. No event streams: the controller keeps
--- the events in its bounded per-user and per-call logs.
+-- from each side, hang-up by A. With "batch", each side sends its 3
+-- candidates and end-of-candidates in one request ({"candidates": [...],
+-- "end_of_candidates": true}, protocol.md 3.2): 6 requests a flow, the
+-- same events. With FLOW_THINK_MS, each connection waits that long after
+-- a flow before the next, drawn uniformly between half and one and a half
+-- times it so that the connections do not move in step (a paced, not
+-- saturating, load: 200 connections and 1000 ms offer about 200 flows/s).
+-- The first flow of each connection (TCP and TLS handshakes, all
+-- connections at once) is not counted in the durations.
+-- FLOW_DURATIONS=FILE: done() writes the flow durations there (us, one a
+-- line), to merge the figures of several wrk processes. No event streams:
+-- the controller keeps the events in its bounded per-user and per-call
+-- logs.
 --
 -- TOKENS_FILE: one line per pair, "callee_user caller_token callee_token";
 -- thread n uses line n (modulo the count). Flow durations (first request
@@ -48,6 +60,9 @@ local steps
 local step = 1
 local call_id = nil
 local t0 = 0
+-- read when the script loads: wrk decides then whether delay() exists,
+-- and a delay() returning 0 would still cost a timer per request
+local think = tonumber(os.getenv("FLOW_THINK_MS") or "0")
 flows = 0
 errors = 0
 durations = {}
@@ -59,6 +74,7 @@ end
 
 function init(args)
   local path = args[1]
+  math.randomseed(pair * 7919 + os.time())
   local lines = {}
   for line in io.lines(path) do
     table.insert(lines, line)
@@ -71,6 +87,21 @@ function init(args)
   place_body = '{"to":{"user":"' .. callee .. '"},"offer":{"sdp":"' .. SDP .. '"}}'
   answer_body = '{"answer":{"sdp":"' .. SDP .. '"}}'
   -- { headers, action (nil: place), body, expected status }
+  if args[2] == "batch" then
+    local function batch(a, b, c)
+      return '{"candidates":[' .. cand(a) .. ',' .. cand(b) .. ',' ..
+        cand(c) .. '],"end_of_candidates":true}'
+    end
+    steps = {
+      { hdr_a, nil, place_body, 201 },
+      { hdr_b, "ringing", "{}", 200 },
+      { hdr_b, "answer", answer_body, 200 },
+      { hdr_a, "candidates", batch(1, 2, 3), 202 },
+      { hdr_b, "candidates", batch(11, 12, 13), 202 },
+      { hdr_a, "hangup", "{}", 200 },
+    }
+    return
+  end
   steps = {
     { hdr_a, nil, place_body, 201 },
     { hdr_b, "ringing", "{}", 200 },
@@ -85,6 +116,15 @@ function init(args)
     { hdr_b, "candidates", '{"end_of_candidates":true}', 202 },
     { hdr_a, "hangup", "{}", 200 },
   }
+end
+
+if think > 0 then
+  function delay()
+    if step == 1 then
+      return math.floor(think / 2 + math.random() * think)
+    end
+    return 0
+  end
 end
 
 function request()
@@ -114,7 +154,9 @@ function response(status, headers, body)
   end
   if step == #steps then
     flows = flows + 1
-    table.insert(durations, now_us() - t0)
+    if flows > 1 then
+      table.insert(durations, now_us() - t0)
+    end
     step = 1
   else
     step = step + 1
@@ -139,6 +181,16 @@ function done(summary, latency, requests)
     return all[i] / 1000
   end
   local secs = summary.duration / 1000000
+  -- Several wrk processes share a load (run.sh): their durations are
+  -- merged from these files
+  local out = os.getenv("FLOW_DURATIONS")
+  if out ~= nil then
+    local f = io.open(out, "w")
+    for _, d in ipairs(all) do
+      f:write(string.format("%.0f\n", d))
+    end
+    f:close()
+  end
   io.write(string.format(
     'FLOWJSON {"flows":%d,"flow_errors":%d,"seconds":%.3f,' ..
     '"setups_per_s":%.1f,"requests":%d,"requests_per_s":%.1f,' ..

@@ -12,13 +12,19 @@
 # per wrk run. Measures:
 #   a) requests/s of GET /v1/ice-servers and of POST /v1/calls;
 #   b) full call setups/s: flow.lua, each wrk thread driving one
-#      keep-alive connection through 12-request flows (place, ringing,
-#      answer, 3+1 candidates each side, hang-up), FLOW_CONNS (default
-#      16) connections;
+#      keep-alive connection through flows back to back, FLOW_CONNS
+#      (default 16) connections: 12-request flows (place, ringing,
+#      answer, 3+1 candidates trickled one per request each side,
+#      hang-up) and 6-request flows (the same with each side's
+#      candidates in one batch request);
 #   c) p50/p99 of a whole flow (first request sent to last response
-#      read, timed in flow.lua) at 200 concurrent flows;
-# plus the controller's VmRSS/VmHWM before, after each run and after the
-# ended calls are forgotten, and its CPU use during each run.
+#      read, timed in flow.lua) at 200 concurrent flows: saturating
+#      (back to back) and paced (each connection waits 0.5-1.5 s,
+#      THINK_MS default 1000, between flows: about 200 flows/s offered);
+# plus the controller's CPU time per setup (the figure that does not
+# depend on the load of a shared machine), its CPU use and wrk's during
+# each run, the load average, and the controller's VmRSS/VmHWM before,
+# after the runs and after the ended calls are forgotten.
 # The table goes to stdout, then one JSON line per figure with its
 # target, ratio and PASS/FAIL; progress to stderr.
 set -eu
@@ -32,7 +38,12 @@ case $build in
 esac
 duration=${DURATION:-10}
 flow_conns=${FLOW_CONNS:-16}
-retention=${ENDED_RETENTION:-5}
+think=${THINK_MS:-1000}
+# wrk threads per wrk process: with one thread per connection, 200
+# threads in one wrk spent their CPU on an OpenSSL 3 lock (a third of its
+# samples in pthread_rwlock_wrlock) and the 200-flow figures measured wrk
+per_wrk=${THREADS_PER_WRK:-8}
+retention=${ENDED_RETENTION:-60}
 
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$top" --buildtype=release -Dwerror=true >&2
@@ -51,8 +62,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Short timeouts would end calls under load: only the retention of ended
-# calls is shortened, so that the memory check can see them forgotten.
+# The defaults of the controller, 60 s retention of ended calls included
+# (ENDED_RETENTION changes it): its timers and memory grow with it.
 taskset -c 0 "$ctl" --listen 127.0.0.1:0 --port-file "$work/port" \
   --state-dir "$work/state" --ended-retention "$retention" \
   2>"$work/controller.log" &
@@ -90,20 +101,109 @@ metric() {
 }
 
 # run NAME WRK-ARGS...: runs wrk on CPU 1, leaves its output in
-# $work/NAME.out and the controller's CPU use (percent) in $work/NAME.cpu
+# $work/NAME.out, the controller's CPU use (percent) in $work/NAME.cpu,
+# its CPU ticks in $work/NAME.ticks, wrk's CPU use in $work/NAME.wrkcpu
+# and the 1-minute load average before the run in $work/NAME.load
 run() {
   name=$1
   shift
   echo "wrk $name" >&2   # not the arguments: they hold a token
+  cut -d' ' -f1 /proc/loadavg >"$work/$name.load"
   t0=$(cpu_ticks)
+  c0=$(child_ticks)
   s0=$(date +%s%N)
   taskset -c 1 wrk --latency -d "${duration}s" "$@" >"$work/$name.out"
   s1=$(date +%s%N)
+  c1=$(child_ticks)
   t1=$(cpu_ticks)
   hz=$(getconf CLK_TCK)
+  echo $((t1 - t0)) >"$work/$name.ticks"
   awk -v t="$((t1 - t0))" -v hz="$hz" -v ns="$((s1 - s0))" \
     'BEGIN { printf "%.0f\n", 100 * t / hz / (ns / 1e9) }' >"$work/$name.cpu"
-  echo "  $(grep Requests/sec "$work/$name.out") controller CPU $(cat "$work/$name.cpu")% $(mem)" >&2
+  awk -v t="$((c1 - c0))" -v hz="$hz" -v ns="$((s1 - s0))" \
+    'BEGIN { printf "%.0f\n", 100 * t / hz / (ns / 1e9) }' >"$work/$name.wrkcpu"
+  echo "  $(grep Requests/sec "$work/$name.out") controller CPU $(cat "$work/$name.cpu")% wrk CPU $(cat "$work/$name.wrkcpu")% load $(cat "$work/$name.load") $(mem)" >&2
+}
+# runflows NAME CONNS [batch]: CONNS connections of flow.lua for
+# DURATION s, spread over wrk processes of at most $per_wrk threads, all on
+# CPU 1; leaves one merged FLOWJSON line in $work/NAME.out and the same
+# figures as run()
+runflows() {
+  name=$1
+  conns=$2
+  shift 2
+  procs=$(((conns + per_wrk - 1) / per_wrk))
+  echo "wrk $name: $conns connections, $procs wrk" >&2
+  cut -d' ' -f1 /proc/loadavg >"$work/$name.load"
+  t0=$(cpu_ticks)
+  c0=$(child_ticks)
+  s0=$(date +%s%N)
+  k=0
+  left=$conns
+  wpids=
+  while [ $k -lt $procs ]; do
+    n=$((left / (procs - k)))
+    # each wrk starts at another line: other users
+    sed -n "$((k * 200 / procs + 1)),\$p" "$work/tokens" >"$work/$name.tok.$k"
+    FLOW_DURATIONS="$work/$name.dur.$k" taskset -c 1 wrk -d "${duration}s" \
+      -t $n -c $n -s "$here/flow.lua" "$url/" -- "$work/$name.tok.$k" "$@" \
+      >"$work/$name.out.$k" &
+    wpids="$wpids $!"
+    left=$((left - n))
+    k=$((k + 1))
+  done
+  for p in $wpids; do
+    wait "$p"
+  done
+  s1=$(date +%s%N)
+  c1=$(child_ticks)
+  t1=$(cpu_ticks)
+  hz=$(getconf CLK_TCK)
+  echo $((t1 - t0)) >"$work/$name.ticks"
+  awk -v t="$((t1 - t0))" -v hz="$hz" -v ns="$((s1 - s0))" \
+    'BEGIN { printf "%.0f\n", 100 * t / hz / (ns / 1e9) }' >"$work/$name.cpu"
+  awk -v t="$((c1 - c0))" -v hz="$hz" -v ns="$((s1 - s0))" \
+    'BEGIN { printf "%.0f\n", 100 * t / hz / (ns / 1e9) }' >"$work/$name.wrkcpu"
+  sed -n 's/^FLOWJSON //p' "$work/$name".out.* >"$work/$name.all"
+  cat "$work/$name".dur.* | sort -n | awk -v all="$work/$name.all" '
+    { d[NR] = $1 }
+    function pct(p,  i) {
+      if (NR == 0) return 0
+      i = int(NR * p / 100) + 1
+      if (i > NR) i = NR
+      return d[i] / 1000
+    }
+    function num(line, key,  v) {
+      v = line
+      sub(".*\"" key "\":", "", v)
+      sub("[,}].*", "", v)
+      return v + 0
+    }
+    END {
+      while ((getline line < all) > 0) {
+        flows += num(line, "flows")
+        errors += num(line, "flow_errors")
+        requests += num(line, "requests")
+        sockerr += num(line, "socket_errors")
+        if (num(line, "seconds") > secs) secs = num(line, "seconds")
+      }
+      printf "FLOWJSON {\"flows\":%d,\"flow_errors\":%d,\"seconds\":%.3f," \
+        "\"setups_per_s\":%.1f,\"requests\":%d,\"requests_per_s\":%.1f," \
+        "\"flow_p50_ms\":%.3f,\"flow_p99_ms\":%.3f,\"flow_max_ms\":%.3f," \
+        "\"socket_errors\":%d}\n", flows, errors, secs, flows / secs,
+        requests, requests / secs, pct(50), pct(99), pct(100), sockerr
+    }' >"$work/$name.out"
+  echo "  $(flowjson "$name") controller CPU $(cat "$work/$name.cpu")% wrk CPU $(cat "$work/$name.wrkcpu")% load $(cat "$work/$name.load") $(mem)" >&2
+}
+# CPU time of this shell's waited-for children (wrk), in ticks
+child_ticks() {
+  awk '{ print $16 + $17 }' /proc/$$/stat
+}
+# controller CPU microseconds per setup of flow run NAME
+us_per_setup() {
+  awk -v t="$(cat "$work/$1.ticks")" -v hz="$(getconf CLK_TCK)" \
+    -v n="$(field "$(flowjson "$1")" flows)" \
+    'BEGIN { if (n > 0) printf "%.0f\n", t / hz * 1e6 / n; else print 0 }'
 }
 rps() {
   awk '/^Requests\/sec/ { print $2 }' "$work/$1.out"
@@ -127,8 +227,14 @@ rss_after_calls=$(rss_kb)
 echo "waiting for the placed calls to time out and be forgotten" >&2
 sleep $((10 + retention + 2))
 echo "  $(mem) calls active $(metric acs_calls_active)" >&2
-run flows -t "$flow_conns" -c "$flow_conns" -s "$here/flow.lua" "$url/" -- "$work/tokens"
-run flows200 -t 200 -c 200 -s "$here/flow.lua" "$url/" -- "$work/tokens"
+runflows flows "$flow_conns"
+runflows flows200 200
+runflows bflows "$flow_conns" batch
+runflows bflows200 200 batch
+export FLOW_THINK_MS=$think
+runflows paced200 200
+runflows bpaced200 200 batch
+unset FLOW_THINK_MS
 rss_after_flows=$(rss_kb)
 sleep $((retention + 2))
 rss_end=$(rss_kb)
@@ -142,25 +248,33 @@ wait "$pid" || code=$?
 pid=
 [ $code -eq 0 ] || echo "controller exited with $code" >&2
 
-f=$(flowjson flows)
-f200=$(flowjson flows200)
-setups_s=$(field "$f" setups_per_s)
-setups200_s=$(field "$f200" setups_per_s)
-p50=$(field "$f200" flow_p50_ms)
-p99=$(field "$f200" flow_p99_ms)
-errs=$(($(field "$f" flow_errors) + $(field "$f200" flow_errors)))
+errs=0
+for r in flows flows200 bflows bflows200 paced200 bpaced200; do
+  errs=$((errs + $(field "$(flowjson $r)" flow_errors)))
+done
 
-printf '%-44s %12s %10s %10s %6s\n' "measure" "value" "p50 ms" "p99 ms" "CPU%"
-printf '%-44s %12s %10s %10s %6s\n' "GET /v1/ice-servers, 32 conns (req/s)" \
-  "$(rps ice)" "$(lat ice 50%)" "$(lat ice 99%)" "$(cat "$work/ice.cpu")"
-printf '%-44s %12s %10s %10s %6s\n' "POST /v1/calls, 32 conns (req/s)" \
-  "$(rps calls)" "$(lat calls 50%)" "$(lat calls 99%)" "$(cat "$work/calls.cpu")"
-printf '%-44s %12s %10s %10s %6s\n' "flow requests, $flow_conns conns (req/s)" \
-  "$(rps flows)" "$(lat flows 50%)" "$(lat flows 99%)" "$(cat "$work/flows.cpu")"
-printf '%-44s %12s %10s %10s %6s\n' "full call setups, $flow_conns conns (/s)" \
-  "$setups_s" "$(field "$f" flow_p50_ms)" "$(field "$f" flow_p99_ms)" "$(cat "$work/flows.cpu")"
-printf '%-44s %12s %10s %10s %6s\n' "full call setups, 200 flows (/s)" \
-  "$setups200_s" "$p50" "$p99" "$(cat "$work/flows200.cpu")"
+row() {
+  printf '%-40s %9s %9s %9s %5s %5s %5s %6s\n' "$@"
+}
+flowrow() {
+  f=$(flowjson "$2")
+  row "$1" "$(field "$f" setups_per_s)" "$(field "$f" flow_p50_ms)" \
+    "$(field "$f" flow_p99_ms)" "$(cat "$work/$2.cpu")" \
+    "$(cat "$work/$2.wrkcpu")" "$(cat "$work/$2.load")" "$(us_per_setup "$2")"
+}
+row "measure" "value" "p50 ms" "p99 ms" "CPU%" "wrk%" "load" "us/set"
+row "GET /v1/ice-servers, 32 conns (req/s)" "$(rps ice)" "$(lat ice 50%)" \
+  "$(lat ice 99%)" "$(cat "$work/ice.cpu")" "$(cat "$work/ice.wrkcpu")" \
+  "$(cat "$work/ice.load")" "-"
+row "POST /v1/calls, 32 conns (req/s)" "$(rps calls)" "$(lat calls 50%)" \
+  "$(lat calls 99%)" "$(cat "$work/calls.cpu")" "$(cat "$work/calls.wrkcpu")" \
+  "$(cat "$work/calls.load")" "-"
+flowrow "setups/s, 12 req, $flow_conns conns" flows
+flowrow "setups/s, 12 req, 200 flows" flows200
+flowrow "setups/s, 6 req (batch), $flow_conns conns" bflows
+flowrow "setups/s, 6 req (batch), 200 flows" bflows200
+flowrow "setups/s, 12 req, 200 paced" paced200
+flowrow "setups/s, 6 req (batch), 200 paced" bpaced200
 printf '%-44s %12s\n' "flow errors (non-expected status)" "$errs"
 printf '%-44s %12s\n' "setups counted by /metrics" "$setups"
 printf '%-44s %12s\n' "calls left active (flows cut by wrk's end)" "$active"
@@ -174,13 +288,22 @@ verdict() {
     r = (dir == "min") ? v / t : t / v
     printf "%.3f %s\n", r, (r >= 1) ? "PASS" : "FAIL" }'
 }
-set -- $(verdict "$setups_s" 1000 min)
-echo "{\"bench\":\"controller\",\"measure\":\"call_setups_per_s\",\"conns\":$flow_conns,\"value\":$setups_s,\"target\":1000,\"ratio\":$1,\"result\":\"$2\"}"
-set -- $(verdict "$p99" 20 max)
-echo "{\"bench\":\"controller\",\"measure\":\"flow_p99_ms_200\",\"value\":$p99,\"p50\":$p50,\"target\":20,\"ratio\":$1,\"result\":\"$2\"}"
-echo "{\"bench\":\"controller\",\"measure\":\"requests_per_s\",\"ice_servers\":$(rps ice),\"post_calls\":$(rps calls),\"flow_requests\":$(rps flows)}"
+for r in flows bflows; do
+  f=$(flowjson $r)
+  v=$(field "$f" setups_per_s)
+  us=$(us_per_setup $r)
+  set -- $(verdict "$v" 1000 min)
+  echo "{\"bench\":\"controller\",\"measure\":\"call_setups_per_s\",\"flow\":\"$r\",\"conns\":$flow_conns,\"value\":$v,\"cpu_us_per_setup\":$us,\"setups_per_cpu_s\":$((1000000 / (us > 0 ? us : 1))),\"target\":1000,\"ratio\":$1,\"result\":\"$2\"}"
+done
+for r in flows200 bflows200 paced200 bpaced200; do
+  f=$(flowjson $r)
+  p99=$(field "$f" flow_p99_ms)
+  set -- $(verdict "$p99" 20 max)
+  echo "{\"bench\":\"controller\",\"measure\":\"flow_p99_ms_200\",\"flow\":\"$r\",\"value\":$p99,\"p50\":$(field "$f" flow_p50_ms),\"setups_per_s\":$(field "$f" setups_per_s),\"target\":20,\"ratio\":$1,\"result\":\"$2\"}"
+done
+echo "{\"bench\":\"controller\",\"measure\":\"requests_per_s\",\"ice_servers\":$(rps ice),\"post_calls\":$(rps calls),\"flow_requests\":$(field "$(flowjson flows)" requests_per_s),\"load_before\":$(cat "$work/ice.load")}"
 echo "{\"bench\":\"controller\",\"measure\":\"memory_kb\",\"rss_start\":$rss_start,\"rss_after_calls\":$rss_after_calls,\"rss_after_flows\":$rss_after_flows,\"rss_end\":$rss_end,\"hwm\":$hwm}"
-# wrk stops mid-flow: those calls stay active (no timer ends an active
-# call), so they are reported, not an error
+# wrk stops mid-flow: those calls stay active until their session timer
+# (90 s) ends them, so they are reported, not an error
 [ "$errs" -eq 0 ] && [ "$code" -eq 0 ] ||
   { echo "bench: flow errors or a bad exit" >&2; exit 1; }
