@@ -678,6 +678,14 @@ static gboolean
 rx_start (gpointer data)
 {
   GstAcsIceBin *self = data;
+  gboolean playing;
+
+  /* Back to PAUSED before this ran: keep holding */
+  GST_OBJECT_LOCK (self);
+  playing = GST_STATE_TARGET (self) == GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (self);
+  if (!playing)
+    return G_SOURCE_REMOVE;
 
   while (!g_queue_is_empty (&self->rx_held))
     rx_queue (self, g_queue_pop_head (&self->rx_held));
