@@ -127,6 +127,16 @@ def check_wire(r, lab):
     check(s["first_byte_share"] < 0.1, "%.0f %% of SRTP payloads start "
           "with the same byte: not encrypted?" % (
               100 * s["first_byte_share"]))
+    # the control: the same payloads in clear RTP fail both checks
+    c = calllab.srtp_check(calllab.plain_rtp_control(
+        plaintext, r.pcap + ".plain.pcap"), r.caller["srtp_profile"],
+        plaintext, local_addr=lab.env["LAB_ADDR_A"])
+    print("  control (alice's payloads in clear RTP): %d of %d packets "
+          "caught, most common first payload byte %.0f %%" % (
+              c["plaintext_hits"], c["srtp"], 100 * c["first_byte_share"]))
+    check(c["plaintext_hits"] >= 0.9 * c["srtp"] and
+          c["first_byte_share"] > 0.5,
+          "the check would not catch RTP in clear: %s" % c)
 
 
 def path_of(j):

@@ -100,6 +100,9 @@ Analysis (numpy optional):
       of the capture unwrapped from TURN (ChannelData, Send/Data
       indications, TCP framing), classified as STUN, SRTP, SRTCP or other;
       see its docstring.
+  plain_rtp_control(plaintext_hex, pcap) writes the capture the wire
+      would hold without SRTP, for checking that srtp_check fails on it;
+      write_pcap(path, [(src, sport, dst, dport, payload)]).
 """
 
 import json
@@ -944,6 +947,39 @@ def read_pcap(path):
                 out.append((src, sport, dst, dport, "tcp", bytes(l4[doff:]),
                             seq))
     return out
+
+
+def write_pcap(path, packets):
+    """A classic Ethernet pcap of IPv4/UDP packets (src, sport, dst,
+    dport, payload), for checking the checks"""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, (src, sport, dst, dport, payload) in enumerate(packets):
+            udp = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0)
+            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) +
+                             len(payload), i & 0xffff, 0, 64, 17, 0,
+                             bytes(int(x) for x in src.split(".")),
+                             bytes(int(x) for x in dst.split(".")))
+            frame = b"\0" * 12 + b"\x08\x00" + ip + udp + payload
+            f.write(struct.pack("<IIII", i // 50, (i % 50) * 20000,
+                                len(frame), len(frame)) + frame)
+
+
+def plain_rtp_control(plaintext, path, src="10.0.1.2", dst="10.0.2.2"):
+    """Writes a pcap of what the wire would carry without SRTP: the
+    logged payloads in RTP packets (with a 16-byte tag's room, so that
+    they are RTP-shaped for the profile). srtp_check on it must find
+    them: the control that shows the check can fail."""
+    pkts = []
+    with open(plaintext) as f:
+        for i, line in enumerate(f):
+            payload = bytes.fromhex(line.strip())
+            hdr = struct.pack(">BBHII", 0x80, 96, i & 0xffff, i * 960,
+                              0x1234)
+            pkts.append((src, 40000, dst, 40002, hdr + payload +
+                         b"\0" * 16))
+    write_pcap(path, pkts)
+    return path
 
 
 def _tcp_streams(packets):
