@@ -191,6 +191,71 @@ GST_START_TEST (test_mix_minus_exact)
 
 GST_END_TEST;
 
+/* Mix-minus buffers are reused once released: one still held downstream
+ * (or whose memory downstream still shares) keeps its content, one
+ * released comes back with the next period's samples and meta */
+GST_START_TEST (test_output_reuse)
+{
+  Call *c = call_new (3, 3);
+  const gint16 first[3] = { 100, 200, 400 };
+  const gint16 second[3] = { 1, 2, 4 };
+  const gint16 third[3] = { 10, 20, 40 };
+  GstBuffer *out[3], *held, *shared, *again[3], *released;
+  GstCustomMeta *meta;
+  guint64 period = 0;
+  guint i;
+
+  /* period 0: member 0 keeps its buffer, member 1 keeps a copy sharing
+   * the memory, member 2 releases its buffer */
+  call_period (c, first, 0, out);
+  held = out[0];
+  shared = gst_buffer_copy (out[1]);
+  gst_buffer_unref (out[1]);
+  gst_buffer_unref (out[2]);
+
+  call_period (c, second, 1, again);
+  assert_dc (again[0], 6);
+  assert_dc (again[1], 5);
+  assert_dc (again[2], 3);
+  fail_if (again[0] == held);
+  /* what downstream still holds is untouched */
+  assert_dc (held, 600);
+  assert_dc (shared, 500);
+  meta = gst_buffer_get_custom_meta (again[2], OUTPUT_META);
+  fail_unless (gst_structure_get_uint64 (gst_custom_meta_get_structure
+          (meta), "period", &period));
+  released = again[2];
+  for (i = 0; i < 3; i++)
+    gst_buffer_unref (again[i]);
+
+  call_period (c, third, 2, again);
+  assert_dc (again[0], 60);
+  assert_dc (again[2], 30);
+  /* the same buffer again (compared, not dereferenced, before) */
+  fail_unless (again[2] == released);
+  meta = gst_buffer_get_custom_meta (again[2], OUTPUT_META);
+  fail_unless_equals_string (output_group (again[2]), "member");
+  {
+    guint64 next = 0;
+    gint member = -1;
+
+    fail_unless (gst_structure_get_uint64 (gst_custom_meta_get_structure
+            (meta), "period", &next));
+    fail_unless_equals_uint64 (next, period + 1);
+    fail_unless (gst_structure_get_int (gst_custom_meta_get_structure
+            (meta), "member", &member));
+    fail_unless_equals_int (member, 2);
+  }
+  for (i = 0; i < 3; i++)
+    gst_buffer_unref (again[i]);
+  assert_dc (held, 600);
+  gst_buffer_unref (held);
+  gst_buffer_unref (shared);
+  call_free (c);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_mix_minus_saturation)
 {
   Call *c = call_new (3, 3);
@@ -769,6 +834,7 @@ acsmixer_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_mix_minus_exact);
+  tcase_add_test (tc, test_output_reuse);
   tcase_add_test (tc, test_mix_minus_saturation);
   tcase_add_test (tc, test_missing_member);
   tcase_add_test (tc, test_join_leave);
