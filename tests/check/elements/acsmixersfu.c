@@ -899,6 +899,10 @@ GST_START_TEST (test_sfu_video_last_n)
   GstRTCPBuffer r = GST_RTCP_BUFFER_INIT;
   GstRTCPPacket packet;
   guint32 slot_ssrc = 0;
+  guint16 nack_seq = 0, nack_in_seq = 0;
+  GBytes *fci;
+  const guint8 *d;
+  gsize size;
   guint i, p = 0, switches = 0;
 
   g_object_set (c->sfu, "last-n", 2, NULL);
@@ -944,9 +948,11 @@ GST_START_TEST (test_sfu_video_last_n)
     Out *o = &g_array_index (out, Out, i);
 
     fail_if (o->ssrc == VIDEO_SSRC (o->member));
-    /* payload[3] repeats the sender's marker; make_rtp's payload[3] == 0 */
-    if (o->member == 3 && !slot_ssrc)
+    if (o->member == 3 && !slot_ssrc) {
       slot_ssrc = o->ssrc;
+      nack_seq = o->seq;
+      nack_in_seq = o->in_seq;
+    }
   }
   /* member 3 took over member 1's slot: one slot carried both */
   for (i = 0; i < out->len; i++) {
@@ -961,7 +967,7 @@ GST_START_TEST (test_sfu_video_last_n)
   for (i = 0; i < out->len; i++) {
     Out *o = &g_array_index (out, Out, i);
 
-    /* every packet's marker is the sender's: set on even input seqs */
+    /* every packet's marker is the sender's: on each frame's second */
     fail_unless_equals_int (o->marker, (o->in_seq - 1000 * o->member) % 2);
   }
   g_array_set_size (out, 0);
@@ -1000,6 +1006,18 @@ GST_START_TEST (test_sfu_video_last_n)
   /* ... not its audio */
   drain (c, 3, NULL, rtcp);
   fail_unless_equals_int (rtcp->len, 0);
+
+  /* A NACK about the slot's first packet from member 3 is mapped back to
+   * member 3's video SSRC and sequence number */
+  fail_unless_equals_int (gst_harness_push (c->v[4],
+          make_nack (MEMBER_SSRC (3), slot_ssrc, nack_seq, 0)), GST_FLOW_OK);
+  drain_harness (c->v[3], NULL, rtcp);
+  fci = parse_feedback (rtcp, GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
+      VIDEO_SSRC (3));
+  d = g_bytes_get_data (fci, &size);
+  fail_unless_equals_int (size, 4);
+  fail_unless_equals_int (read_be16 (d), nack_in_seq);
+  g_bytes_unref (fci);
 
   /* Audio is not disturbed: member 4 hears one speaker slot */
   drain (c, 4, out, NULL);
