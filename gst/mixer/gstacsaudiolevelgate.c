@@ -52,6 +52,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_audio_level_gate_debug);
 
 #define DEFAULT_MEMBER 0
 #define DEFAULT_EXT_ID 0
+#define DEFAULT_GAPS TRUE
 
 enum
 {
@@ -59,6 +60,7 @@ enum
   PROP_MIXER,
   PROP_MEMBER,
   PROP_EXT_ID,
+  PROP_GAPS,
   PROP_STATS,
 };
 
@@ -83,6 +85,7 @@ struct _GstAcsAudioLevelGate
   GstAcsMixer *mixer;
   guint member;
   guint ext_id;
+  gboolean gaps;
   /* counters, GST_OBJECT_LOCK */
   guint64 forwarded;
   guint64 dropped;
@@ -163,6 +166,25 @@ gst_acs_audio_level_gate_class_init (GstAcsAudioLevelGateClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstAcsAudioLevelGate:gaps:
+   *
+   * Whether a dropped packet becomes a GAP event downstream. A mixer that
+   * is not live needs them (it waits for every member's data or gap). A
+   * live mixer times out on members without data anyway: FALSE spares the
+   * depayloader, the decoder and the mixer an event per dropped packet,
+   * which is most of the cost of a large room's silent members, at the
+   * price of each period waiting for the mixer's timeout.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_GAPS,
+      g_param_spec_boolean ("gaps", "GAP events",
+          "Push a GAP event downstream for every dropped packet (needed by a "
+          "mixer that is not live; a live one times out); any state",
+          DEFAULT_GAPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters: packets forwarded, dropped (not selected), malformed "
@@ -188,6 +210,7 @@ gst_acs_audio_level_gate_init (GstAcsAudioLevelGate * self)
 
   self->member = DEFAULT_MEMBER;
   self->ext_id = DEFAULT_EXT_ID;
+  self->gaps = DEFAULT_GAPS;
 }
 
 static void
@@ -229,6 +252,11 @@ gst_acs_audio_level_gate_set_property (GObject * object, guint prop_id,
       self->ext_id = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_GAPS:
+      GST_OBJECT_LOCK (self);
+      self->gaps = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -251,6 +279,9 @@ gst_acs_audio_level_gate_get_property (GObject * object, guint prop_id,
       break;
     case PROP_EXT_ID:
       g_value_set_uint (value, self->ext_id);
+      break;
+    case PROP_GAPS:
+      g_value_set_boolean (value, self->gaps);
       break;
     case PROP_STATS:
       g_value_take_boxed (value,
@@ -320,6 +351,7 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
   GstAcsAudioLevelGate *self = GST_ACS_AUDIO_LEVEL_GATE (parent);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstAcsMixer *mixer;
+  gboolean gaps;
   guint member, id;
   gint level;
   guint32 ts;
@@ -340,6 +372,7 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
   mixer = self->mixer ? gst_object_ref (self->mixer) : NULL;
   member = self->member;
   id = self->ext_id ? self->ext_id : self->caps_ext_id;
+  gaps = self->gaps;
   GST_OBJECT_UNLOCK (self);
 
   level = gst_acs_audio_level_read (&rtp, id);
@@ -381,7 +414,7 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
 
     self->need_discont = TRUE;
     gst_buffer_unref (buf);
-    if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    if (gaps && GST_CLOCK_TIME_IS_VALID (pts)) {
       if (!GST_CLOCK_TIME_IS_VALID (duration))
         duration = 20 * GST_MSECOND;
       gst_pad_push_event (self->srcpad, gst_event_new_gap (pts, duration));

@@ -792,6 +792,49 @@ GST_START_TEST (test_gate_selection_from_audio_level)
 
 GST_END_TEST;
 
+/* gaps=false: a member outside the selection costs downstream nothing */
+GST_START_TEST (test_gate_no_gaps)
+{
+  Call *c = call_new (2, 1);
+  GstHarness *g = gst_harness_new ("acsaudiolevelgate");
+  gint16 silence[2] = { 0, 0 };
+  GstBuffer *out;
+  GstEvent *ev;
+  GstStructure *stats;
+  guint64 dropped = 0;
+  guint p, forwarded = 0;
+
+  g_object_set (g->element, "mixer", c->mixer, "member", 1, "gaps", FALSE,
+      NULL);
+  gst_harness_set_src_caps_str (g, RTP_CAPS);
+  /* member 0 is selected (its own decoded audio is louder) */
+  for (p = 0; p < 5; p++) {
+    const gint16 dc[2] = { 8000, 0 };
+
+    call_period_unref (c, p == 0 ? silence : dc, p);
+    gst_harness_push (g, make_rtp (100 + p, p * 960, 127, p * PERIOD));
+    while ((out = gst_harness_try_pull (g))) {
+      forwarded++;
+      gst_buffer_unref (out);
+    }
+  }
+  /* the first packet configures the decoder, then nothing */
+  fail_unless_equals_int (forwarded, 1);
+  while ((ev = gst_harness_try_pull_event (g))) {
+    fail_if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP);
+    gst_event_unref (ev);
+  }
+  g_object_get (g->element, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "packets-dropped", &dropped));
+  fail_unless_equals_uint64 (dropped, 4);
+  gst_structure_free (stats);
+
+  gst_harness_teardown (g);
+  call_free (c);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_gate_bad_input)
 {
   GstHarness *h = gst_harness_new ("acsaudiolevelgate");
@@ -846,6 +889,7 @@ acsmixer_suite (void)
   tcase_add_test (tc, test_sfu_not_supported);
   tcase_add_test (tc, test_states);
   tcase_add_test (tc, test_gate_selection_from_audio_level);
+  tcase_add_test (tc, test_gate_no_gaps);
   tcase_add_test (tc, test_gate_bad_input);
   return s;
 }
