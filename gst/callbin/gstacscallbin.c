@@ -1157,12 +1157,16 @@ hang_up_reply (GstPromise * promise, gpointer user_data)
 {
   GstAcsCallBin *self = user_data;
   const GstStructure *reply = gst_promise_get_reply (promise);
+  const gchar *code;
 
-  if (reply == NULL || !gst_structure_has_name (reply, "acs-signal-error")
-      || g_strcmp0 (gst_structure_get_string (reply, "code"), "cancelled") == 0)
+  if (reply == NULL || !gst_structure_has_name (reply, "acs-signal-error"))
+    return;
+  /* cancelled or dropped: acssignal is stopping, so is the call */
+  code = gst_structure_get_string (reply, "code");
+  if (g_strcmp0 (code, "cancelled") == 0 || g_strcmp0 (code, "dropped") == 0)
     return;
   GST_INFO_OBJECT (self, "the controller did not take the hang-up (%s): "
-      "ending the call here", gst_structure_get_string (reply, "code"));
+      "ending the call here", code);
   on_ended (self->sig, NULL, "hangup", 200, self);
 }
 
