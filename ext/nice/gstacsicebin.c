@@ -554,6 +554,24 @@ gst_acs_ice_bin_class_init (GstAcsIceBinClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_ACS_ICE_TRANSPORT_POLICY, 0);
 }
 
+/* Agent thread: keeps @buf until PLAYING, at most RX_HOLD_BYTES of the
+ * newest packets */
+static void
+rx_hold (GstAcsIceBin * self, GstBuffer * buf)
+{
+  g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
+  g_queue_push_tail (&self->rx_held, buf);
+  self->rx_held_bytes += gst_buffer_get_size (buf);
+  while (self->rx_held_bytes > RX_HOLD_BYTES) {
+    GstBuffer *old = g_queue_pop_head (&self->rx_held);
+
+    self->rx_held_bytes -= gst_buffer_get_size (old);
+    gst_buffer_unref (old);
+    g_atomic_pointer_add (&self->n_received, 1);
+    g_atomic_pointer_add (&self->n_dropped, 1);
+  }
+}
+
 /* Agent thread: pushes the packets received since the last flush as one
  * buffer list. Only a downstream element that blocks (a sink prerolling
  * after PLAYING went back to PAUSED) can hold the agent thread here. */
@@ -566,6 +584,13 @@ rx_flush (GstAcsIceBin * self)
   if (n == 0)
     return;
   self->rx_n_pending = 0;
+  if (!g_atomic_int_get (&self->rx_playing)) {
+    /* Back to PAUSED since they were queued: hold them, a prerolling sink
+     * would block this thread */
+    for (i = 0; i < n; i++)
+      rx_hold (self, self->rx_pending[i]);
+    return;
+  }
   g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
   g_atomic_pointer_add (&self->n_received, n);
 
@@ -636,24 +661,6 @@ rx_queue (GstAcsIceBin * self, GstBuffer * buf)
   self->rx_pending[self->rx_n_pending++] = buf;
   if (self->rx_n_pending == RX_BATCH)
     rx_flush (self);
-}
-
-/* Agent thread: keeps @buf until PLAYING, at most RX_HOLD_BYTES of the
- * newest packets */
-static void
-rx_hold (GstAcsIceBin * self, GstBuffer * buf)
-{
-  g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
-  g_queue_push_tail (&self->rx_held, buf);
-  self->rx_held_bytes += gst_buffer_get_size (buf);
-  while (self->rx_held_bytes > RX_HOLD_BYTES) {
-    GstBuffer *old = g_queue_pop_head (&self->rx_held);
-
-    self->rx_held_bytes -= gst_buffer_get_size (old);
-    gst_buffer_unref (old);
-    g_atomic_pointer_add (&self->n_received, 1);
-    g_atomic_pointer_add (&self->n_dropped, 1);
-  }
 }
 
 /* Agent thread: one received datagram. ICE checks are handled by libnice in
