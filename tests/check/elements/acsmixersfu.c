@@ -1019,6 +1019,14 @@ GST_START_TEST (test_sfu_video_last_n)
   fail_unless_equals_int (read_be16 (d), nack_in_seq);
   g_bytes_unref (fci);
 
+  /* Garbage on a video pad is dropped and counted, nothing else moves */
+  fail_unless_equals_int (gst_harness_push (c->v[2],
+          gst_buffer_new_wrapped (g_memdup2 ("\x80\x01", 2), 2)), GST_FLOW_OK);
+  fail_unless_equals_int (stat (c, "packets-malformed"), 1);
+  drain_harness (c->v[4], out, rtcp);
+  fail_unless_equals_int (out->len, 0);
+  fail_unless_equals_int (rtcp->len, 0);
+
   /* Audio is not disturbed: member 4 hears one speaker slot */
   drain (c, 4, out, NULL);
   fail_unless_equals_int (assert_continuous (out), 1);
