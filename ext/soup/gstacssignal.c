@@ -1099,6 +1099,29 @@ acs_signal_post_http_error (GstAcsSignal * self, GstMessageType type,
       "http", what);
 }
 
+/* Whether @err means the controller's certificate (or the TLS set-up) was
+ * refused, rather than a connection that broke: a connection cut by a
+ * restarting controller fails with G_TLS_ERROR_NOT_TLS (closed during the
+ * handshake), _EOF or _MISC, which is a network failure to retry, not a
+ * certificate to report. */
+gboolean
+acs_signal_is_tls_failure (GstAcsSignal * self, const GError * err)
+{
+  if (err == NULL || err->domain != G_TLS_ERROR)
+    return FALSE;
+  if (self->tls_errors != 0)
+    return TRUE;
+  switch (err->code) {
+    case G_TLS_ERROR_BAD_CERTIFICATE:
+    case G_TLS_ERROR_HANDSHAKE:
+    case G_TLS_ERROR_CERTIFICATE_REQUIRED:
+    case G_TLS_ERROR_INAPPROPRIATE_FALLBACK:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 void
 acs_signal_post_tls_error (GstAcsSignal * self, const GError * err,
     const gchar * what)
@@ -1814,7 +1837,7 @@ on_action_done (GObject * source, GAsyncResult * res, gpointer user_data)
   if (bytes == NULL) {
     if (stopped) {
       action_fail (a, 0, "cancelled", "the element stopped", FALSE);
-    } else if (err->domain == G_TLS_ERROR) {
+    } else if (acs_signal_is_tls_failure (self, err)) {
       acs_signal_post_tls_error (self, err, action_names[a->kind]);
       action_fail (a, 0, "tls", err->message, FALSE);
     } else {

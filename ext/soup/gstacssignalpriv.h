@@ -155,6 +155,7 @@ void acs_signal_post_controller_message (GstAcsSignal * self,
 void acs_signal_post_http_error (GstAcsSignal * self, GstMessageType type,
     guint status, const gchar * err_code, const gchar * message,
     const gchar * what);
+gboolean acs_signal_is_tls_failure (GstAcsSignal * self, const GError * err);
 void acs_signal_post_tls_error (GstAcsSignal * self, const GError * err,
     const gchar * what);
 void acs_signal_post_network_error (GstAcsSignal * self, GstMessageType type,

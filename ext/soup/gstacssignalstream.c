@@ -297,7 +297,7 @@ stream_failed (Stream * s, const GError * err)
     return;
   }
   self->stream = NULL;
-  if (err && err->domain == G_TLS_ERROR) {
+  if (acs_signal_is_tls_failure (self, err)) {
     acs_signal_post_tls_error (self, err, "event stream");
   } else if (!self->ever_connected) {
     GError *closed = NULL;

@@ -420,6 +420,89 @@ test_server_stream (TestServer * srv, gint what, const gchar * text)
 #define stream_drop(srv) test_server_stream (srv, DROP, NULL)
 #define stream_end(srv) test_server_stream (srv, END, NULL)
 
+/* A controller restarting: the event stream's connection is cut, then
+ * for @refused connections the port accepts TCP and closes it before the
+ * TLS handshake (the client reads a TLS "not TLS" error), then the
+ * controller serves again on the same port */
+typedef struct
+{
+  TestServer *srv;
+  GSocketService *service;
+  guint refused;
+} Outage;
+
+static gboolean
+outage_relisten (gpointer data)
+{
+  Outage *o = data;
+  GError *err = NULL;
+
+  g_socket_service_stop (o->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (o->service));
+  g_object_unref (o->service);
+  fail_unless (soup_server_listen_local (o->srv->server, o->srv->port,
+          SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &err),
+      "listen again: %s", err ? err->message : "");
+  g_free (o);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+outage_incoming (GSocketService * service, GSocketConnection * conn,
+    GObject * source, Outage * o)
+{
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  if (--o->refused == 0) {
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_callback (idle, outage_relisten, o, NULL);
+    g_source_attach (idle, o->srv->context);
+    g_source_unref (idle);
+  }
+  return TRUE;
+}
+
+static gboolean
+outage_start (gpointer data)
+{
+  Outage *o = data;
+  SoupServerMessage *msg = o->srv->stream;
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, o->srv->port);
+  GError *err = NULL;
+
+  if (msg) {
+    GSocket *sock = g_object_ref (soup_server_message_get_socket (msg));
+    GIOStream *conn;
+
+    o->srv->stream = NULL;
+    conn = soup_server_message_steal_connection (msg);
+    g_socket_close (sock, NULL);
+    g_object_unref (sock);
+    g_object_unref (conn);
+  }
+  soup_server_disconnect (o->srv->server);
+  o->service = g_socket_service_new ();
+  fail_unless (g_socket_listener_add_address (G_SOCKET_LISTENER (o->service),
+          addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, NULL,
+          &err), "outage listen: %s", err ? err->message : "");
+  g_signal_connect (o->service, "incoming", G_CALLBACK (outage_incoming), o);
+  g_socket_service_start (o->service);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_server_outage (TestServer * srv, guint refused)
+{
+  Outage *o = g_new0 (Outage, 1);
+
+  o->srv = srv;
+  o->refused = refused;
+  g_main_context_invoke (srv->context, outage_start, o);
+}
+
 /* Waits until the server has seen @n event stream connections */
 static void
 wait_streams (TestServer * srv, guint n)
@@ -1107,6 +1190,43 @@ GST_START_TEST (test_reconnect_last_event_id)
 
 GST_END_TEST;
 
+GST_START_TEST (test_reconnect_through_restart)
+{
+  Certs *certs = certs_new ();
+  gchar *token = make_token ("alice");
+  TestServer *srv = test_server_new (certs, token);
+  GstElement *el = start_connected (srv, certs, token);
+  gchar *sigs;
+
+  stream_send (srv, "id: 1\nevent: call.incoming\ndata: {\"call\": "
+      CALL_JSON ("c1", "calling", "bob") ", \"offer\": {\"sdp\": \"" OFFER
+      "\"}}\n\n");
+  sigs = wait_signals (1);
+  g_free (sigs);
+
+  /* Connections cut before their TLS handshake, while the controller
+   * restarts, are network failures to retry, not certificate errors */
+  test_server_outage (srv, 2);
+  wait_streams (srv, 2);
+  gst_message_unref (wait_message_full (GST_MESSAGE_ELEMENT,
+          "acs-signal-stream", "state", "connected"));
+  g_mutex_lock (&srv->lock);
+  fail_unless_equals_string (g_ptr_array_index (srv->last_event_ids, 1), "1");
+  g_mutex_unlock (&srv->lock);
+  stream_send (srv, CANDIDATE_EVENT ("2", "2"));
+  sigs = wait_signals (2);
+  fail_unless_equals_string (sigs, "incoming:c1:bob:" OFFER_TEXT
+      "|candidate:c1:0:candidate:2 1 UDP 1 10.0.0.1 4000 typ host");
+  g_free (sigs);
+  fail_unless_equals_int (count_messages (GST_MESSAGE_ERROR), 0);
+  free_signal (el);
+  test_server_free (srv);
+  g_free (token);
+  certs_free (certs);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_action_409_is_a_warning)
 {
   Certs *certs = certs_new ();
@@ -1499,6 +1619,7 @@ acssignal_suite (void)
   tcase_add_test (tc, test_http_500_on_stream);
   tcase_add_test (tc, test_sse_parsing);
   tcase_add_test (tc, test_reconnect_last_event_id);
+  tcase_add_test (tc, test_reconnect_through_restart);
   tcase_add_test (tc, test_action_409_is_a_warning);
   tcase_add_test (tc, test_place_call_and_candidates);
   tcase_add_test (tc, test_ice_servers);
