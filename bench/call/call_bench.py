@@ -283,6 +283,8 @@ def endpoint_run(lab, impl, name, opts, duration, latency_run=False):
             "a_to_b": marker_latencies(caller, callee, opts.warmup),
             "b_to_a": marker_latencies(callee, caller, opts.warmup),
             "sink_latency_ms": callee.get("rx_sink_latency_ms"),
+            "tx_push_lag_ms": median([caller.get("tx_push_lag_ms_median"),
+                                      callee.get("tx_push_lag_ms_median")]),
         }
     if not row["ok"]:
         row["dir"] = xdir
@@ -485,7 +487,7 @@ def report(rows, opts, impls, elapsed):
         if r["bench"] != "call-latency-run" or not r.get("latency"):
             continue
         d = lat.setdefault(r["impl"], {"a_to_b": [], "b_to_a": [],
-                                       "handoff": [], "sink": [],
+                                       "handoff": [], "sink": [], "lag": [],
                                        "calls": 0, "ok": 0})
         d["calls"] += 1
         d["ok"] += bool(r["ok"])
@@ -493,23 +495,25 @@ def report(rows, opts, impls, elapsed):
             d[k] += r["latency"][k].get("rendered_ms", [])
             d["handoff"] += r["latency"][k].get("handoff_ms", [])
         d["sink"].append(r["latency"].get("sink_latency_ms"))
+        d["lag"].append(r["latency"].get("tx_push_lag_ms"))
     if lat:
         print()
         print("== Added end-to-end audio latency, direct, jitter buffer "
               "%d ms: marker capture at the sender to render at the "
               "receiver, ms ==" % opts.latency)
-        print("%-13s %5s %8s %8s %8s %8s %8s %6s" % (
+        print("%-13s %5s %8s %8s %8s %8s %8s %6s %6s" % (
             "impl", "calls", "markers", "median", "a->b", "b->a",
-            "handoff", "sink"))
+            "handoff", "sink", "push"))
         med = {}
         for impl, d in lat.items():
             both = d["a_to_b"] + d["b_to_a"]
             med[impl] = median(both)
-            print("%-13s %2d/%-2d %8d %8s %8s %8s %8s %6s" % (
+            print("%-13s %2d/%-2d %8d %8s %8s %8s %8s %6s %6s" % (
                 impl, d["ok"], d["calls"], len(both), fmt(med[impl], 8, 1),
                 fmt(median(d["a_to_b"]), 8, 1),
                 fmt(median(d["b_to_a"]), 8, 1),
-                fmt(median(d["handoff"]), 8, 1), fmt(median(d["sink"]), 6)))
+                fmt(median(d["handoff"]), 8, 1), fmt(median(d["sink"]), 6),
+                fmt(median(d["lag"]), 6, 1)))
             emit({"bench": "call-latency", "impl": impl,
                   "markers": len(both), "median_ms": med[impl],
                   "a_to_b_ms": median(d["a_to_b"]),
@@ -529,7 +533,10 @@ def report(rows, opts, impls, elapsed):
             if target:
                 failed |= not ok
         print("(sink: the receiving pipeline's latency, ms; handoff: the "
-              "same markers timed in fakesink's handoff)")
+              "same markers timed in fakesink's handoff; push: when the "
+              "source pushed its buffers, ms after their capture time "
+              "(negative: before, audiotestsrc pushes at the buffer's "
+              "start))")
     print("elapsed %.0f s" % elapsed)
     return 1 if failed else 0
 
