@@ -231,8 +231,7 @@ struct _GstAcsIceBin
   gsize last_rx;
   /* Atomic: received packets go downstream (PLAYING) or are held */
   gint rx_playing;
-  /* Atomic counters of the stats property, added to once per burst or
-   * buffer list */
+  /* Atomic counters of the stats property */
   gsize n_sent;
   gsize n_not_sent;
   gsize n_received;
@@ -567,7 +566,6 @@ rx_hold (GstAcsIceBin * self, GstBuffer * buf)
 
     self->rx_held_bytes -= gst_buffer_get_size (old);
     gst_buffer_unref (old);
-    g_atomic_pointer_add (&self->n_received, 1);
     g_atomic_pointer_add (&self->n_dropped, 1);
   }
 }
@@ -592,7 +590,6 @@ rx_flush (GstAcsIceBin * self)
     return;
   }
   g_atomic_pointer_set (&self->last_rx, (gsize) g_get_monotonic_time ());
-  g_atomic_pointer_add (&self->n_received, n);
 
   if (n == 1) {
     /* The usual case at call rates: one packet per wakeup */
@@ -674,6 +671,7 @@ on_recv (NiceAgent * agent, guint stream_id, guint component_id, guint len,
   GstBuffer *buf = gst_buffer_new_allocate (NULL, len, NULL);
 
   gst_buffer_fill (buf, 0, data, len);
+  g_atomic_pointer_add (&self->n_received, 1);
   if (g_atomic_int_get (&self->rx_playing))
     rx_queue (self, buf);
   else
@@ -686,6 +684,7 @@ rx_start (gpointer data)
 {
   GstAcsIceBin *self = data;
   gboolean playing;
+  guint i, n;
 
   /* Back to PAUSED before this ran: keep holding */
   GST_OBJECT_LOCK (self);
@@ -694,10 +693,18 @@ rx_start (gpointer data)
   if (!playing)
     return G_SOURCE_REMOVE;
 
-  while (!g_queue_is_empty (&self->rx_held))
-    rx_queue (self, g_queue_pop_head (&self->rx_held));
-  self->rx_held_bytes = 0;
+  /* Before the held packets go: rx_flush holds them again otherwise (and
+   * does if PAUSED comes back meanwhile, hence the count taken first) */
   g_atomic_int_set (&self->rx_playing, 1);
+  n = g_queue_get_length (&self->rx_held);
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = g_queue_pop_head (&self->rx_held);
+
+    if (buf == NULL)
+      break;
+    self->rx_held_bytes -= gst_buffer_get_size (buf);
+    rx_queue (self, buf);
+  }
   return G_SOURCE_REMOVE;
 }
 
@@ -708,8 +715,6 @@ rx_stop (gpointer data)
   GstAcsIceBin *self = data;
 
   g_atomic_int_set (&self->rx_playing, 0);
-  g_atomic_pointer_add (&self->n_received,
-      self->rx_n_pending + g_queue_get_length (&self->rx_held));
   g_atomic_pointer_add (&self->n_dropped,
       self->rx_n_pending + g_queue_get_length (&self->rx_held));
   while (self->rx_n_pending > 0)

@@ -462,18 +462,18 @@ GST_START_TEST (test_held_until_playing)
   s = wait_element_message (p->ice_b, "acs-ice-state", "connected", 30000);
   gst_structure_free (s);
 
-  for (i = 0; i < 20; i++)
+  for (i = 0; i < 40; i++)
     fail_unless_equals_int (gst_harness_push (p->a, make_packet (300 + i)),
         GST_FLOW_OK);
   /* Loopback: they arrive within microseconds; the bound is generous */
   deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-  while (stat (p->ice_b, "packets-received") < 20
+  while (stat (p->ice_b, "packets-received") < 40
       && g_get_monotonic_time () < deadline)
     g_usleep (G_TIME_SPAN_MILLISECOND);
   fail_unless_equals_int (gst_harness_buffers_received (p->b), 0);
 
   gst_harness_play (p->b);
-  for (i = 0; i < 20; i++) {
+  for (i = 0; i < 40; i++) {
     GstBuffer *out = gst_harness_pull (p->b);
     GstMapInfo map;
 
@@ -485,7 +485,7 @@ GST_START_TEST (test_held_until_playing)
     gst_buffer_unmap (out, &map);
     gst_buffer_unref (out);
   }
-  fail_unless_equals_uint64 (stat (p->ice_b, "packets-received"), 20);
+  fail_unless_equals_uint64 (stat (p->ice_b, "packets-received"), 40);
   /* And media flows on directly */
   send_and_receive (p, 400, 10);
 
