@@ -77,6 +77,7 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -87,9 +88,10 @@
 
 #include "gstacscallbin.h"
 #include "gstacscallbinelements.h"
+#include "gstacscallmedia.h"
 #include "gstacscallsdp.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_acs_call_bin_debug);
+GST_DEBUG_CATEGORY (gst_acs_call_bin_debug);
 #define GST_CAT_DEFAULT gst_acs_call_bin_debug
 
 #define DEFAULT_AUTO_ANSWER FALSE
@@ -99,6 +101,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_call_bin_debug);
 #define DEFAULT_ICE_TCP FALSE
 #define DEFAULT_RELAY_ONLY FALSE
 #define DEFAULT_STATS_INTERVAL 1000
+#define DEFAULT_VIDEO_BITRATE 500000
 #define OPUS_CAPS "application/x-srtp,media=audio,clock-rate=48000," \
     "encoding-name=OPUS,payload=96"
 
@@ -121,6 +124,7 @@ enum
   PROP_ENCODED,
   PROP_STATS_INTERVAL,
   PROP_STATS,
+  PROP_VIDEO_BITRATE,
 };
 
 enum
@@ -159,6 +163,18 @@ static GstStaticPadTemplate src_template =
     GST_PAD_SOMETIMES,
     GST_STATIC_CAPS ("audio/x-raw; audio/x-opus"));
 
+static GstStaticPadTemplate video_sink_template =
+    GST_STATIC_PAD_TEMPLATE ("video_sink",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("video/x-raw; video/x-vp8"));
+
+static GstStaticPadTemplate video_src_template =
+    GST_STATIC_PAD_TEMPLATE ("video_src_%u",
+    GST_PAD_SRC,
+    GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS ("video/x-raw; video/x-vp8"));
+
 struct _GstAcsCallBin
 {
   GstBin parent;
@@ -173,6 +189,14 @@ struct _GstAcsCallBin
   GstElement *opusenc;
   GstElement *convert;
   GstPad *sinkpad;
+
+  /* video: changed in NULL or READY only, by the app thread
+   * (request_new_pad, release_pad) */
+  GstElement *vsend;            /* videoconvert ! vp8enc ! rtpvp8pay */
+  GstElement *rtpfunnel;        /* the payloaders into send_rtp_sink_0 */
+  GstPad *video_sinkpad;
+  /* atomic: the agreed VP8 payload type, -1 while no video is agreed */
+  gint video_pt;
 
   /* atomic: set once the SRTP keys are agreed; packets before are dropped */
   gint keyed;
@@ -203,7 +227,9 @@ struct _GstAcsCallBin
   GstClockTime last_stats_time;
   gdouble send_kbps, recv_kbps;
   gchar *path;                  /* "direct/udp", ... once ICE selected */
-  GList *src_pads;              /* GstPad*, the ghost audio_src_%u */
+  GList *src_pads;              /* GstPad*, the ghost audio_src_%u, video_src_%u */
+  guint n_video_src_pads;
+  guint video_bitrate;
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstAcsCallBin, gst_acs_call_bin, GST_TYPE_BIN,
@@ -212,6 +238,7 @@ G_DEFINE_TYPE_WITH_CODE (GstAcsCallBin, gst_acs_call_bin, GST_TYPE_BIN,
 GST_ELEMENT_REGISTER_DEFINE (acscallbin, "acscallbin", GST_RANK_NONE,
     GST_TYPE_ACS_CALL_BIN);
 
+static void gst_acs_call_bin_dispose (GObject * object);
 static void gst_acs_call_bin_finalize (GObject * object);
 static void gst_acs_call_bin_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
@@ -244,15 +271,19 @@ static GstPadProbeReturn sink_eos_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 static GstPadProbeReturn unkeyed_probe (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
-static GstPadProbeReturn rtcp_caps_probe (GstPad * pad,
-    GstPadProbeInfo * info, gpointer user_data);
 static void apply_encoded (GstAcsCallBin * self);
+static GstEvent *force_key_unit_event (void);
+static void request_keyframe (GstAcsCallBin * self);
+static void agree_video (GstAcsCallBin * self, gint pt);
 static GstPadProbeReturn mute_probe (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data);
 static void stats_start (GstAcsCallBin * self);
 static void stats_stop (GstAcsCallBin * self);
-static GstPadProbeReturn split_probe (GstPad * pad, GstPadProbeInfo * info,
-    gpointer user_data);
+static GstPad *gst_acs_call_bin_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
+static void gst_acs_call_bin_release_pad (GstElement * element, GstPad * pad);
+static GstCaps *on_request_pt_map (GstElement * rtpbin, guint session,
+    guint pt, GstAcsCallBin * self);
 
 static void
 gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
@@ -261,20 +292,28 @@ gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBinClass *bin_class = GST_BIN_CLASS (klass);
 
+  gobject_class->dispose = gst_acs_call_bin_dispose;
   gobject_class->finalize = gst_acs_call_bin_finalize;
   gobject_class->set_property = gst_acs_call_bin_set_property;
   gobject_class->get_property = gst_acs_call_bin_get_property;
 
   gst_element_class_set_static_metadata (element_class,
       "ACS one-to-one call", "Filter/Network/Call",
-      "Places or answers a secure one-to-one audio call through the ACS "
-      "controller (signaling, ICE, SRTP, RTP, Opus)",
+      "Places or answers a secure one-to-one audio (and video) call through "
+      "the ACS controller (signaling, ICE, SRTP, RTP, Opus, VP8)",
       "gst-acs authors <gst-acs@example.org>");
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &video_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &video_src_template);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_acs_call_bin_change_state);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_acs_call_bin_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_acs_call_bin_release_pad);
   bin_class->handle_message =
       GST_DEBUG_FUNCPTR (gst_acs_call_bin_handle_message);
 
@@ -381,6 +420,22 @@ gst_acs_call_bin_class_init (GstAcsCallBinClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstAcsCallBin:video-bitrate:
+   *
+   * The target bit rate of vp8enc (`target-bitrate`, constant bit rate)
+   * for the video on `video_sink`, in bits per second. It may change while
+   * the call goes on.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
+      g_param_spec_uint ("video-bitrate", "Video Bitrate",
+          "Target bit rate of the VP8 encoder for video_sink in bits/s, "
+          "10000 to 10000000; may change in any state", 10000, 10000000,
+          DEFAULT_VIDEO_BITRATE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstAcsCallBin:stats:
    *
    * `application/x-acs-call-stats`: `state` (string), `srtp-profile`
@@ -462,6 +517,8 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   self->auto_answer = DEFAULT_AUTO_ANSWER;
   self->profile = ACS_SRTP_PROFILE_CUSTOM;
   self->stats_interval = DEFAULT_STATS_INTERVAL;
+  self->video_bitrate = DEFAULT_VIDEO_BITRATE;
+  self->video_pt = -1;
 
   self->sig = make (self, "acssignal", "signal");
   self->rtpbin = make (self, "rtpbin", "rtpbin");
@@ -550,7 +607,8 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   gst_object_unref (ghost);
   target = gst_element_get_static_pad (self->rtpbin, "send_rtp_src_0");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-      rtcp_caps_probe, gst_object_ref (target), gst_object_unref);
+      acs_call_media_rtcp_caps_probe, gst_object_ref (target),
+      gst_object_unref);
   gst_object_unref (target);
   gst_object_unref (pad);
   gst_element_link_many (funnel, self->srtpenc, self->ice, NULL);
@@ -567,7 +625,7 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   gst_element_link (self->ice, proxysink);
   gst_element_link_many (proxysrc, capsf, self->srtpdec, tee, NULL);
   pad = gst_element_request_pad_simple (tee, "src_%u");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, split_probe,
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, acs_call_media_split_probe,
       GINT_TO_POINTER (FALSE), NULL);
   gst_pad_link (pad, target = gst_element_request_pad_simple (self->rtpbin,
           "recv_rtp_sink_0"));
@@ -576,7 +634,7 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
   pad = gst_element_request_pad_simple (tee, "src_%u");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
-      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, split_probe,
+      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, acs_call_media_split_probe,
       GINT_TO_POINTER (TRUE), NULL);
   gst_pad_link (pad, target = gst_element_request_pad_simple (self->rtpbin,
           "recv_rtcp_sink_0"));
@@ -585,6 +643,8 @@ gst_acs_call_bin_init (GstAcsCallBin * self)
 
   g_signal_connect (self->rtpbin, "pad-added",
       G_CALLBACK (on_rtpbin_pad_added), self);
+  g_signal_connect (self->rtpbin, "request-pt-map",
+      G_CALLBACK (on_request_pt_map), self);
   g_signal_connect (self->sig, "on-incoming", G_CALLBACK (on_incoming), self);
   g_signal_connect (self->sig, "on-ringing", G_CALLBACK (on_ringing), self);
   g_signal_connect (self->sig, "on-answered", G_CALLBACK (on_answered), self);
@@ -612,6 +672,18 @@ clear_keys_locked (GstAcsCallBin * self)
   if (self->offer)
     acs_secret_free (self->offer, strlen (self->offer));
   self->offer = NULL;
+}
+
+static void
+gst_acs_call_bin_dispose (GObject * object)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (object);
+
+  /* GstBin's dispose drops the children before GstElement's releases
+   * video_sink: release_pad must not touch them then */
+  self->vsend = NULL;
+  self->rtpfunnel = NULL;
+  G_OBJECT_CLASS (gst_acs_call_bin_parent_class)->dispose (object);
 }
 
 static void
@@ -671,6 +743,21 @@ gst_acs_call_bin_set_property (GObject * object, guint prop_id,
       if (self->opusenc && self->convert && self->pay)
         apply_encoded (self);
       break;
+    case PROP_VIDEO_BITRATE:{
+      GstElement *enc = NULL;
+
+      GST_OBJECT_LOCK (self);
+      self->video_bitrate = g_value_get_uint (value);
+      if (self->vsend)
+        enc = gst_bin_get_by_name (GST_BIN (self->vsend), "vp8enc");
+      GST_OBJECT_UNLOCK (self);
+      if (enc) {
+        g_object_set (enc, "target-bitrate", (gint) g_value_get_uint (value),
+            NULL);
+        gst_object_unref (enc);
+      }
+      break;
+    }
     case PROP_STATS_INTERVAL:{
       guint v = g_value_get_uint (value);
 
@@ -768,6 +855,11 @@ gst_acs_call_bin_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->stats_interval);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_VIDEO_BITRATE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->video_bitrate);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_acs_call_bin_get_stats (self));
       break;
@@ -809,6 +901,10 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
       g_clear_pointer (&self->path, g_free);
       GST_OBJECT_UNLOCK (self);
       g_atomic_int_set (&self->keyed, FALSE);
+      g_atomic_int_set (&self->video_pt, -1);
+      /* the payload types of the last call are forgotten */
+      if (self->rtpfunnel)
+        g_signal_emit_by_name (self->rtpbin, "clear-pt-map");
       g_object_set (self->ice, "controlling", self->caller, NULL);
       stats_start (self);
       break;
@@ -855,6 +951,153 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
       break;
   }
   return ret;
+}
+
+/* Drops the video until the peer agreed to take it, and its EOS: the end
+ * of the video is not the end of the call (rtpfunnel would pass it on) */
+static GstPadProbeReturn
+video_send_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstAcsCallBin *self = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+    return GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS
+        ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  return g_atomic_int_get (&self->video_pt) >= 0 ? GST_PAD_PROBE_OK :
+      GST_PAD_PROBE_DROP;
+}
+
+static GstEvent *
+force_key_unit_event (void)
+{
+  /* gst_video_event_new_upstream_force_key_unit () without libgstvideo */
+  return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new ("GstForceKeyUnit", "running-time", G_TYPE_UINT64,
+          GST_CLOCK_TIME_NONE, "all-headers", G_TYPE_BOOLEAN, TRUE, "count",
+          G_TYPE_UINT, 0, NULL));
+}
+
+/* Asks vp8enc for a keyframe, when video is agreed and the keys known */
+static void
+request_keyframe (GstAcsCallBin * self)
+{
+  GstPad *pad;
+
+  if (self->vsend == NULL || g_atomic_int_get (&self->video_pt) < 0
+      || !g_atomic_int_get (&self->keyed))
+    return;
+  GST_DEBUG_OBJECT (self, "asking the encoder for a keyframe");
+  pad = gst_element_get_static_pad (self->vsend, "src");
+  gst_pad_send_event (pad, force_key_unit_event ());
+  gst_object_unref (pad);
+}
+
+/* The peer takes VP8 with payload type @pt */
+static void
+agree_video (GstAcsCallBin * self, gint pt)
+{
+  GstElement *pay = gst_bin_get_by_name (GST_BIN (self->vsend), "vpay");
+
+  GST_INFO_OBJECT (self, "video agreed, payload type %d", pt);
+  g_object_set (pay, "pt", (guint) pt, NULL);
+  gst_object_unref (pay);
+  g_atomic_int_set (&self->video_pt, pt);
+}
+
+static GstCaps *
+on_request_pt_map (GstElement * rtpbin, guint session, guint pt,
+    GstAcsCallBin * self)
+{
+  /* without video, the capsfilter's caps tell rtpbin all about Opus */
+  if (self->rtpfunnel == NULL)
+    return NULL;
+  return acs_call_media_pt_caps (pt, g_atomic_int_get (&self->video_pt));
+}
+
+/* video_sink, in NULL or READY: vsend and an rtpfunnel before rtpbin's
+ * send_rtp_sink_0, which Opus and VP8 then share (BUNDLE) */
+static GstPad *
+gst_acs_call_bin_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (element);
+  GstElement *vsend, *funnel;
+  GstPad *target, *ghost, *sinkpad;
+  guint bitrate;
+
+  if (templ != gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS
+          (element), "video_sink") || self->video_sinkpad || !self->rtpbin
+      || !self->pay)
+    return NULL;
+  if (GST_STATE (element) > GST_STATE_READY
+      || GST_STATE_PENDING (element) > GST_STATE_READY) {
+    GST_WARNING_OBJECT (self, "video_sink can only be requested in NULL or "
+        "READY, before the call");
+    return NULL;
+  }
+  GST_OBJECT_LOCK (self);
+  bitrate = self->video_bitrate;
+  GST_OBJECT_UNLOCK (self);
+  vsend = acs_call_media_video_send_new (bitrate, ACS_CALL_SDP_VIDEO_PT);
+  funnel = gst_element_factory_make ("rtpfunnel", "rtpfunnel");
+  if (vsend == NULL || funnel == NULL) {
+    if (vsend)
+      gst_object_unref (gst_object_ref_sink (vsend));
+    if (funnel)
+      gst_object_unref (gst_object_ref_sink (funnel));
+    GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
+        ("No video: a plugin is missing"),
+        ("need videoconvert, vp8enc, rtpvp8pay (vpx, rtp), rtpfunnel"));
+    return NULL;
+  }
+  gst_bin_add_many (GST_BIN (self), vsend, funnel, NULL);
+  gst_element_unlink_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
+  gst_element_link_pads (self->pay, "src", funnel, "sink_%u");
+  gst_element_link_pads (vsend, "src", funnel, "sink_%u");
+  gst_element_link_pads (funnel, "src", self->rtpbin, "send_rtp_sink_0");
+  target = gst_element_get_static_pad (vsend, "src");
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      video_send_probe, self, NULL);
+  gst_object_unref (target);
+  self->vsend = vsend;
+  self->rtpfunnel = funnel;
+  if (self->encoded_applied)
+    acs_call_media_video_send_set_encoded (vsend, TRUE);
+  gst_element_sync_state_with_parent (funnel);
+  gst_element_sync_state_with_parent (vsend);
+
+  sinkpad = gst_element_get_static_pad (vsend, "sink");
+  ghost = gst_ghost_pad_new_from_template ("video_sink", sinkpad, templ);
+  gst_object_unref (sinkpad);
+  gst_pad_set_active (ghost, TRUE);
+  self->video_sinkpad = ghost;
+  gst_element_add_pad (element, ghost);
+  GST_INFO_OBJECT (self, "video_sink requested: the calls offer video");
+  return ghost;
+}
+
+static void
+gst_acs_call_bin_release_pad (GstElement * element, GstPad * pad)
+{
+  GstAcsCallBin *self = GST_ACS_CALL_BIN (element);
+
+  if (pad != self->video_sinkpad)
+    return;
+  if (GST_STATE (element) > GST_STATE_READY)
+    GST_WARNING_OBJECT (self, "video_sink released during a call");
+  self->video_sinkpad = NULL;
+  gst_element_remove_pad (element, pad);
+  if (self->vsend == NULL)
+    return;                     /* disposing */
+  gst_element_set_locked_state (self->vsend, TRUE);
+  gst_element_set_locked_state (self->rtpfunnel, TRUE);
+  gst_element_set_state (self->vsend, GST_STATE_NULL);
+  gst_element_set_state (self->rtpfunnel, GST_STATE_NULL);
+  gst_bin_remove_many (GST_BIN (self), self->vsend, self->rtpfunnel, NULL);
+  self->vsend = NULL;
+  self->rtpfunnel = NULL;
+  gst_element_link_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
 }
 
 /* Posts acs-call-state; no lock held */
@@ -948,7 +1191,8 @@ place_call (GstAcsCallBin * self)
     g_free (pwd);
     return;
   }
-  sdp = acs_call_sdp_build (ufrag, pwd, keys, 2);
+  sdp = acs_call_sdp_build_full (ufrag, pwd, keys, 2, NULL,
+      self->video_sinkpad != NULL);
   text = gst_sdp_message_as_text (sdp);
   gst_sdp_message_free (sdp);
   acs_secret_free (pwd, strlen (pwd));
@@ -1070,6 +1314,8 @@ apply_keys (GstAcsCallBin * self, AcsSrtpProfile profile,
   self->profile = profile;
   GST_OBJECT_UNLOCK (self);
   g_atomic_int_set (&self->keyed, TRUE);
+  /* the frames encoded so far were dropped: start with a keyframe */
+  request_keyframe (self);
 }
 
 static void
@@ -1111,12 +1357,15 @@ do_answer (GstAcsCallBin * self)
     acs_call_sdp_info_clear (&info);
     return;
   }
+  if (self->video_sinkpad && info.video == ACS_CALL_SDP_VIDEO_ON)
+    agree_video (self, info.video_pt);
   apply_keys (self, key.profile, key.key, info.crypto.key);
   g_signal_emit_by_name (self->ice, "set-remote-credentials", info.ufrag,
       info.pwd, &ok);
+  sdp = acs_call_sdp_build_full (ufrag, pwd, &key, 1, &info,
+      self->video_sinkpad != NULL);
   acs_call_sdp_info_clear (&info);
 
-  sdp = acs_call_sdp_build (ufrag, pwd, &key, 1);
   text = gst_sdp_message_as_text (sdp);
   gst_sdp_message_free (sdp);
   acs_secret_free (pwd, strlen (pwd));
@@ -1282,8 +1531,11 @@ gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
   }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
       && GST_MESSAGE_SRC (message) == GST_OBJECT (self->ice)
-      && gst_structure_has_name (s, "acs-ice-selected-pair"))
+      && gst_structure_has_name (s, "acs-ice-selected-pair")) {
     post_path (self, s);
+    /* what was sent before the path was up is lost: a keyframe now */
+    request_keyframe (self);
+  }
   GST_BIN_CLASS (gst_acs_call_bin_parent_class)->handle_message (bin, message);
 }
 
@@ -1353,6 +1605,10 @@ on_answered (GstElement * sig, const gchar * call_id, const gchar * answer,
     g_signal_emit_by_name (sig, "hang-up", NULL);
     return;
   }
+  if (self->video_sinkpad && info.video == ACS_CALL_SDP_VIDEO_ON)
+    agree_video (self, info.video_pt);
+  else if (self->video_sinkpad)
+    GST_INFO_OBJECT (self, "the peer takes no video");
   apply_keys (self, info.crypto.profile, local, info.crypto.key);
   acs_secret_free (local, strlen (local));
   g_signal_emit_by_name (self->ice, "set-remote-credentials", info.ufrag,
@@ -1439,6 +1695,8 @@ apply_encoded (GstAcsCallBin * self)
   }
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
   gst_object_unref (target);
+  if (self->vsend)
+    acs_call_media_video_send_set_encoded (self->vsend, encoded);
   self->encoded_applied = encoded;
 }
 
@@ -1472,68 +1730,48 @@ unkeyed_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       GST_PAD_PROBE_DROP;
 }
 
-static GstPadProbeReturn
-rtcp_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+/* A remote VP8 stream: rtpvp8depay ! vp8dec on a video_src_%u pad. From
+ * the streaming thread of its jitter buffer. */
+static void
+add_video_src (GstAcsCallBin * self, GstPad * pad)
 {
-  GstPad *rtp_src = user_data;
-  GstEvent *rtp_caps;
+  GstElement *recv;
+  GstPad *sinkpad, *srcpad, *ghost;
+  gchar *name;
+  guint n;
 
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  rtp_caps = gst_pad_get_sticky_event (rtp_src, GST_EVENT_CAPS, 0);
-  if (rtp_caps == NULL) {
-    GstCaps *caps = gst_caps_new_empty_simple ("application/x-rtp");
-
-    rtp_caps = gst_event_new_caps (caps);
-    gst_caps_unref (caps);
+  recv = acs_call_media_video_recv_new (g_atomic_int_get (&self->encoded));
+  if (recv == NULL) {
+    GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
+        ("The received video cannot be decoded"),
+        ("rtpvp8depay or vp8dec is missing"));
+    return;
   }
-  gst_event_unref (GST_PAD_PROBE_INFO_EVENT (info));
-  GST_PAD_PROBE_INFO_DATA (info) = rtp_caps;
-  return GST_PAD_PROBE_OK;
-}
+  gst_bin_add (GST_BIN (self), recv);
+  sinkpad = gst_element_get_static_pad (recv, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_element_sync_state_with_parent (recv);
+  /* a PLI at once: what the sender encoded before this stream reached us
+   * is lost, and the decoder needs a keyframe to start */
+  gst_pad_push_event (sinkpad, force_key_unit_event ());
+  gst_object_unref (sinkpad);
 
-/* One tee branch per packet kind (RFC 5761: second byte 192..223 is RTCP);
- * the RTCP branch gets RTCP caps, and answers caps queries itself so that
- * negotiation upstream of the tee sees the RTP branch only */
-static GstPadProbeReturn
-split_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  gboolean rtcp_branch = GPOINTER_TO_INT (user_data);
-  guint8 b = 0;
-
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    gboolean is_rtcp;
-
-    if (gst_buffer_extract (buf, 1, &b, 1) != 1)
-      return GST_PAD_PROBE_DROP;
-    is_rtcp = b >= 192 && b <= 223;
-    return is_rtcp == rtcp_branch ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-  }
-  if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
-    GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-    GstCaps *filter = NULL;
-
-    switch (GST_QUERY_TYPE (query)) {
-      case GST_QUERY_CAPS:
-        gst_query_parse_caps (query, &filter);
-        gst_query_set_caps_result (query, filter ? filter : GST_CAPS_ANY);
-        return GST_PAD_PROBE_HANDLED;
-      case GST_QUERY_ACCEPT_CAPS:
-        gst_query_set_accept_caps_result (query, TRUE);
-        return GST_PAD_PROBE_HANDLED;
-      default:
-        return GST_PAD_PROBE_OK;
-    }
-  }
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
-    GstCaps *caps = gst_caps_new_empty_simple ("application/x-rtcp");
-
-    gst_event_unref (GST_PAD_PROBE_INFO_EVENT (info));
-    GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (caps);
-    gst_caps_unref (caps);
-  }
-  return GST_PAD_PROBE_OK;
+  GST_OBJECT_LOCK (self);
+  n = self->n_video_src_pads++;
+  GST_OBJECT_UNLOCK (self);
+  name = g_strdup_printf ("video_src_%u", n);
+  srcpad = gst_element_get_static_pad (recv, "src");
+  ghost = gst_ghost_pad_new_from_template (name, srcpad,
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "video_src_%u"));
+  g_free (name);
+  gst_object_unref (srcpad);
+  gst_pad_set_active (ghost, TRUE);
+  GST_OBJECT_LOCK (self);
+  self->src_pads = g_list_append (self->src_pads, ghost);
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "remote video on %s", GST_PAD_NAME (ghost));
+  gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
 static void
@@ -1547,6 +1785,16 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
 
   if (!g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_src_"))
     return;
+  /* recv_rtp_src_<session>_<ssrc>_<pt>: by payload type, Opus or VP8 */
+  if (g_atomic_int_get (&self->video_pt) >= 0) {
+    guint session, ssrc, pt;
+
+    if (sscanf (GST_PAD_NAME (pad), "recv_rtp_src_%u_%u_%u", &session, &ssrc,
+            &pt) == 3 && pt == (guint) g_atomic_int_get (&self->video_pt)) {
+      add_video_src (self, pad);
+      return;
+    }
+  }
 
   depay = gst_element_factory_make ("rtpopusdepay", NULL);
   /* in encoded mode an identity stands in for the decoder */
@@ -1601,49 +1849,10 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
-/* ITU-T G.107 E-model, simplified as is usual for VoIP monitoring: the
- * one-way delay is half the RTT plus the jitter buffer and a 20 ms frame;
- * Opus is taken as equipment impairment 0 with a packet-loss robustness
- * of 20 (in-band FEC and PLC) */
-static gdouble
-estimate_mos (gdouble rtt_ms, guint latency_ms, gdouble loss_pct)
-{
-  gdouble d = MAX (rtt_ms, 0) / 2 + latency_ms + 20;
-  gdouble id = 0.024 * d + (d > 177.3 ? 0.11 * (d - 177.3) : 0);
-  gdouble ie = 95 * loss_pct / (loss_pct + 20);
-  gdouble r = 93.2 - id - ie;
-
-  if (r <= 0)
-    return 1.0;
-  if (r >= 100)
-    return 4.5;
-  return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6;
-}
-
-/* RTP and RTCP packet counts of acssrtpenc or acssrtpdec */
-static void
-srtp_counts (GstElement * srtp, const gchar * all, const gchar * rtcp,
-    guint64 * rtp_out, guint64 * rtcp_out)
-{
-  GstStructure *stats = NULL;
-  guint64 n_all = 0, n_rtcp = 0;
-
-  if (srtp)
-    g_object_get (srtp, "stats", &stats, NULL);
-  if (stats) {
-    gst_structure_get_uint64 (stats, all, &n_all);
-    gst_structure_get_uint64 (stats, rtcp, &n_rtcp);
-    gst_structure_free (stats);
-  }
-  *rtp_out = n_all >= n_rtcp ? n_all - n_rtcp : 0;
-  *rtcp_out = n_rtcp;
-}
-
 static GstStructure *
 gst_acs_call_bin_get_stats (GstAcsCallBin * self)
 {
-  GstStructure *ret, *sstats = NULL;
-  GObject *session = NULL;
+  GstStructure *ret;
 
   guint64 sent = 0, received = 0, srtp_sent = 0, srtp_received = 0;
   guint64 rtcp_sent = 0, rtcp_received = 0;
@@ -1662,53 +1871,15 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
   GST_OBJECT_UNLOCK (self);
 
   if (self->rtpbin)
-    g_signal_emit_by_name (self->rtpbin, "get-session", 0, &session);
-  if (session)
-    g_object_get (session, "stats", &sstats, NULL);
-  if (sstats) {
-    const GValue *arr = gst_structure_get_value (sstats, "source-stats");
-    GValueArray *va = arr ? g_value_get_boxed (arr) : NULL;
-    guint i;
-
-    G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
-    for (i = 0; va && i < va->n_values; i++) {
-      const GstStructure *src =
-          gst_value_get_structure (g_value_array_get_nth (va, i));
-      gboolean internal = FALSE, have_rb = FALSE;
-      guint64 v = 0;
-      guint u = 0;
-      gint l = 0;
-
-      gst_structure_get_boolean (src, "internal", &internal);
-      if (internal) {
-        if (gst_structure_get_uint64 (src, "packets-sent", &v))
-          sent += v;
-      } else {
-        if (gst_structure_get_uint64 (src, "packets-received", &v))
-          received += v;
-        if (gst_structure_get_int (src, "packets-lost", &l) && l > 0)
-          lost += l;
-        if (gst_structure_get_uint (src, "jitter", &u))
-          jitter_ms = MAX (jitter_ms, u / 48.0);
-      }
-      /* the peer's receiver report about our stream */
-      gst_structure_get_boolean (src, "have-rb", &have_rb);
-      if (have_rb && gst_structure_get_uint (src, "rb-round-trip", &u)
-          && u > 0)
-        rtt_ms = u * 1000.0 / 65536.0;
-    }
-    G_GNUC_END_IGNORE_DEPRECATIONS;
-    gst_structure_free (sstats);
-  }
-  if (session)
-    g_object_unref (session);
+    acs_call_media_session_stats (self->rtpbin, &sent, &received, &lost,
+        &jitter_ms, &rtt_ms);
   if (received + lost > 0)
     loss_pct = 100.0 * lost / (received + lost);
   /* what reached the network: rtpbin also counts the packets made before
    * the keys were agreed, and forgets the local source at EOS */
-  srtp_counts (self->srtpenc, "packets-protected", "rtcp-packets-protected",
-      &srtp_sent, &rtcp_sent);
-  srtp_counts (self->srtpdec, "packets-unprotected",
+  acs_call_media_srtp_counts (self->srtpenc, "packets-protected",
+      "rtcp-packets-protected", &srtp_sent, &rtcp_sent);
+  acs_call_media_srtp_counts (self->srtpdec, "packets-unprotected",
       "rtcp-packets-unprotected", &srtp_received, &rtcp_received);
   sent = srtp_sent;
 
@@ -1720,7 +1891,7 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
   GST_OBJECT_UNLOCK (self);
   if (self->rtpbin)
     g_object_get (self->rtpbin, "latency", &latency_ms, NULL);
-  mos = estimate_mos (rtt_ms, latency_ms, loss_pct);
+  mos = acs_call_media_estimate_mos (rtt_ms, latency_ms, loss_pct);
 
   ret = gst_structure_new ("application/x-acs-call-stats",
       "state", G_TYPE_STRING, state_names[state],
@@ -1740,28 +1911,15 @@ gst_acs_call_bin_get_stats (GstAcsCallBin * self)
   return ret;
 }
 
-static guint64
-srtp_bytes (GstElement * srtp, const gchar * field)
-{
-  GstStructure *stats = NULL;
-  guint64 v = 0;
-
-  g_object_get (srtp, "stats", &stats, NULL);
-  if (stats) {
-    gst_structure_get_uint64 (stats, field, &v);
-    gst_structure_free (stats);
-  }
-  return v;
-}
-
 /* From the system clock's thread, every stats-interval */
 static gboolean
 stats_tick (GstClock * clock, GstClockTime time, GstClockID id,
     gpointer user_data)
 {
   GstAcsCallBin *self = user_data;
-  guint64 sent = srtp_bytes (self->srtpenc, "bytes-protected");
-  guint64 received = srtp_bytes (self->srtpdec, "bytes-unprotected");
+  guint64 sent = acs_call_media_srtp_bytes (self->srtpenc, "bytes-protected");
+  guint64 received =
+      acs_call_media_srtp_bytes (self->srtpdec, "bytes-unprotected");
   GstClockTime now = gst_clock_get_time (clock);
   GstStructure *s;
   gboolean active;

@@ -2,7 +2,8 @@
  *
  * gst-acs: the session descriptions of a one-to-one call (docs/protocol.md
  * section 4): one audio m= line with Opus, a=rtcp-mux, ICE credentials,
- * SDES a=crypto keys and the RFC 6464 audio-level extension.
+ * SDES a=crypto keys and the RFC 6464 audio-level extension; with video, a
+ * VP8 m= line BUNDLEd with it (RFC 8843) on the same transport and keys.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -16,6 +17,63 @@
 
 #include "gstacscallsdp.h"
 
+static void
+add_common (GstSDPMedia * media, const gchar * ufrag, const gchar * pwd,
+    const gchar * mid)
+{
+  gst_sdp_media_set_port_info (media, 9, 1);
+  gst_sdp_media_set_proto (media, "RTP/SAVP");
+  gst_sdp_media_add_connection (media, "IN", "IP4", "0.0.0.0", 0, 0);
+  gst_sdp_media_add_attribute (media, "ice-ufrag", ufrag);
+  gst_sdp_media_add_attribute (media, "ice-pwd", pwd);
+  if (mid)
+    gst_sdp_media_add_attribute (media, "mid", mid);
+  gst_sdp_media_add_attribute (media, "rtcp-mux", "");
+}
+
+static void
+add_cryptos (GstSDPMedia * media, const AcsCallSdpCrypto * cryptos,
+    guint n_cryptos)
+{
+  gchar *line;
+  guint i;
+
+  for (i = 0; i < n_cryptos; i++) {
+    line = g_strdup_printf ("%u %s %s", cryptos[i].tag,
+        acs_srtp_profile_to_name (cryptos[i].profile), cryptos[i].key);
+    gst_sdp_media_add_attribute (media, "crypto", line);
+    acs_secret_free (line, strlen (line));
+  }
+}
+
+/* The VP8 m= line: rejected ones (port 0) keep the ICE credentials and the
+ * keys, which acs-controller wants on every m= line */
+static GstSDPMedia *
+make_video (const gchar * ufrag, const gchar * pwd, const gchar * mid,
+    gint pt, gboolean on, const AcsCallSdpCrypto * cryptos, guint n_cryptos)
+{
+  GstSDPMedia *media;
+  gchar *fmt, *line;
+
+  gst_sdp_media_new (&media);
+  gst_sdp_media_set_media (media, "video");
+  add_common (media, ufrag, pwd, mid);
+  if (!on)
+    gst_sdp_media_set_port_info (media, 0, 1);
+  fmt = g_strdup_printf ("%d", pt);
+  gst_sdp_media_add_format (media, fmt);
+  gst_sdp_media_add_attribute (media, on ? "sendrecv" : "inactive", "");
+  line = g_strdup_printf ("%s VP8/90000", fmt);
+  gst_sdp_media_add_attribute (media, "rtpmap", line);
+  g_free (line);
+  line = g_strdup_printf ("%s nack pli", fmt);
+  gst_sdp_media_add_attribute (media, "rtcp-fb", line);
+  g_free (line);
+  g_free (fmt);
+  add_cryptos (media, cryptos, n_cryptos);
+  return media;
+}
+
 /**
  * acs_call_sdp_build:
  * @ufrag: local ICE username fragment
@@ -23,7 +81,8 @@
  * @cryptos: (array length=n_cryptos): a=crypto lines, in preference order
  * @n_cryptos: number of @cryptos
  *
- * Builds an offer (several @cryptos) or an answer (one).
+ * Builds an audio-only offer (several @cryptos) or an answer to one (one):
+ * acs_call_sdp_build_full() without an offer and without video.
  *
  * Returns: (transfer full): the session description
  */
@@ -31,10 +90,52 @@ GstSDPMessage *
 acs_call_sdp_build (const gchar * ufrag, const gchar * pwd,
     const AcsCallSdpCrypto * cryptos, guint n_cryptos)
 {
+  return acs_call_sdp_build_full (ufrag, pwd, cryptos, n_cryptos, NULL, FALSE);
+}
+
+/**
+ * acs_call_sdp_build_full:
+ * @ufrag: local ICE username fragment
+ * @pwd: local ICE password
+ * @cryptos: (array length=n_cryptos): a=crypto lines, in preference order
+ * @n_cryptos: number of @cryptos
+ * @offer: (nullable): the parsed offer when building an answer
+ * @video: whether the local side sends and receives video
+ *
+ * Without @offer, builds an offer: the audio m= line alone as it always
+ * was, or with @video a VP8 m= line after it, both in one
+ * `a=group:BUNDLE 0 1` with `a=mid:0` and `a=mid:1` and the same @cryptos.
+ * With @offer, builds the answer to it: one m= line per offered one, the
+ * offer's mids; the video line accepted when @video and the offer's video
+ * is usable, else rejected (port 0); a BUNDLE group of the accepted lines
+ * when the offer had one.
+ *
+ * Returns: (transfer full): the session description
+ */
+GstSDPMessage *
+acs_call_sdp_build_full (const gchar * ufrag, const gchar * pwd,
+    const AcsCallSdpCrypto * cryptos, guint n_cryptos,
+    const AcsCallSdpInfo * offer, gboolean video)
+{
   GstSDPMessage *msg;
   GstSDPMedia *media;
   gchar *pt, *line;
-  guint i;
+  const gchar *audio_mid = NULL, *video_mid = NULL;
+  gboolean has_video = FALSE, video_on = FALSE;
+  gint video_pt = ACS_CALL_SDP_VIDEO_PT;
+
+  if (offer == NULL && video) {
+    has_video = video_on = TRUE;
+    audio_mid = "0";
+    video_mid = "1";
+  } else if (offer) {
+    audio_mid = offer->audio_mid;
+    has_video = offer->video != ACS_CALL_SDP_VIDEO_NONE;
+    video_on = video && offer->video == ACS_CALL_SDP_VIDEO_ON;
+    video_mid = offer->video_mid;
+    if (offer->video_pt >= 0)
+      video_pt = offer->video_pt;
+  }
 
   gst_sdp_message_new (&msg);
   gst_sdp_message_set_version (msg, "0");
@@ -43,17 +144,19 @@ acs_call_sdp_build (const gchar * ufrag, const gchar * pwd,
   g_free (line);
   gst_sdp_message_set_session_name (msg, "-");
   gst_sdp_message_add_time (msg, "0", "0", NULL);
+  if (audio_mid) {
+    line = g_strdup_printf ("BUNDLE %s%s%s", audio_mid,
+        video_on && video_mid ? " " : "", video_on && video_mid ? video_mid :
+        "");
+    gst_sdp_message_add_attribute (msg, "group", line);
+    g_free (line);
+  }
 
   gst_sdp_media_new (&media);
   gst_sdp_media_set_media (media, "audio");
-  gst_sdp_media_set_port_info (media, 9, 1);
-  gst_sdp_media_set_proto (media, "RTP/SAVP");
   pt = g_strdup_printf ("%d", ACS_CALL_SDP_PT);
   gst_sdp_media_add_format (media, pt);
-  gst_sdp_media_add_connection (media, "IN", "IP4", "0.0.0.0", 0, 0);
-  gst_sdp_media_add_attribute (media, "ice-ufrag", ufrag);
-  gst_sdp_media_add_attribute (media, "ice-pwd", pwd);
-  gst_sdp_media_add_attribute (media, "rtcp-mux", "");
+  add_common (media, ufrag, pwd, audio_mid);
   gst_sdp_media_add_attribute (media, "sendrecv", "");
   line = g_strdup_printf ("%s opus/48000/2", pt);
   gst_sdp_media_add_attribute (media, "rtpmap", line);
@@ -65,15 +168,17 @@ acs_call_sdp_build (const gchar * ufrag, const gchar * pwd,
       ACS_CALL_SDP_AUDIO_LEVEL_URI);
   gst_sdp_media_add_attribute (media, "extmap", line);
   g_free (line);
-  for (i = 0; i < n_cryptos; i++) {
-    line = g_strdup_printf ("%u %s %s", cryptos[i].tag,
-        acs_srtp_profile_to_name (cryptos[i].profile), cryptos[i].key);
-    gst_sdp_media_add_attribute (media, "crypto", line);
-    acs_secret_free (line, strlen (line));
-  }
+  add_cryptos (media, cryptos, n_cryptos);
   g_free (pt);
   gst_sdp_message_add_media (msg, media);
   gst_sdp_media_free (media);
+
+  if (has_video) {
+    media = make_video (ufrag, pwd, video_mid, video_pt, video_on, cryptos,
+        n_cryptos);
+    gst_sdp_message_add_media (msg, media);
+    gst_sdp_media_free (media);
+  }
   return msg;
 }
 
@@ -105,6 +210,69 @@ done:
   return ok;
 }
 
+static gint
+find_pt (const GstSDPMedia * media, const gchar * encoding)
+{
+  const gchar *v;
+  guint i;
+
+  for (i = 0; (v = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i)); i++) {
+    gchar *end = NULL;
+    gint64 pt = g_ascii_strtoll (v, &end, 10);
+
+    if (end != v && pt >= 0 && pt < 128
+        && g_ascii_strncasecmp (g_strchug (end), encoding,
+            strlen (encoding)) == 0)
+      return pt;
+  }
+  return -1;
+}
+
+/* Whether a=group:BUNDLE lists both mids */
+static gboolean
+bundled (const GstSDPMessage * msg, const gchar * mid1, const gchar * mid2)
+{
+  const gchar *v;
+  guint i;
+
+  if (mid1 == NULL || mid2 == NULL)
+    return FALSE;
+  for (i = 0; (v = gst_sdp_message_get_attribute_val_n (msg, "group", i)); i++) {
+    gchar **tokens = g_strsplit_set (v, " \t", -1);
+    gboolean ok = g_strcmp0 (tokens[0], "BUNDLE") == 0
+        && g_strv_contains ((const gchar * const *) tokens + 1, mid1)
+        && g_strv_contains ((const gchar * const *) tokens + 1, mid2);
+
+    g_strfreev (tokens);
+    if (ok)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+parse_video (const GstSDPMessage * msg, AcsCallSdpInfo * info)
+{
+  const GstSDPMedia *media = NULL;
+  guint i;
+
+  for (i = 1; i < gst_sdp_message_medias_len (msg); i++) {
+    media = gst_sdp_message_get_media (msg, i);
+    if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
+      break;
+    media = NULL;
+  }
+  if (media == NULL)
+    return;
+  info->video_mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
+  info->video_pt = find_pt (media, "VP8/90000");
+  if (gst_sdp_media_get_port (media) != 0 && info->video_pt >= 0
+      && bundled (msg, info->audio_mid, info->video_mid))
+    info->video = ACS_CALL_SDP_VIDEO_ON;
+  else
+    info->video = ACS_CALL_SDP_VIDEO_REJECTED;
+}
+
 /**
  * acs_call_sdp_parse:
  * @text: an offer or an answer
@@ -112,7 +280,12 @@ done:
  *   acs_call_sdp_info_clear()
  * @error: (nullable): where to put a parse error
  *
- * Returns: %TRUE when @text is an SDP with one audio m= line, ICE
+ * The first m= line must be audio; the first video m= line after it, if
+ * any, fills @info's video fields. Its a=crypto lines are not read: with
+ * BUNDLE one SRTP key per direction protects every stream, the audio
+ * line's.
+ *
+ * Returns: %TRUE when @text is an SDP with an audio m= line first, ICE
  *   credentials and a supported a=crypto line
  */
 gboolean
@@ -126,6 +299,7 @@ acs_call_sdp_parse (const gchar * text, AcsCallSdpInfo * info, GError ** error)
 
   memset (info, 0, sizeof (*info));
   info->pt = -1;
+  info->video_pt = -1;
   gst_sdp_message_new (&msg);
   if (text == NULL || gst_sdp_message_parse_buffer ((const guint8 *) text,
           strlen (text), msg) != GST_SDP_OK
@@ -166,6 +340,8 @@ acs_call_sdp_parse (const gchar * text, AcsCallSdpInfo * info, GError ** error)
     if (parse_crypto (v, &info->crypto))
       break;
   }
+  info->audio_mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
+  parse_video (msg, info);
 
   if (info->ufrag == NULL || info->pwd == NULL) {
     g_set_error (error, ACS_ERROR, ACS_ERROR_INVALID_ARGUMENT,
@@ -194,6 +370,8 @@ void
 acs_call_sdp_info_clear (AcsCallSdpInfo * info)
 {
   g_clear_pointer (&info->ufrag, g_free);
+  g_clear_pointer (&info->audio_mid, g_free);
+  g_clear_pointer (&info->video_mid, g_free);
   if (info->pwd)
     acs_secret_free (info->pwd, strlen (info->pwd));
   info->pwd = NULL;

@@ -20,7 +20,9 @@ static gchar *opt_controller, *opt_token, *opt_call, *opt_ca_file,
     *opt_pinned, *opt_send, *opt_record, *opt_interfaces, *opt_stun, *opt_turn,
     *opt_stats_file, *opt_log_plaintext;
 static gboolean opt_answer, opt_json, opt_decline, opt_encoded, opt_ice_tcp,
-    opt_relay_only;
+    opt_relay_only, opt_video;
+static gchar *opt_video_color;
+static guint opt_video_bitrate = 500000;
 static gdouble opt_answer_after = 0, opt_cancel_after = -1;
 static guint opt_expect_end = 200;
 static gdouble opt_duration = 10, opt_tone = 440;
@@ -61,6 +63,14 @@ static GOptionEntry entries[] = {
   {"encoded", 0, 0, G_OPTION_ARG_NONE, &opt_encoded,
         "Encode and decode outside acscallbin (its encoded pass-through)",
       NULL},
+  {"video", 0, 0, G_OPTION_ARG_NONE, &opt_video,
+      "Also send video (a 320x240 15 fps test pattern, VP8) and count the "
+        "frames received", NULL},
+  {"video-color", 0, 0, G_OPTION_ARG_STRING, &opt_video_color,
+      "With --video: send one solid colour, RRGGBB in hex, instead of the "
+        "SMPTE bars", "RRGGBB"},
+  {"video-bitrate", 0, 0, G_OPTION_ARG_INT, &opt_video_bitrate,
+      "With --video: VP8 bit rate in bits/s (default 500000)", "BPS"},
   {"decline", 0, 0, G_OPTION_ARG_NONE, &opt_decline,
       "With --answer: decline the call (603) instead", NULL},
   {"answer-after", 0, 0, G_OPTION_ARG_DOUBLE, &opt_answer_after,
@@ -102,6 +112,12 @@ typedef struct
   gint64 last_lost;
   /* --log-plaintext, written from the streaming thread only */
   FILE *plain_out;
+  /* received video, from the streaming thread: under video_lock */
+  GMutex video_lock;
+  guint64 video_frames;
+  gint64 t_first_video;
+  gint video_width, video_height;
+  gdouble video_rgb[3];         /* mean of the last frame's central quarter */
 } Call;
 
 static gdouble
@@ -170,6 +186,79 @@ record_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Each decoded frame (RGB): counted, and the mean colour of its central
+ * quarter kept, so that a test can tell the pattern that was sent */
+static void
+on_video_frame (GstElement * sink, GstBuffer * buf, GstPad * pad, Call * c)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstStructure *s;
+  gint w = 0, h = 0, x, y, stride;
+  gdouble sum[3] = { 0, 0, 0 };
+  guint64 n = 0;
+  GstMapInfo map;
+
+  if (caps == NULL)
+    return;
+  s = gst_caps_get_structure (caps, 0);
+  gst_structure_get_int (s, "width", &w);
+  gst_structure_get_int (s, "height", &h);
+  gst_caps_unref (caps);
+  stride = GST_ROUND_UP_4 (w * 3);
+  if (w <= 0 || h <= 0 || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return;
+  for (y = h / 4; y < h * 3 / 4; y++) {
+    for (x = w / 4; x < w * 3 / 4; x++) {
+      gsize off = (gsize) y * stride + x * 3;
+
+      if (off + 3 > map.size)
+        break;
+      sum[0] += map.data[off];
+      sum[1] += map.data[off + 1];
+      sum[2] += map.data[off + 2];
+      n++;
+    }
+  }
+  gst_buffer_unmap (buf, &map);
+  g_mutex_lock (&c->video_lock);
+  if (c->video_frames++ == 0)
+    c->t_first_video = g_get_monotonic_time ();
+  c->video_width = w;
+  c->video_height = h;
+  for (x = 0; x < 3 && n > 0; x++)
+    c->video_rgb[x] = sum[x] / n;
+  g_mutex_unlock (&c->video_lock);
+}
+
+static void
+add_video_sink (Call * c, GstPad * pad)
+{
+  GError *err = NULL;
+  GstElement *bin, *out;
+  GstPad *sink;
+
+  bin = gst_parse_bin_from_description_full (opt_encoded ?
+      "queue ! vp8dec ! videoconvert ! video/x-raw,format=RGB ! "
+      "fakesink name=vout signal-handoffs=true async=false" :
+      "queue ! videoconvert ! video/x-raw,format=RGB ! "
+      "fakesink name=vout signal-handoffs=true async=false", TRUE, NULL,
+      GST_PARSE_FLAG_NONE, &err);
+  if (bin == NULL) {
+    progress (c, "cannot take the video: %s", err->message);
+    g_clear_error (&err);
+    return;
+  }
+  out = gst_bin_get_by_name (GST_BIN (bin), "vout");
+  g_signal_connect (out, "handoff", G_CALLBACK (on_video_frame), c);
+  gst_object_unref (out);
+  gst_bin_add (GST_BIN (c->pipeline), bin);
+  sink = gst_element_get_static_pad (bin, "sink");
+  gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  gst_element_sync_state_with_parent (bin);
+  progress (c, "receiving video on %s", GST_PAD_NAME (pad));
+}
+
 static void
 on_pad_added (GstElement * call, GstPad * pad, Call * c)
 {
@@ -178,6 +267,10 @@ on_pad_added (GstElement * call, GstPad * pad, Call * c)
   GError *err = NULL;
   gchar *desc;
 
+  if (g_str_has_prefix (GST_PAD_NAME (pad), "video_src_")) {
+    add_video_sink (c, pad);
+    return;
+  }
   if (opt_record)
     desc = g_strdup_printf ("queue ! %saudioconvert ! audioresample ! "
         "audio/x-raw,format=S16LE,rate=48000,channels=1 ! wavenc ! "
@@ -511,6 +604,7 @@ main (int argc, char **argv)
 
   /* the command's start, before GStreamer loads its registry */
   c.t0 = g_get_monotonic_time ();
+  g_mutex_init (&c.video_lock);
   ctx = g_option_context_new ("- place or answer one ACS call");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
@@ -550,6 +644,26 @@ main (int argc, char **argv)
         "volume=0.5 ! audio/x-raw,rate=48000,channels=1 ! %s"
         "acscallbin name=call encoded=%d", opt_tone,
         opt_encoded ? "opusenc ! " : "", opt_encoded);
+  if (opt_video) {
+    gchar *video, *pattern;
+    guint32 rgb = 0;
+
+    if (opt_video_color) {
+      rgb = g_ascii_strtoull (opt_video_color, NULL, 16) & 0xffffff;
+      pattern = g_strdup_printf ("pattern=solid-color foreground-color=%u",
+          0xff000000u | rgb);
+    } else {
+      pattern = g_strdup ("pattern=smpte");
+    }
+    /* I420 as a camera would give it; with --encoded, VP8 made here */
+    video = g_strdup_printf ("%s videotestsrc is-live=true %s ! "
+        "video/x-raw,format=I420,width=320,height=240,framerate=15/1 ! %s"
+        "call.video_sink", desc, pattern, opt_encoded ?
+        "vp8enc deadline=1 lag-in-frames=0 keyframe-max-dist=60 ! " : "");
+    g_free (pattern);
+    g_free (desc);
+    desc = video;
+  }
   c.pipeline = gst_parse_launch (desc, &err);
   g_free (desc);
   if (c.pipeline == NULL) {
@@ -557,6 +671,8 @@ main (int argc, char **argv)
     return 1;
   }
   c.call = gst_bin_get_by_name (GST_BIN (c.pipeline), "call");
+  if (opt_video)
+    g_object_set (c.call, "video-bitrate", opt_video_bitrate, NULL);
   g_object_set (c.call, "controller", opt_controller, "token", opt_token,
       "auto-answer", !opt_decline && opt_answer_after <= 0,
       "latency", opt_latency, NULL);
@@ -660,6 +776,20 @@ main (int argc, char **argv)
         c.we_hung_up ? "true" : "false");
     g_string_append_printf (json, ", \"recording_complete\": %s",
         g_atomic_int_get (&c.recorded_eos) ? "true" : "false");
+    g_mutex_lock (&c.video_lock);
+    g_string_append_printf (json, ", \"video_frames_received\": %"
+        G_GUINT64_FORMAT, c.video_frames);
+    json_num (json, "first_video_ms", ms_since (&c, c.t_first_video),
+        c.t_first_video != 0);
+    if (c.video_frames > 0)
+      g_string_append_printf (json, ", \"video_width\": %d, "
+          "\"video_height\": %d, \"video_mean_rgb\": [%.1f, %.1f, %.1f]",
+          c.video_width, c.video_height, c.video_rgb[0], c.video_rgb[1],
+          c.video_rgb[2]);
+    else
+      g_string_append (json, ", \"video_width\": null, \"video_height\": "
+          "null, \"video_mean_rgb\": null");
+    g_mutex_unlock (&c.video_lock);
     json_str (json, "error", c.error);
     g_string_append (json, "}");
     g_print ("%s\n", json->str);
