@@ -1053,9 +1053,11 @@ gst_acs_call_bin_request_new_pad (GstElement * element,
   gst_bin_add_many (GST_BIN (self), vsend, funnel, NULL);
   gst_element_unlink_pads (self->pay, "src", self->rtpbin, "send_rtp_sink_0");
   gst_element_link_pads (self->pay, "src", funnel, "sink_%u");
-  gst_element_link_pads (vsend, "src", funnel, "sink_%u");
   gst_element_link_pads (funnel, "src", self->rtpbin, "send_rtp_sink_0");
-  target = gst_element_get_static_pad (vsend, "src");
+  target = gst_element_request_pad_simple (funnel, "sink_%u");
+  sinkpad = gst_element_get_static_pad (vsend, "src");
+  gst_pad_link (sinkpad, target);
+  gst_object_unref (sinkpad);
   gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       video_send_probe, self, NULL);

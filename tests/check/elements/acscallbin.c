@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Unit tests of acscallbin: properties, pads, states, and the offer and
- * answer it builds and parses (gst/callbin/gstacscallsdp.c). Whole calls
- * through a controller are in tests/check/acscall-e2e.py.
+ * Unit tests of acscallbin: properties, pads, states, the video chains, and
+ * the offer and answer it builds and parses (gst/callbin/gstacscallsdp.c),
+ * audio only or with a BUNDLEd VP8 line. Whole calls through a controller
+ * are in tests/check/acscall-e2e.py.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -229,6 +230,185 @@ GST_START_TEST (test_pads)
 
 GST_END_TEST;
 
+/* video_sink is a request pad: it puts an rtpfunnel before rtpbin, and
+ * taking it back restores the audio-only graph */
+GST_START_TEST (test_video_pads)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstElement *rtpbin = get_child (call, "rtpbin");
+  GstElement *pay = get_child (call, "pay");
+  GstElement *vsend, *enc, *peer;
+  GstPadTemplate *templ;
+  GstPad *pad, *pad2, *src, *target;
+  gint64 deadline = 0;
+  gint lag = -1, bitrate = 0;
+  guint vbitrate = 0;
+
+  templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (call),
+      "video_sink");
+  fail_unless (templ != NULL);
+  fail_unless_equals_int (GST_PAD_TEMPLATE_PRESENCE (templ), GST_PAD_REQUEST);
+  templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (call),
+      "video_src_%u");
+  fail_unless (templ != NULL);
+  fail_unless_equals_int (GST_PAD_TEMPLATE_PRESENCE (templ), GST_PAD_SOMETIMES);
+
+  /* without video: the payloader feeds rtpbin, no funnel */
+  src = gst_element_get_static_pad (pay, "src");
+  peer = gst_pad_get_parent_element (pad2 = gst_pad_get_peer (src));
+  fail_unless (peer == rtpbin);
+  gst_object_unref (peer);
+  gst_object_unref (pad2);
+  fail_if (gst_bin_get_by_name (GST_BIN (call), "rtpfunnel"));
+
+  g_object_get (call, "video-bitrate", &vbitrate, NULL);
+  fail_unless_equals_int (vbitrate, 500000);
+  g_object_set (call, "video-bitrate", 300000, NULL);
+  pad = gst_element_request_pad_simple (call, "video_sink");
+  fail_unless (pad != NULL);
+  fail_unless_equals_string (GST_PAD_NAME (pad), "video_sink");
+
+  peer = gst_pad_get_parent_element (pad2 = gst_pad_get_peer (src));
+  fail_unless_equals_string (GST_OBJECT_NAME (peer), "rtpfunnel");
+  gst_object_unref (peer);
+  gst_object_unref (pad2);
+  vsend = get_child (call, "videosend");
+  enc = get_child (vsend, "vp8enc");
+  g_object_get (enc, "deadline", &deadline, "lag-in-frames", &lag,
+      "target-bitrate", &bitrate, NULL);
+  fail_unless_equals_int64 (deadline, 1);
+  fail_unless_equals_int (lag, 0);
+  fail_unless_equals_int (bitrate, 300000);
+  /* the bit rate may change during the call */
+  g_object_set (call, "video-bitrate", 800000, NULL);
+  g_object_get (enc, "target-bitrate", &bitrate, NULL);
+  fail_unless_equals_int (bitrate, 800000);
+  gst_object_unref (enc);
+
+  /* encoded pass-through: VP8 straight to the payloader */
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+  peer = gst_pad_get_parent_element (target);
+  fail_unless_equals_string (GST_OBJECT_NAME (peer), "videosend");
+  gst_object_unref (peer);
+  gst_object_unref (target);
+  g_object_set (call, "encoded", TRUE, NULL);
+  pad2 = gst_element_get_static_pad (vsend, "sink");
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad2));
+  peer = gst_pad_get_parent_element (target);
+  fail_unless_equals_string (GST_OBJECT_NAME (peer), "vpay");
+  gst_object_unref (peer);
+  gst_object_unref (target);
+  gst_object_unref (pad2);
+  gst_object_unref (vsend);
+
+  fail_unless_equals_int (gst_element_set_state (call, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_element_release_request_pad (call, pad);
+  gst_object_unref (pad);
+  fail_if (gst_bin_get_by_name (GST_BIN (call), "rtpfunnel"));
+  fail_if (gst_bin_get_by_name (GST_BIN (call), "videosend"));
+  peer = gst_pad_get_parent_element (pad2 = gst_pad_get_peer (src));
+  fail_unless (peer == rtpbin);
+  gst_object_unref (peer);
+  gst_object_unref (pad2);
+  fail_unless_equals_int (gst_element_set_state (call, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  /* a bin disposed with its video_sink */
+  pad = gst_element_request_pad_simple (call, "video_sink");
+  fail_unless (pad != NULL);
+  gst_object_unref (pad);
+  gst_object_unref (src);
+  gst_object_unref (pay);
+  gst_object_unref (rtpbin);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
+/* The send chain the bin makes (videoconvert ! vp8enc ! rtpvp8pay), taken
+ * out of the bin: a solid colour goes out as VP8 RTP of payload type 97
+ * that rtpvp8depay ! vp8dec turn back into that colour, and a
+ * force-key-unit event (what a PLI becomes) makes a keyframe */
+GST_START_TEST (test_video_send_chain)
+{
+  GstElement *call = gst_element_factory_make ("acscallbin", NULL);
+  GstElement *vsend;
+  GstPad *pad;
+  GstHarness *h, *hd;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint i, n_key = 0, n_frames = 0, n_rtp = 0;
+  gboolean asked_key = FALSE;
+
+  pad = gst_element_request_pad_simple (call, "video_sink");
+  vsend = get_child (call, "videosend");
+  gst_element_release_request_pad (call, pad);
+  gst_object_unref (pad);
+  /* released: out of the bin, ours alone */
+  fail_unless (GST_OBJECT_PARENT (vsend) == NULL);
+
+  h = gst_harness_new_with_element (vsend, "sink", "src");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=64,"
+      "height=48,framerate=15/1");
+  hd = gst_harness_new_parse ("rtpvp8depay ! vp8dec");
+  gst_harness_set_src_caps_str (hd, "application/x-rtp,media=video,"
+      "clock-rate=90000,encoding-name=VP8,payload=97");
+
+  for (i = 0; i < 10; i++) {
+    buf = gst_harness_create_buffer (h, 64 * 48 * 3 / 2);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    /* Y 150, U 44, V 21: a green */
+    memset (map.data, 150, 64 * 48);
+    memset (map.data + 64 * 48, 44, 32 * 24);
+    memset (map.data + 64 * 48 + 32 * 24, 21, 32 * 24);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = i * GST_SECOND / 15;
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 15;
+    if (i == 6)
+      fail_unless (gst_harness_push_upstream_event (h,
+              gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+                  gst_structure_new ("GstForceKeyUnit", "all-headers",
+                      G_TYPE_BOOLEAN, TRUE, NULL))));
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    while ((buf = gst_harness_try_pull (h))) {
+      fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
+      fail_unless_equals_int (gst_rtp_buffer_get_payload_type (&rtp), 97);
+      gst_rtp_buffer_unmap (&rtp);
+      n_rtp++;
+      fail_unless_equals_int (gst_harness_push (hd, buf), GST_FLOW_OK);
+    }
+    while ((buf = gst_harness_try_pull (hd))) {
+      if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
+        n_key++;
+        /* the depayloader gives a frame when the next one starts */
+        if (i >= 6)
+          asked_key = TRUE;
+      }
+      gst_buffer_map (buf, &map, GST_MAP_READ);
+      /* the middle of the Y plane, within the encoder's error */
+      fail_unless (ABS ((gint) map.data[24 * 64 + 32] - 150) < 8,
+          "Y %d", map.data[24 * 64 + 32]);
+      gst_buffer_unmap (buf, &map);
+      gst_buffer_unref (buf);
+      n_frames++;
+    }
+  }
+  fail_unless (asked_key, "no keyframe after a force-key-unit event (%u keyframes in %u frames)", n_key, n_frames);
+  fail_unless (n_rtp >= 10);
+  /* every frame decoded (the encoder drops none at this rate) */
+  fail_unless (n_frames >= 9, "%u frames", n_frames);
+  /* the first and the one asked for */
+  fail_unless (n_key >= 2, "%u keyframes", n_key);
+  gst_harness_teardown (hd);
+  gst_harness_teardown (h);
+  gst_object_unref (vsend);
+  gst_object_unref (call);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_states)
 {
   GstElement *call = gst_element_factory_make ("acscallbin", NULL);
@@ -386,6 +566,223 @@ GST_START_TEST (test_sdp_parse)
 
 GST_END_TEST;
 
+static gchar *
+make_video_offer_text (void)
+{
+  AcsCallSdpCrypto keys[2] = {
+    {1, ACS_SRTP_PROFILE_AEAD_AES_128_GCM, (gchar *) GCM_KEY},
+    {2, ACS_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80, (gchar *) CM_KEY},
+  };
+  GstSDPMessage *sdp = acs_call_sdp_build_full ("ufrg",
+      "pwdpwdpwdpwdpwdpwdpwdpwd", keys, 2, NULL, TRUE);
+  gchar *text = gst_sdp_message_as_text (sdp);
+
+  gst_sdp_message_free (sdp);
+  return text;
+}
+
+/* Without video the offer is what it always was: no BUNDLE, no mid */
+GST_START_TEST (test_sdp_audio_only_unchanged)
+{
+  AcsCallSdpCrypto key = { 1, ACS_SRTP_PROFILE_AEAD_AES_128_GCM,
+    (gchar *) GCM_KEY
+  };
+  gchar *text = make_offer_text ();
+  GstSDPMessage *sdp, *answer;
+  AcsCallSdpInfo info;
+
+  fail_if (strstr (text, "a=group") || strstr (text, "a=mid"));
+  fail_if (strstr (text, "m=video"));
+  fail_unless (acs_call_sdp_parse (text, &info, NULL));
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_NONE);
+  fail_unless_equals_int (info.video_pt, -1);
+  fail_unless (info.audio_mid == NULL && info.video_mid == NULL);
+  /* a video-capable answerer answers an audio-only offer with audio only */
+  answer = acs_call_sdp_build_full ("u2", "p2p2p2p2p2p2p2p2p2p2p2p2", &key, 1,
+      &info, TRUE);
+  fail_unless_equals_int (gst_sdp_message_medias_len (answer), 1);
+  fail_unless (gst_sdp_message_get_attribute_val (answer, "group") == NULL);
+  fail_unless (gst_sdp_media_get_attribute_val (gst_sdp_message_get_media
+          (answer, 0), "mid") == NULL);
+  gst_sdp_message_free (answer);
+  acs_call_sdp_info_clear (&info);
+  /* acs_call_sdp_build () is the audio-only offer */
+  gst_sdp_message_new_from_text (text, &sdp);
+  fail_unless_equals_int (gst_sdp_message_medias_len (sdp), 1);
+  gst_sdp_message_free (sdp);
+  g_free (text);
+}
+
+GST_END_TEST;
+
+/* With video: audio mid 0 and VP8 mid 1 in one BUNDLE group, the same ICE
+ * credentials and keys on both lines */
+GST_START_TEST (test_sdp_video_offer)
+{
+  gchar *text = make_video_offer_text ();
+  GstSDPMessage *sdp;
+  const GstSDPMedia *a, *v;
+  AcsCallSdpInfo info;
+  guint i;
+
+  gst_sdp_message_new_from_text (text, &sdp);
+  fail_unless_equals_int (gst_sdp_message_medias_len (sdp), 2);
+  fail_unless_equals_string (gst_sdp_message_get_attribute_val (sdp, "group"),
+      "BUNDLE 0 1");
+  a = gst_sdp_message_get_media (sdp, 0);
+  v = gst_sdp_message_get_media (sdp, 1);
+  fail_unless_equals_string (gst_sdp_media_get_media (a), "audio");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (a, "mid"), "0");
+  fail_unless_equals_string (gst_sdp_media_get_media (v), "video");
+  fail_unless_equals_int (gst_sdp_media_get_port (v), 9);
+  fail_unless_equals_string (gst_sdp_media_get_proto (v), "RTP/SAVP");
+  fail_unless_equals_string (gst_sdp_media_get_format (v, 0), "97");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "mid"), "1");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "rtpmap"),
+      "97 VP8/90000");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "rtcp-fb"),
+      "97 nack pli");
+  fail_unless (gst_sdp_media_get_attribute_val (v, "rtcp-mux") != NULL);
+  fail_unless (gst_sdp_media_get_attribute_val (v, "sendrecv") != NULL);
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "ice-ufrag"),
+      "ufrg");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "ice-pwd"),
+      "pwdpwdpwdpwdpwdpwdpwdpwd");
+  for (i = 0; i < 2; i++)
+    fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (v, "crypto",
+            i), gst_sdp_media_get_attribute_val_n (a, "crypto", i));
+  gst_sdp_message_free (sdp);
+
+  fail_unless (acs_call_sdp_parse (text, &info, NULL));
+  fail_unless_equals_int (info.pt, 96);
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_ON);
+  fail_unless_equals_int (info.video_pt, 97);
+  fail_unless_equals_string (info.audio_mid, "0");
+  fail_unless_equals_string (info.video_mid, "1");
+  fail_unless_equals_int (info.crypto.tag, 1);
+  acs_call_sdp_info_clear (&info);
+  fail_unless (info.audio_mid == NULL && info.video_mid == NULL);
+  g_free (text);
+}
+
+GST_END_TEST;
+
+/* The answer to a video offer: both lines in the BUNDLE group, or the
+ * video line rejected (port 0) by an answerer without video */
+GST_START_TEST (test_sdp_video_answer)
+{
+  AcsCallSdpCrypto key = { 2, ACS_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80,
+    (gchar *) CM_KEY
+  };
+  gchar *offer = make_video_offer_text (), *text;
+  GstSDPMessage *answer;
+  const GstSDPMedia *v;
+  AcsCallSdpInfo info, ainfo;
+
+  fail_unless (acs_call_sdp_parse (offer, &info, NULL));
+  answer = acs_call_sdp_build_full ("u2", "p2p2p2p2p2p2p2p2p2p2p2p2", &key, 1,
+      &info, TRUE);
+  fail_unless_equals_int (gst_sdp_message_medias_len (answer), 2);
+  fail_unless_equals_string (gst_sdp_message_get_attribute_val (answer,
+          "group"), "BUNDLE 0 1");
+  v = gst_sdp_message_get_media (answer, 1);
+  fail_unless_equals_int (gst_sdp_media_get_port (v), 9);
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "crypto"),
+      "2 AES_CM_128_HMAC_SHA1_80 " CM_KEY);
+  text = gst_sdp_message_as_text (answer);
+  gst_sdp_message_free (answer);
+  fail_unless (acs_call_sdp_parse (text, &ainfo, NULL));
+  fail_unless_equals_int (ainfo.video, ACS_CALL_SDP_VIDEO_ON);
+  fail_unless_equals_int (ainfo.video_pt, 97);
+  fail_unless_equals_int (ainfo.crypto.tag, 2);
+  acs_call_sdp_info_clear (&ainfo);
+  g_free (text);
+
+  /* no video here: the line stays, port 0, out of the group; it keeps the
+   * ICE credentials and the key, which acs-controller wants on every line */
+  answer = acs_call_sdp_build_full ("u2", "p2p2p2p2p2p2p2p2p2p2p2p2", &key, 1,
+      &info, FALSE);
+  fail_unless_equals_int (gst_sdp_message_medias_len (answer), 2);
+  fail_unless_equals_string (gst_sdp_message_get_attribute_val (answer,
+          "group"), "BUNDLE 0");
+  v = gst_sdp_message_get_media (answer, 1);
+  fail_unless_equals_string (gst_sdp_media_get_media (v), "video");
+  fail_unless_equals_int (gst_sdp_media_get_port (v), 0);
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (v, "mid"), "1");
+  fail_unless (gst_sdp_media_get_attribute_val (v, "ice-ufrag") != NULL);
+  fail_unless (gst_sdp_media_get_attribute_val (v, "crypto") != NULL);
+  fail_unless (gst_sdp_media_get_attribute_val (v, "sendrecv") == NULL);
+  text = gst_sdp_message_as_text (answer);
+  gst_sdp_message_free (answer);
+  fail_unless (acs_call_sdp_parse (text, &ainfo, NULL));
+  fail_unless_equals_int (ainfo.video, ACS_CALL_SDP_VIDEO_REJECTED);
+  acs_call_sdp_info_clear (&ainfo);
+  g_free (text);
+  acs_call_sdp_info_clear (&info);
+  g_free (offer);
+}
+
+GST_END_TEST;
+
+#define SDP_AUDIO_LINE "m=audio 9 RTP/SAVP 96\r\na=mid:a\r\n" \
+    "a=rtpmap:96 opus/48000/2\r\n" \
+    "a=crypto:1 AEAD_AES_128_GCM " GCM_KEY "\r\n"
+#define SDP_CREDS "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"
+
+/* Video lines that cannot be used: not bundled, not VP8, port 0; an
+ * answer of an older peer without the video line at all */
+GST_START_TEST (test_sdp_video_parse)
+{
+  AcsCallSdpInfo info;
+
+  /* bundled under other mids, another VP8 payload type */
+  fail_unless (acs_call_sdp_parse (SDP_HEAD SDP_CREDS
+          "a=group:BUNDLE a v\r\n" SDP_AUDIO_LINE
+          "m=video 9 RTP/SAVP 100\r\na=mid:v\r\na=rtpmap:100 vp8/90000\r\n",
+          &info, NULL));
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_ON);
+  fail_unless_equals_int (info.video_pt, 100);
+  fail_unless_equals_string (info.video_mid, "v");
+  acs_call_sdp_info_clear (&info);
+
+  /* not in a BUNDLE group: it would need a transport of its own */
+  fail_unless (acs_call_sdp_parse (SDP_HEAD SDP_CREDS SDP_AUDIO_LINE
+          "m=video 9 RTP/SAVP 97\r\na=mid:v\r\na=rtpmap:97 VP8/90000\r\n",
+          &info, NULL));
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_REJECTED);
+  acs_call_sdp_info_clear (&info);
+
+  /* H.264 only */
+  fail_unless (acs_call_sdp_parse (SDP_HEAD SDP_CREDS
+          "a=group:BUNDLE a v\r\n" SDP_AUDIO_LINE
+          "m=video 9 RTP/SAVP 102\r\na=mid:v\r\na=rtpmap:102 H264/90000\r\n",
+          &info, NULL));
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_REJECTED);
+  fail_unless_equals_int (info.video_pt, -1);
+  acs_call_sdp_info_clear (&info);
+
+  /* port 0 */
+  fail_unless (acs_call_sdp_parse (SDP_HEAD SDP_CREDS
+          "a=group:BUNDLE a v\r\n" SDP_AUDIO_LINE
+          "m=video 0 RTP/SAVP 97\r\na=mid:v\r\na=rtpmap:97 VP8/90000\r\n",
+          &info, NULL));
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_REJECTED);
+  acs_call_sdp_info_clear (&info);
+
+  /* audio only (an answer from a peer without video support) */
+  fail_unless (acs_call_sdp_parse (SDP_HEAD SDP_CREDS SDP_AUDIO_LINE, &info,
+          NULL));
+  fail_unless_equals_int (info.video, ACS_CALL_SDP_VIDEO_NONE);
+  acs_call_sdp_info_clear (&info);
+
+  /* video first is not a call this bin makes */
+  fail_if (acs_call_sdp_parse (SDP_HEAD SDP_CREDS
+          "m=video 9 RTP/SAVP 97\r\na=rtpmap:97 VP8/90000\r\n" SDP_AUDIO_LINE,
+          &info, NULL));
+}
+
+GST_END_TEST;
+
 static Suite *
 acscallbin_suite (void)
 {
@@ -401,6 +798,12 @@ acscallbin_suite (void)
   tcase_add_test (tc, test_no_controller);
   tcase_add_test (tc, test_sdp_offer);
   tcase_add_test (tc, test_sdp_parse);
+  tcase_add_test (tc, test_video_pads);
+  tcase_add_test (tc, test_video_send_chain);
+  tcase_add_test (tc, test_sdp_audio_only_unchanged);
+  tcase_add_test (tc, test_sdp_video_offer);
+  tcase_add_test (tc, test_sdp_video_answer);
+  tcase_add_test (tc, test_sdp_video_parse);
   return s;
 }
 
