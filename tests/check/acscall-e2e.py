@@ -12,8 +12,13 @@ AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold t
 bytes. The same call again with Opus encoded and decoded outside the
 bins (acscallbin encoded=true). alice hangs up after 2 s, which ends bob's
 call too; then bob hangs up after 2 s, which ends alice's. Then bob declines a call (both end with 603) and alice cancels one
-while it rings (both end with 487), each without an error. Exit 0 on
-success.
+while it rings (both end with 487), each without an error. Then a video
+call (acscallbin's video_sink, VP8 BUNDLEd with the audio): alice sends a
+solid green test pattern, bob a solid blue one; each must decode frames at
+close to the 15 fps sent, 320x240, of the other's colour (the mean of the
+frame's middle), with the tone still arriving. Last, alice offers video to
+a bob without video: the video line is rejected, the audio call works.
+Exit 0 on success.
 """
 
 import json
@@ -126,6 +131,19 @@ def run_call(ctl, acs_call, tmp, bob_args=(), alice_args=()):
     return results, bob_wav
 
 
+def check_video(r, name, rgb, seconds):
+    frames = r["video_frames_received"]
+    # 15 fps sent; the first frames wait for a keyframe (PLI)
+    check(frames >= 10 * seconds and frames <= 16 * seconds,
+          "%s decoded %d video frames in %d s" % (name, frames, seconds))
+    check((r["video_width"], r["video_height"]) == (320, 240),
+          "%s video is %sx%s" % (name, r["video_width"], r["video_height"]))
+    got = r["video_mean_rgb"]
+    check(all(abs(g - w) < 24 for g, w in zip(got, rgb)),
+          "%s received colour %s, not %s" % (name, got, rgb))
+    check(r["first_video_ms"] is not None, "%s: no first video time" % name)
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -206,8 +224,27 @@ def main():
             check(r["ok"] is True and r["end_reason"] == 487 and
                   r["error"] is None, "%s after a cancel: %s" % (name, r))
 
-        print("acs-call end to end: ok (setup %.0f ms, first audio %.0f ms "
-              "at alice)" % (setup, first_audio))
+        # video both ways: each decodes the other's colour
+        results, bob_wav = run_call(
+            ctl, sys.argv[2], tmp, ["--video", "--video-color", "0000ff"],
+            ["--video", "--video-color", "00ff00"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["error"] is None,
+                  "%s in a video call: %s" % (name, r))
+        check_video(results["bob"], "bob", (0, 255, 0), 4)
+        check_video(results["alice"], "alice", (0, 0, 255), 4)
+        check_tone(bob_wav)
+        first_video = results["alice"]["first_video_ms"]
+        # video offered to a callee without video: audio only
+        results, bob_wav = run_call(ctl, sys.argv[2], tmp, [], ["--video"])
+        for name, r in results.items():
+            check(r["ok"] is True and r["video_frames_received"] == 0,
+                  "%s, video offered to a callee without: %s" % (name, r))
+        check_tone(bob_wav)
+
+        print("acs-call end to end: ok (setup %.0f ms, first audio %.0f ms, "
+              "first video %.0f ms at alice)" % (setup, first_audio,
+                                                 first_video))
         return 0
     except Failure as e:
         print("acs-call end to end: FAILED: %s" % e, file=sys.stderr)
