@@ -21,6 +21,15 @@
  * arrives is decrypted by acssrtpdec, goes through rtpbin's jitter buffer
  * and leaves decoded on a sometimes pad `audio_src_%u`.
  *
+ * Video is optional: request `video_sink` (in NULL or READY) and the calls
+ * offer a VP8 stream BUNDLEd with the audio (RFC 8843: one transport, one
+ * SRTP key per direction). vp8enc runs with real-time settings at
+ * `video-bitrate`; rtpvp8pay and rtpopuspay meet in an rtpfunnel before
+ * rtpbin. Remote VP8 (told from Opus by payload type) is decoded onto a
+ * sometimes pad `video_src_%u`. A peer without video gets its video line
+ * rejected (port 0); keyframes are asked for when the keys and the ICE
+ * path are up, and by RTCP PLI from the receiver.
+ *
  * RTP and RTCP share one ICE component (rtcp-mux): rtpbin's
  * `send_rtp_src_0` and `send_rtcp_src_0` meet in a funnel before
  * acssrtpenc; after acssrtpdec a tee feeds `recv_rtp_sink_0` and
@@ -71,6 +80,8 @@
  *     tls-pinned-certificate=/var/lib/acs-controller/cert.pem \
  *     c. ! audioconvert ! autoaudiosink
  * ]|
+ * A video call: the same with
+ * `videotestsrc is-live=true ! c.video_sink c. ! videoconvert ! autovideosink`.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -79,7 +90,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <gst/rtp/rtp.h>
 
@@ -1133,24 +1143,6 @@ set_state (GstAcsCallBin * self, CallState state)
   return changed;
 }
 
-static gchar *
-make_key (AcsSrtpProfile profile)
-{
-  AcsSrtpSuite suite;
-  guint8 key[64];
-  gsize len;
-  gchar *ret;
-
-  acs_srtp_profile_get_suite (profile, &suite);
-  len = acs_srtp_suite_key_len (&suite);
-  g_assert (len <= sizeof (key));
-  if (getrandom (key, len, 0) != (gssize) len)
-    return NULL;
-  ret = acs_sdes_format_inline (key, len);
-  explicit_bzero (key, sizeof (key));
-  return ret;
-}
-
 /* Lets acsicebin gather (and connect) */
 static void
 ice_start (GstAcsCallBin * self)
@@ -1180,7 +1172,7 @@ place_call (GstAcsCallBin * self)
   guint i;
 
   for (i = 0; i < 2; i++)
-    keys[i].key = make_key (keys[i].profile);
+    keys[i].key = acs_call_sdp_make_key (keys[i].profile);
   g_object_get (self->ice, "local-ufrag", &ufrag, "local-pwd", &pwd, NULL);
   if (keys[0].key == NULL || keys[1].key == NULL || ufrag == NULL
       || pwd == NULL) {
@@ -1349,7 +1341,7 @@ do_answer (GstAcsCallBin * self)
 
   key.tag = info.crypto.tag;
   key.profile = info.crypto.profile;
-  key.key = make_key (key.profile);
+  key.key = acs_call_sdp_make_key (key.profile);
   g_object_get (self->ice, "local-ufrag", &ufrag, "local-pwd", &pwd, NULL);
   if (key.key == NULL || ufrag == NULL || pwd == NULL) {
     GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("Could not make the answer"),

@@ -11,11 +11,39 @@
 #endif
 
 #include <string.h>
+#include <sys/random.h>
 
 #include <acs/acserror.h>
 #include <acs/acssdes.h>
 
 #include "gstacscallsdp.h"
+
+/**
+ * acs_call_sdp_make_key:
+ * @profile: the crypto suite
+ *
+ * A fresh random master key and salt (getrandom) for @profile.
+ *
+ * Returns: (transfer full) (nullable): the `inline:` key parameter (a
+ *   secret: free it with acs_secret_free()), %NULL without randomness
+ */
+gchar *
+acs_call_sdp_make_key (AcsSrtpProfile profile)
+{
+  AcsSrtpSuite suite;
+  guint8 key[64];
+  gsize len;
+  gchar *ret;
+
+  acs_srtp_profile_get_suite (profile, &suite);
+  len = acs_srtp_suite_key_len (&suite);
+  g_assert (len <= sizeof (key));
+  if (getrandom (key, len, 0) != (gssize) len)
+    return NULL;
+  ret = acs_sdes_format_inline (key, len);
+  explicit_bzero (key, sizeof (key));
+  return ret;
+}
 
 static void
 add_common (GstSDPMedia * media, const gchar * ufrag, const gchar * pwd,

@@ -68,6 +68,8 @@ typedef struct
   gchar *video_mid;
 } AcsCallSdpInfo;
 
+gchar *acs_call_sdp_make_key (AcsSrtpProfile profile);
+
 GstSDPMessage *acs_call_sdp_build (const gchar * ufrag, const gchar * pwd,
     const AcsCallSdpCrypto * cryptos, guint n_cryptos);
 
