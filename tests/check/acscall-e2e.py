@@ -9,8 +9,8 @@ bob answers, alice calls bob and sends a 440 Hz tone; each hangs up after
 4 s of active call. Both must report ok with a host/udp pair, SRTP
 AEAD_AES_128_GCM, RTP and RTCP both ways and an RTT; bob's recording must hold the tone
 (Goertzel power at 440 Hz far above that at other frequencies), not only
-bytes. The same call again with Opus encoded and decoded outside the
-bins (acscallbin encoded=true). alice hangs up after 2 s, which ends bob's
+bytes. The same call again with Opus (and VP8 video) encoded and decoded
+outside the bins (acscallbin encoded=true). alice hangs up after 2 s, which ends bob's
 call too; then bob hangs up after 2 s, which ends alice's. Then bob declines a call (both end with 603) and alice cancels one
 while it rings (both end with 487), each without an error. Then a video
 call (acscallbin's video_sink, VP8 BUNDLEd with the audio): alice sends a
@@ -182,12 +182,17 @@ def main():
                               results["alice"]["first_audio_ms"])
         check_tone(bob_wav)
         # the same call with encoding outside the bins (encoded=true)
-        results, bob_wav = run_call(ctl, sys.argv[2], tmp, ["--encoded"],
-                                    ["--encoded"])
+        # (and VP8 encoded and decoded outside too: red and blue video)
+        results, bob_wav = run_call(
+            ctl, sys.argv[2], tmp, ["--encoded", "--video", "--video-color",
+                                    "0000ff"],
+            ["--encoded", "--video", "--video-color", "ff0000"])
         for name, r in results.items():
             check(r["ok"] is True and r["rtp_received"] > 100,
                   "%s in encoded mode: %s" % (name, r))
         check_tone(bob_wav)
+        check_video(results["bob"], "bob (encoded)", (255, 0, 0), 4)
+        check_video(results["alice"], "alice (encoded)", (0, 0, 255), 4)
         # the caller hangs up mid-call: both end, EOS reaches both recorders
         results, _ = run_call(ctl, sys.argv[2], tmp, ["--duration", "10"],
                               ["--duration", "2"])
