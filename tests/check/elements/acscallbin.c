@@ -395,7 +395,9 @@ GST_START_TEST (test_video_send_chain)
       n_frames++;
     }
   }
-  fail_unless (asked_key, "no keyframe after a force-key-unit event (%u keyframes in %u frames)", n_key, n_frames);
+  fail_unless (asked_key,
+      "no keyframe after a force-key-unit event (%u keyframes in %u frames)",
+      n_key, n_frames);
   fail_unless (n_rtp >= 10);
   /* every frame decoded (the encoder drops none at this rate) */
   fail_unless (n_frames >= 9, "%u frames", n_frames);
