@@ -1353,6 +1353,10 @@ do_answer (GstAcsCallBin * self)
   }
   if (self->video_sinkpad && info.video == ACS_CALL_SDP_VIDEO_ON)
     agree_video (self, info.video_pt);
+  /* acsicebin must be running before apply_keys () opens the send path: a
+   * packet pushed into it while it is still locked gets FLUSHING, and the
+   * application's live source then stops for the rest of the call */
+  ice_start (self);
   apply_keys (self, key.profile, key.key, info.crypto.key);
   g_signal_emit_by_name (self->ice, "set-remote-credentials", info.ufrag,
       info.pwd, &ok);
