@@ -36,7 +36,8 @@
  * `acs-signal-error` with fields `status`, `code`, `message` and `error`
  * when the controller refused or could not be reached; a refusal is also
  * posted as a warning. #GstAcsSignal::add-local-candidate queues the
- * candidate and posts the queue in order.
+ * candidate and posts the queue in order, one request at a time: what was
+ * gathered while a request was out goes in the next one, as a batch.
  *
  * What the other party does arrives as the signals
  * #GstAcsSignal::on-incoming, #GstAcsSignal::on-ringing,
@@ -509,8 +510,10 @@ gst_acs_signal_class_init (GstAcsSignalClass * klass)
    *   for end-of-candidates
    *
    * Action signal: queue a local candidate. The queue is posted in order,
-   * one request at a time, once the call has an id; it is dropped when the
-   * call ends. A refused candidate posts a warning.
+   * one request at a time, once the call has an id: all that is queued
+   * when a request goes out (at most 128 candidates, and the end of
+   * candidates) goes in it, as one `candidates` batch; it is dropped when
+   * the call ends. A refused candidate posts a warning.
    *
    * Since: 0.1
    */
@@ -1943,20 +1946,53 @@ pump_candidates (GstAcsSignal * self)
     return;
   }
 
-  c = g_queue_pop_head (&self->candidates);
+  /* What was gathered while the previous request was out goes in one
+   * request (docs/protocol.md 3.2: a batch of 1 to 128 entries and the end
+   * of candidates); a lone candidate keeps the one-candidate body */
   b = json_builder_new ();
   json_builder_begin_object (b);
-  if (c->candidate) {
-    json_builder_set_member_name (b, "candidate");
-    json_builder_add_string_value (b, c->candidate);
-    json_builder_set_member_name (b, "mline_index");
-    json_builder_add_int_value (b, c->mline_index);
+  if (g_queue_get_length (&self->candidates) == 1) {
+    c = g_queue_pop_head (&self->candidates);
+    if (c->candidate) {
+      json_builder_set_member_name (b, "candidate");
+      json_builder_add_string_value (b, c->candidate);
+      json_builder_set_member_name (b, "mline_index");
+      json_builder_add_int_value (b, c->mline_index);
+    } else {
+      json_builder_set_member_name (b, "end_of_candidates");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+    local_candidate_free (c);
   } else {
-    json_builder_set_member_name (b, "end_of_candidates");
-    json_builder_add_boolean_value (b, TRUE);
+    guint n = 0;
+    gboolean end = FALSE;
+
+    json_builder_set_member_name (b, "candidates");
+    json_builder_begin_array (b);
+    while (n < MAX_CANDIDATE_BATCH && !end
+        && (c = g_queue_pop_head (&self->candidates)) != NULL) {
+      if (c->candidate) {
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "candidate");
+        json_builder_add_string_value (b, c->candidate);
+        json_builder_set_member_name (b, "mline_index");
+        json_builder_add_int_value (b, c->mline_index);
+        json_builder_end_object (b);
+        n++;
+      } else {
+        end = TRUE;
+      }
+      local_candidate_free (c);
+    }
+    json_builder_end_array (b);
+    if (end) {
+      json_builder_set_member_name (b, "end_of_candidates");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+    GST_DEBUG_OBJECT (self, "posting %u candidates%s in one request", n,
+        end ? " and the end of candidates" : "");
   }
   json_builder_end_object (b);
-  local_candidate_free (c);
 
   a = g_new0 (Action, 1);
   a->self = self;

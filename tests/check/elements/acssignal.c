@@ -1298,6 +1298,7 @@ GST_START_TEST (test_place_call_and_candidates)
   GstPromise *p;
   gchar *sigs;
   guint i;
+  gboolean end_in_batch;
 
   test_server_set_reply (srv, "POST /v1/calls", 201,
       CALL_JSON ("c9", "calling", "alice"));
@@ -1327,12 +1328,23 @@ GST_START_TEST (test_place_call_and_candidates)
   i = wait_request (srv, "POST /v1/calls {", 0);
   fail_unless (strstr (g_ptr_array_index (srv->requests, i),
           "\"to\":{\"user\":\"bob\"}") != NULL);
-  i = wait_request (srv, "POST /v1/calls/c9/candidates {\"candidate\":"
-      "\"candidate:1 ", i);
-  i = wait_request (srv, "POST /v1/calls/c9/candidates {\"candidate\":"
-      "\"candidate:2 ", i);
-  wait_request (srv, "POST /v1/calls/c9/candidates "
-      "{\"end_of_candidates\":true}", i);
+  /* What waited for the id goes in one request, in order */
+  i = wait_request (srv, "POST /v1/calls/c9/candidates {\"candidates\":"
+      "[{\"candidate\":\"candidate:1 ", i);
+  g_mutex_lock (&srv->lock);
+  {
+    const gchar *body = g_ptr_array_index (srv->requests, i);
+
+    fail_unless (strstr (body, "},{\"candidate\":\"candidate:2 ") != NULL,
+        "%s", body);
+    /* the end of candidates in the batch, or after it if it was queued
+     * once the batch was out */
+    end_in_batch = g_str_has_suffix (body, "],\"end_of_candidates\":true}");
+  }
+  g_mutex_unlock (&srv->lock);
+  if (!end_in_batch)
+    wait_request (srv, "POST /v1/calls/c9/candidates "
+        "{\"end_of_candidates\":true}", i);
 
   sigs = wait_signals (1);
   fail_unless_equals_string (sigs, "ringing:c9");
