@@ -1813,8 +1813,14 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
     return;
   }
   if (!encoded) {
+    GstPad *dsrc = gst_element_get_static_pad (dec, "src");
+
     g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
     g_object_set (rate, "skip-to-first", TRUE, NULL);
+    /* the decoder holds one 20 ms packet, not the 120 ms it announces */
+    gst_pad_add_probe (dsrc, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+        acs_call_media_opus_latency_probe, NULL, NULL);
+    gst_object_unref (dsrc);
   }
   gst_bin_add_many (GST_BIN (self), depay, dec, NULL);
   gst_element_link (depay, dec);

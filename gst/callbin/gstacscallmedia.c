@@ -13,6 +13,8 @@
 #include "gstacscallmedia.h"
 #include "gstacscallsdp.h"
 
+#include <gst/audio/audio.h>
+
 GST_DEBUG_CATEGORY_EXTERN (gst_acs_call_bin_debug);
 #define GST_CAT_DEFAULT gst_acs_call_bin_debug
 
@@ -406,4 +408,52 @@ acs_call_media_session_stats (GstElement * rtpbin, guint64 * sent,
   }
   G_GNUC_END_IGNORE_DEPRECATIONS;
   gst_structure_free (sstats);
+}
+
+/**
+ * acs_call_media_opus_latency_probe: (skip)
+ * @pad: opusdec's src pad
+ * @info: a latency query on its way back (#GST_PAD_PROBE_TYPE_PULL)
+ * @user_data: unused
+ *
+ * opusdec announces 120 ms of latency once `use-inband-fec` is on: the
+ * longest Opus packet, which it may hold back to recover a loss from the
+ * next packet's FEC data. A synchronised sink then plays every sample 120
+ * ms late. The peers of a call send 20 ms packets (opusenc's default frame
+ * size, and what acscallbin sends), so the decoder holds one 20 ms packet:
+ * the decoder's share of the answer is corrected to that
+ * (%ACS_CALL_MEDIA_OPUS_HOLD). Install with #GST_PAD_PROBE_TYPE_QUERY_UPSTREAM.
+ *
+ * Returns: %GST_PAD_PROBE_OK
+ */
+GstPadProbeReturn
+acs_call_media_opus_latency_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  GstClockTime min, max, dmin = 0, dmax = GST_CLOCK_TIME_NONE;
+  GstObject *dec;
+  gboolean live;
+
+  if (!(GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_PULL)
+      || GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+  dec = gst_pad_get_parent (pad);
+  if (dec == NULL)
+    return GST_PAD_PROBE_OK;
+  if (GST_IS_AUDIO_DECODER (dec))
+    gst_audio_decoder_get_latency (GST_AUDIO_DECODER (dec), &dmin, &dmax);
+  gst_object_unref (dec);
+
+  gst_query_parse_latency (query, &live, &min, &max);
+  if (dmin <= ACS_CALL_MEDIA_OPUS_HOLD || min < dmin)
+    return GST_PAD_PROBE_OK;
+  min -= dmin - ACS_CALL_MEDIA_OPUS_HOLD;
+  if (GST_CLOCK_TIME_IS_VALID (max) && GST_CLOCK_TIME_IS_VALID (dmax)
+      && dmax > ACS_CALL_MEDIA_OPUS_HOLD && max >= dmax)
+    max -= dmax - ACS_CALL_MEDIA_OPUS_HOLD;
+  GST_LOG_OBJECT (pad, "latency %" GST_TIME_FORMAT " (opusdec announced %"
+      GST_TIME_FORMAT ")", GST_TIME_ARGS (min), GST_TIME_ARGS (dmin));
+  gst_query_set_latency (query, live, min, max);
+  return GST_PAD_PROBE_OK;
 }

@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+/* What opusdec holds back with in-band FEC: one 20 ms packet */
+#define ACS_CALL_MEDIA_OPUS_HOLD (20 * GST_MSECOND)
+
+GstPadProbeReturn acs_call_media_opus_latency_probe (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
+
 GstElement *acs_call_media_video_send_new (guint bitrate, guint pt);
 
 void acs_call_media_video_send_set_encoded (GstElement * vsend,

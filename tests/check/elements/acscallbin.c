@@ -21,6 +21,10 @@
 #include <acs/acserror.h>
 
 #include "gstacscallsdp.h"
+#include "gstacscallmedia.h"
+
+/* The media helpers compiled into this test log to acscallbin's category */
+GST_DEBUG_CATEGORY (gst_acs_call_bin_debug);
 
 static GstElement *
 get_child (GstElement * bin, const gchar * name)
@@ -30,6 +34,60 @@ get_child (GstElement * bin, const gchar * name)
   fail_unless (e != NULL, "no child %s", name);
   return e;
 }
+
+/* The latency of a live receive chain ending in opusdec with in-band FEC,
+ * asked on the decoder's src pad, with or without acscallbin's correction */
+static GstClockTime
+opus_chain_latency (gboolean corrected, GstClockTime * dec_min)
+{
+  GstElement *pipe, *dec;
+  GstPad *src;
+  GstQuery *q;
+  GstClockTime min, max;
+  gboolean live;
+
+  pipe = gst_parse_launch ("audiotestsrc is-live=true ! "
+      "audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay ! "
+      "rtpopusdepay ! opusdec name=dec use-inband-fec=true plc=true ! "
+      "fakesink sync=true", NULL);
+  fail_unless (pipe != NULL);
+  dec = gst_bin_get_by_name (GST_BIN (pipe), "dec");
+  src = gst_element_get_static_pad (dec, "src");
+  if (corrected)
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+        acs_call_media_opus_latency_probe, NULL, NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND) ==
+      GST_STATE_CHANGE_SUCCESS);
+  gst_audio_decoder_get_latency (GST_AUDIO_DECODER (dec), dec_min, NULL);
+  q = gst_query_new_latency ();
+  fail_unless (gst_pad_query (src, q));
+  gst_query_parse_latency (q, &live, &min, &max);
+  fail_unless (live);
+  gst_query_unref (q);
+  gst_object_unref (src);
+  gst_object_unref (dec);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  return min;
+}
+
+GST_START_TEST (test_opus_fec_latency)
+{
+  GstClockTime dec_min = 0, plain, corrected;
+
+  plain = opus_chain_latency (FALSE, &dec_min);
+  corrected = opus_chain_latency (TRUE, &dec_min);
+  /* opusdec announces more than one packet with FEC on (120 ms in 1.22):
+   * what it holds is one 20 ms packet, and only its share changes */
+  fail_unless (dec_min > ACS_CALL_MEDIA_OPUS_HOLD, "%" GST_TIME_FORMAT,
+      GST_TIME_ARGS (dec_min));
+  fail_unless_equals_uint64 (plain - corrected,
+      dec_min - ACS_CALL_MEDIA_OPUS_HOLD);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_properties)
 {
@@ -806,6 +864,7 @@ acscallbin_suite (void)
   tcase_add_test (tc, test_sdp_video_offer);
   tcase_add_test (tc, test_sdp_video_answer);
   tcase_add_test (tc, test_sdp_video_parse);
+  tcase_add_test (tc, test_opus_fec_latency);
   return s;
 }
 
