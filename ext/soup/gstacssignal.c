@@ -793,8 +793,12 @@ do_start (gpointer data)
   self->auth = g_steal_pointer (&cfg->auth);
   self->pinned = g_steal_pointer (&cfg->pinned);
   self->interval = cfg->interval;
+  /* Two connections: the event stream's and one kept alive for the
+   * requests, which queue on it. More would only add TCP and TLS
+   * handshakes to a call's set-up (and each handshake's SYN can be lost:
+   * a 1 s retransmission on a lossy path, docs/performance.md) */
   self->session = soup_session_new_with_options ("timeout", IO_TIMEOUT_S,
-      "max-conns-per-host", 8, "user-agent", "gst-acs/" VERSION,
+      "max-conns-per-host", MAX_CONNECTIONS, "user-agent", "gst-acs/" VERSION,
       cfg->database ? "tls-database" : NULL, cfg->database, NULL);
   self->attempts = 0;
   self->ever_connected = FALSE;

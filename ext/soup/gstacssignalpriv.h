@@ -23,6 +23,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_acs_signal_debug);
 #define MAX_BODY_SIZE (64 * 1024)
 /* Events for a call being placed, received before its id is known */
 #define MAX_HELD_EVENTS 64
+/* Connections to the controller: the event stream and the requests */
+#define MAX_CONNECTIONS 2
 /* At most this many candidates in one request (the controller's limit) */
 #define MAX_CANDIDATE_BATCH 128
 enum
