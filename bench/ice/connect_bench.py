@@ -23,7 +23,6 @@ call and one per topology. Progress goes to stderr.
 import argparse
 import json
 import os
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -32,8 +31,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-LAB = os.path.join(TOP, "tests", "lab", "lab.sh")
-STUNPROBE = os.path.join(TOP, "tests", "lab", "stunprobe.py")
+sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
+import labutil  # noqa: E402
+
+LAB = labutil.LAB
 PYTHON = "/usr/bin/python3"
 ENDPOINTS = {
     "acs": os.path.join(HERE, "acs_endpoint.py"),
@@ -60,39 +61,20 @@ def log(*args):
 
 
 def lab(env, *args):
-    r = subprocess.run([LAB] + list(args), env=env, text=True,
-                       capture_output=True)
-    if r.returncode != 0:
-        raise BenchError("lab.sh %s failed: %s" % (" ".join(args),
-                                                   r.stderr[-2000:]))
-    return r.stdout
+    try:
+        return labutil.lab(env, *args)
+    except labutil.LabError as e:
+        raise BenchError(str(e))
 
 
-def read_env(lab_dir):
-    env = {}
-    with open(os.path.join(lab_dir, "lab.env")) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            k, v = line.split("=", 1)
-            env[k] = shlex.split(v)[0] if v else ""
-    return env
+read_env = labutil.read_env
 
 
 def wait_turn_ready(env, labenv):
-    """As tests/lab/ice_case.py: coturn listens before it grants
-    allocations; wait until one TURN allocation succeeds."""
-    server = "%s:%s" % (labenv["LAB_TURN_ADDR"], labenv["LAB_TURN_PORT"])
-    for _ in range(50):
-        r = subprocess.run([LAB, "exec", "turn", PYTHON, STUNPROBE,
-                            "--timeout", "1", "--allocate",
-                            labenv["LAB_TURN_USER"], labenv["LAB_TURN_PASS"],
-                            server], env=env, capture_output=True, text=True)
-        if r.returncode == 0:
-            return
-        time.sleep(0.1)
-    raise BenchError("coturn never granted a TURN allocation")
+    try:
+        labutil.wait_turn_ready(env, labenv)
+    except labutil.LabError as e:
+        raise BenchError(str(e))
 
 
 def topology_args(topology, labenv):

@@ -109,11 +109,11 @@ import json
 import math
 import os
 import random
-import shlex
 import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -125,7 +125,10 @@ except ImportError:  # pragma: no cover
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-LAB = os.path.join(HERE, "lab.sh")
+sys.path.insert(0, HERE)
+import labutil  # noqa: E402
+
+LAB = labutil.LAB
 
 CONTROLLER_ADDR = "203.0.113.5"
 CONTROLLER_PORT = 8443
@@ -133,8 +136,7 @@ SEQ_FREQS = (500, 700, 900, 1100, 1300, 1700, 1900, 2300)
 RATE = 48000
 
 
-class LabError(Exception):
-    pass
+LabError = labutil.LabError
 
 
 def _check(cond, what):
@@ -142,16 +144,7 @@ def _check(cond, what):
         raise LabError(what)
 
 
-def _read_env(lab_dir):
-    env = {}
-    with open(os.path.join(lab_dir, "lab.env")) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            k, v = line.split("=", 1)
-            env[k] = shlex.split(v)[0] if v else ""
-    return env
+_read_env = labutil.read_env
 
 
 def _kill(proc, sig=signal.SIGTERM, timeout=10):
@@ -311,43 +304,17 @@ class CallLab:
     # -- lab ------------------------------------------------------------
 
     def lab(self, *args):
-        r = subprocess.run([LAB] + list(args), env=self.env_os, text=True,
-                           capture_output=True)
-        if r.returncode != 0:
-            raise LabError("lab.sh %s failed: %s" % (
-                " ".join(args), (r.stderr or "")[-2000:]))
-        return r.stdout
+        return labutil.lab(self.env_os, *args)
 
     def ns(self, node):
         """The namespace of a lab node: a, b, turn, rtr-a, rtr-b, sw"""
         return self.env["LAB_NS_" + node.upper().replace("-", "_")]
 
     def counters(self):
-        out = {}
-        for line in self.lab("counters").splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[2].isdigit():
-                out[(parts[0], parts[1])] = int(parts[2])
-        return out
+        return labutil.counters(self.env_os)
 
     def _wait_turn_ready(self):
-        """coturn listens before its relay and auth threads serve: wait
-        until one allocation succeeds (from coturn's own namespace)."""
-        server = "%s:%s" % (self.env["LAB_TURN_ADDR"],
-                            self.env["LAB_TURN_PORT"])
-        r = None
-        for _ in range(50):
-            r = subprocess.run(
-                [LAB, "exec", "turn", "/usr/bin/python3",
-                 os.path.join(HERE, "stunprobe.py"), "--timeout", "1",
-                 "--allocate", self.env["LAB_TURN_USER"],
-                 self.env["LAB_TURN_PASS"], server], env=self.env_os,
-                capture_output=True, text=True)
-            if r.returncode == 0:
-                return
-            time.sleep(0.1)
-        raise LabError("coturn never granted a TURN allocation: %s" %
-                       r.stderr[-500:])
+        labutil.wait_turn_ready(self.env_os, self.env)
 
     def __enter__(self):
         _check(os.geteuid() == 0, "calllab: must run as root")

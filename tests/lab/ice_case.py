@@ -21,14 +21,16 @@ JSON results of both endpoints are printed on failure.
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LAB = os.path.join(HERE, "lab.sh")
+sys.path.insert(0, HERE)
+import labutil  # noqa: E402
+
+LAB = labutil.LAB
 ENDPOINT = os.path.join(HERE, "lab_endpoint.py")
 
 CALL_SECONDS = 7.0
@@ -45,51 +47,28 @@ def check(cond, what):
 
 
 def lab(env, *args, capture=True):
-    r = subprocess.run([LAB] + list(args), env=env, text=True,
-                       capture_output=capture)
-    if r.returncode != 0:
-        raise CaseFailure("lab.sh %s failed: %s" % (" ".join(args),
-                                                    (r.stderr or "")[-2000:]))
-    return r.stdout
+    try:
+        return labutil.lab(env, *args, capture=capture)
+    except labutil.LabError as e:
+        raise CaseFailure(str(e))
 
 
 def read_env(lab_dir):
-    env = {}
-    with open(os.path.join(lab_dir, "lab.env")) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            k, v = line.split("=", 1)
-            env[k] = shlex.split(v)[0] if v else ""
-    return env
+    return labutil.read_env(lab_dir)
 
 
 def wait_turn_ready(env, labenv):
-    """coturn listens before its relay and auth threads serve: an
-    allocation made right after start-up is sometimes refused. Wait until
-    one TURN allocation succeeds (from coturn's own namespace)."""
-    server = "%s:%s" % (labenv["LAB_TURN_ADDR"], labenv["LAB_TURN_PORT"])
-    for _ in range(50):
-        r = subprocess.run([LAB, "exec", "turn", "/usr/bin/python3",
-                            os.path.join(HERE, "stunprobe.py"), "--timeout",
-                            "1", "--allocate", labenv["LAB_TURN_USER"],
-                            labenv["LAB_TURN_PASS"], server], env=env,
-                           capture_output=True, text=True)
-        if r.returncode == 0:
-            return
-        time.sleep(0.1)
-    raise CaseFailure("coturn never granted a TURN allocation: %s" %
-                      r.stderr[-500:])
+    try:
+        labutil.wait_turn_ready(env, labenv)
+    except labutil.LabError as e:
+        raise CaseFailure(str(e))
 
 
 def counters(env):
-    out = {}
-    for line in lab(env, "counters").splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[2].isdigit():
-            out[(parts[0], parts[1])] = int(parts[2])
-    return out
+    try:
+        return labutil.counters(env)
+    except labutil.LabError as e:
+        raise CaseFailure(str(e))
 
 
 def changed(before, after):
