@@ -88,6 +88,9 @@
 GST_DEBUG_CATEGORY_STATIC (gst_acs_ice_bin_debug);
 #define GST_CAT_DEFAULT gst_acs_ice_bin_debug
 
+/* How long finalize waits for libnice to release its TURN allocations */
+#define CLOSE_TIMEOUT_MS 1000
+
 #define DEFAULT_STUN_SERVER NULL
 #define DEFAULT_CONTROLLING FALSE
 #define DEFAULT_ICE_TCP FALSE
@@ -838,15 +841,38 @@ quit_loop (gpointer data)
 }
 
 static void
+agent_closed (GObject * source, GAsyncResult * res, gpointer data)
+{
+  g_main_loop_quit (data);
+}
+
+/* In the agent's thread: lets libnice prune its TURN allocations and
+ * refreshes (nice_agent_close_async) before the agent goes, as libnice
+ * asks; a dead TURN server cannot hold the teardown longer than
+ * CLOSE_TIMEOUT_MS */
+static gboolean
+close_agent (gpointer data)
+{
+  GstAcsIceBin *self = data;
+  GSource *timeout = g_timeout_source_new (CLOSE_TIMEOUT_MS);
+
+  g_source_set_callback (timeout, quit_loop, self->loop, NULL);
+  g_source_attach (timeout, self->context);
+  g_source_unref (timeout);
+  nice_agent_close_async (self->agent, agent_closed, self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 gst_acs_ice_bin_finalize (GObject * object)
 {
   GstAcsIceBin *self = GST_ACS_ICE_BIN (object);
   GSource *source;
 
   /* A quit before the thread entered g_main_loop_run() would be lost: ask
-   * the loop itself to quit */
+   * the loop itself to close the agent and quit */
   source = g_idle_source_new ();
-  g_source_set_callback (source, quit_loop, self->loop, NULL);
+  g_source_set_callback (source, close_agent, self, NULL);
   g_source_attach (source, self->context);
   g_source_unref (source);
   g_thread_join (self->thread);
