@@ -126,7 +126,8 @@ class Markers:
         if rt is None:
             return Gst.PadProbeReturn.OK
         start = self.src.get_base_time() + rt
-        # a live source pushes a buffer when its last sample is captured
+        # when the buffer left the source, after the capture of its last
+        # sample: about 0 for a capture device, -duration for audiotestsrc
         lag = now - (start + buf.duration)
         offsets = self.tx_onsets.feed(buf)
         with self.lock:
@@ -391,8 +392,8 @@ def main():
     p.add_argument("--plain-decoder", action="store_true",
                    help="webrtc: opusdec without in-band FEC")
     p.add_argument("--fec-latency-ms", type=int,
-                   help="experiment: the latency the FEC decoder announces "
-                   "instead of 120 ms")
+                   help="experiment for acscallbin before 4a326dd: the "
+                   "latency its FEC decoder announces instead of 120 ms")
     p.add_argument("--poll-ms", type=int, default=10,
                    help="webrtc: signaling file poll interval")
     args = p.parse_args()
