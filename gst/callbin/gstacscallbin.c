@@ -47,7 +47,9 @@
  * Call progress is posted as `acs-call-state` element messages; acsicebin's
  * `acs-ice-state` and `acs-ice-selected-pair` reach the bus as they are.
  * EOS on `audio_sink` or the `hang-up` action ends the call; when the call
- * ends, every `audio_src_%u` pad gets EOS. When the controller refuses the
+ * ends, every `audio_src_%u` pad gets EOS, and so do the bin's own sinks,
+ * so that the pipeline reaches EOS (gst-launch exits); acsicebin's errors
+ * after the end are dropped. When the controller refuses the
  * hang-up or cannot be reached (a controller restarted mid-call has
  * forgotten the call: 404), the call ends here all the same, with a warning
  * from acssignal; the peer then learns of it only from its own hang-up.
@@ -1513,6 +1515,21 @@ gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
       return;
     }
   }
+  /* Once the call is over, the path the peer left is not an error */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
+      && GST_MESSAGE_SRC (message) == GST_OBJECT (self->ice)) {
+    gboolean ended;
+
+    GST_OBJECT_LOCK (self);
+    ended = self->state == CALL_ENDED;
+    GST_OBJECT_UNLOCK (self);
+    if (ended) {
+      GST_INFO_OBJECT (self, "the call is over: ignoring %" GST_PTR_FORMAT,
+          message);
+      gst_message_unref (message);
+      return;
+    }
+  }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
       && GST_MESSAGE_SRC (message) == GST_OBJECT (self->sig)
       && gst_structure_has_name (s, "acs-signal-stream")
@@ -1626,11 +1643,28 @@ on_remote_candidate (GstElement * sig, const gchar * call_id, guint mline,
     g_signal_emit_by_name (self->ice, "add-remote-candidate", candidate, &ok);
 }
 
+static gboolean
+send_eos_to_pad (GstElement * element, GstPad * pad, gpointer user_data)
+{
+  gst_pad_send_event (pad, gst_event_new_eos ());
+  return TRUE;
+}
+
+/* On the sink pads themselves: gst_element_send_event() refuses EOS on
+ * proxysink */
+static void
+send_eos (const GValue * item, gpointer user_data)
+{
+  gst_element_foreach_sink_pad (g_value_get_object (item), send_eos_to_pad,
+      NULL);
+}
+
 static void
 on_ended (GstElement * sig, const gchar * call_id, const gchar * reason,
     guint sip_status, GstAcsCallBin * self)
 {
   GList *pads;
+  GstIterator *it;
   gboolean changed;
 
   GST_OBJECT_LOCK (self);
@@ -1646,6 +1680,14 @@ on_ended (GstElement * sig, const gchar * call_id, const gchar * reason,
   for (GList * l = pads; l; l = l->next)
     gst_pad_push_event (l->data, gst_event_new_eos ());
   g_list_free_full (pads, gst_object_unref);
+  /* Nothing more to send or receive: the bin's own sinks (acsicebin, the
+   * receive path's proxysink) get EOS, so that the pipeline's EOS comes
+   * (gst-launch exits) once the application's sinks have theirs; the
+   * local sources get EOS back on their next push */
+  it = gst_bin_iterate_sinks (GST_BIN (self));
+  while (gst_iterator_foreach (it, send_eos, NULL) == GST_ITERATOR_RESYNC)
+    gst_iterator_resync (it);
+  gst_iterator_free (it);
 }
 
 static void

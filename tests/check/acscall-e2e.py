@@ -131,6 +131,40 @@ def run_call(ctl, acs_call, tmp, bob_args=(), alice_args=()):
     return results, bob_wav
 
 
+def gst_launch_call(ctl, tmp):
+    env = dict(os.environ)
+    env.pop("ACS_TOKEN", None)
+    common = ["controller=https://127.0.0.1:%d" % ctl.port,
+              "tls-pinned-certificate=%s" % ctl.cert, "interfaces=127.0.0.1"]
+    wav = os.path.join(tmp, "gst-launch-bob.wav")
+    bob = subprocess.Popen(
+        ["gst-launch-1.0", "-q", "acscallbin", "name=c", "auto-answer=true",
+         "token=" + ctl.token("bob")] + common +
+        ["audiotestsrc", "is-live=true", "wave=silence", "!", "c.audio_sink",
+         "c.", "!", "audioconvert", "!", "wavenc", "!", "filesink",
+         "location=" + wav], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        # bob listens once his event stream is up; give him a moment
+        time.sleep(1.5)
+        alice = subprocess.run(
+            ["gst-launch-1.0", "-q", "audiotestsrc", "is-live=true",
+             "freq=%g" % TONE, "num-buffers=200", "!", "acscallbin",
+             "name=c", "target=bob", "token=" + ctl.token("alice")] +
+            common + ["c.", "!", "fakesink"], env=env, capture_output=True,
+            text=True, timeout=30)
+        out, _ = bob.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        bob.kill()
+        bob.wait()
+        raise Failure("gst-launch did not exit at the end of the call")
+    check(alice.returncode == 0, "the caller's gst-launch exited with %d: "
+          "%s" % (alice.returncode, (alice.stdout + alice.stderr)[-1500:]))
+    check(bob.returncode == 0, "the callee's gst-launch exited with %d: %s" %
+          (bob.returncode, out[-1500:]))
+    check_tone(wav)
+
+
 def check_video(r, name, rgb, seconds):
     frames = r["video_frames_received"]
     # 15 fps sent; the first frames wait for a keyframe (PLI)
@@ -246,6 +280,11 @@ def main():
             check(r["ok"] is True and r["video_frames_received"] == 0,
                   "%s, video offered to a callee without: %s" % (name, r))
         check_tone(bob_wav)
+
+        # gst-launch-1.0 on both ends, as docs/elements/acscallbin.md
+        # shows: the caller's source ends after 200 buffers (EOS hangs up),
+        # and both pipelines reach EOS and exit 0 by themselves
+        gst_launch_call(ctl, tmp)
 
         print("acs-call end to end: ok (setup %.0f ms, first audio %.0f ms, "
               "first video %.0f ms at alice)" % (setup, first_audio,
