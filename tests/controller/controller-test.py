@@ -309,6 +309,12 @@ def case_full_flow(ctl):
     alice, bob = ctl.token("alice"), ctl.token("bob")
     a_ev, b_ev = EventStream(ctl, alice), EventStream(ctl, bob)
     offer, answer = make_sdp("OFFERKEYalice"), make_sdp("ANSWERKEYbob")
+    # an offer with video, answered audio-only: the answer rejects the video
+    # line (port 0), which needs no ICE credentials or key (RFC 3264 6)
+    offer += ("m=video 9 RTP/SAVP 97\r\na=rtpmap:97 VP8/90000\r\n"
+              "a=crypto:1 AEAD_AES_128_GCM inline:%s\r\n" %
+              base64.b64encode(b"V" * 28).decode())
+    answer += "m=video 0 RTP/SAVP 97\r\n"
     ctl.secrets += ["OFFERKEY", "ANSWERKEY"]
     call = place(ctl, alice, "bob", offer)
     cid = call["id"]
@@ -845,6 +851,14 @@ def case_malformed(ctl):
          J, 400, "invalid_sdp", "offer.sdp"),
         ("sdp no pwd", "POST", calls, alice,
          {"to": {"user": "bob"}, "offer": {"sdp": sdp_without("a=ice-pwd")}},
+         J, 400, "invalid_sdp", "offer.sdp"),
+        ("sdp every line rejected", "POST", calls, alice,
+         {"to": {"user": "bob"}, "offer": {"sdp": SDP_OK.replace(
+             "m=audio 9 ", "m=audio 0 ")}}, J, 400, "invalid_sdp",
+         "offer.sdp"),
+        ("sdp video without crypto", "POST", calls, alice,
+         {"to": {"user": "bob"}, "offer": {"sdp": SDP_OK +
+                                           "m=video 9 RTP/SAVP 97\r\n"}},
          J, 400, "invalid_sdp", "offer.sdp"),
         ("sdp no crypto", "POST", calls, alice,
          {"to": {"user": "bob"}, "offer": {"sdp": sdp_without("a=crypto")}},

@@ -294,9 +294,10 @@ get_field (JsonObject * obj, const gchar * path, const gchar * name,
  * @error: (out) (optional) (transfer full): the API error
  *
  * Checks that @sdp is at most #ACS_REQUEST_MAX_SDP bytes, parses with
- * GstSDPMessage as version 0, has at least one m= line and, for every
- * m= line, ICE credentials (`a=ice-ufrag`, `a=ice-pwd`, at session or
- * media level) and an SDES key (`a=crypto`).
+ * GstSDPMessage as version 0, has at least one m= line that is not
+ * rejected (port 0) and, for every such line, ICE credentials
+ * (`a=ice-ufrag`, `a=ice-pwd`, at session or media level) and an SDES key
+ * (`a=crypto`). A rejected line needs neither.
  *
  * Returns: whether @sdp is acceptable.
  */
@@ -306,7 +307,7 @@ acs_sdp_check (const gchar * sdp, gsize len, const gchar * field,
 {
   g_autoptr (GstSDPMessage) msg = NULL;
   const gchar *s_ufrag, *s_pwd;
-  guint i;
+  guint i, active = 0;
 
   if (len > ACS_REQUEST_MAX_SDP) {
     if (error)
@@ -337,6 +338,12 @@ acs_sdp_check (const gchar * sdp, gsize len, const gchar * field,
     const gchar *pwd = gst_sdp_media_get_attribute_val (media, "ice-pwd");
     const gchar *crypto = gst_sdp_media_get_attribute_val (media, "crypto");
 
+    /* A rejected line (port 0, RFC 3264 section 6) carries no transport:
+     * it needs neither ICE credentials nor a key */
+    if (gst_sdp_media_get_port (media) == 0)
+      continue;
+    active++;
+
     if (ufrag == NULL)
       ufrag = s_ufrag;
     if (pwd == NULL)
@@ -354,6 +361,12 @@ acs_sdp_check (const gchar * sdp, gsize len, const gchar * field,
             "field '%s': m= line %u has no SDES key (a=crypto)", field, i);
       return FALSE;
     }
+  }
+  if (active == 0) {
+    if (error)
+      *error = acs_api_error_new (400, "invalid_sdp", field,
+          "field '%s': every m= line is rejected (port 0)", field);
+    return FALSE;
   }
   return TRUE;
 }
