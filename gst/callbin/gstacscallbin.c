@@ -1084,6 +1084,10 @@ gst_acs_call_bin_request_new_pad (GstElement * element,
   sinkpad = gst_element_get_static_pad (vsend, "sink");
   ghost = gst_ghost_pad_new_from_template ("video_sink", sinkpad, templ);
   gst_object_unref (sinkpad);
+  /* and before the encoder too: nothing is encoded for a peer that has
+   * not taken the video (or rejected it) */
+  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, video_send_probe, self, NULL);
   gst_pad_set_active (ghost, TRUE);
   self->video_sinkpad = ghost;
   gst_element_add_pad (element, ghost);
