@@ -1776,56 +1776,49 @@ unkeyed_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
 /* A remote VP8 stream: rtpvp8depay ! vp8dec on a video_src_%u pad. From
  * the streaming thread of its jitter buffer. */
+/* Links rtpbin's new @pad to @recv, a receive bin, and exposes its output
+ * as the next `audio_src_%u` or `video_src_%u` */
 static void
-add_video_src (GstAcsCallBin * self, GstPad * pad)
+add_remote_src (GstAcsCallBin * self, GstPad * pad, GstElement * recv,
+    gboolean video)
 {
-  GstElement *recv;
   GstPad *sinkpad, *srcpad, *ghost;
   gchar *name;
   guint n;
 
-  recv = acs_call_media_video_recv_new (g_atomic_int_get (&self->encoded));
-  if (recv == NULL) {
-    GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
-        ("The received video cannot be decoded"),
-        ("rtpvp8depay or vp8dec is missing"));
-    return;
-  }
   gst_bin_add (GST_BIN (self), recv);
   sinkpad = gst_element_get_static_pad (recv, "sink");
   gst_pad_link (pad, sinkpad);
   gst_element_sync_state_with_parent (recv);
   /* a PLI at once: what the sender encoded before this stream reached us
    * is lost, and the decoder needs a keyframe to start */
-  gst_pad_push_event (sinkpad, force_key_unit_event ());
+  if (video)
+    gst_pad_push_event (sinkpad, force_key_unit_event ());
   gst_object_unref (sinkpad);
 
   GST_OBJECT_LOCK (self);
-  n = self->n_video_src_pads++;
+  n = video ? self->n_video_src_pads++ : self->n_src_pads++;
   GST_OBJECT_UNLOCK (self);
-  name = g_strdup_printf ("video_src_%u", n);
+  name = g_strdup_printf (video ? "video_src_%u" : "audio_src_%u", n);
   srcpad = gst_element_get_static_pad (recv, "src");
   ghost = gst_ghost_pad_new_from_template (name, srcpad,
       gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-          "video_src_%u"));
+          video ? "video_src_%u" : "audio_src_%u"));
   g_free (name);
   gst_object_unref (srcpad);
   gst_pad_set_active (ghost, TRUE);
   GST_OBJECT_LOCK (self);
   self->src_pads = g_list_append (self->src_pads, ghost);
   GST_OBJECT_UNLOCK (self);
-  GST_INFO_OBJECT (self, "remote video on %s", GST_PAD_NAME (ghost));
+  GST_INFO_OBJECT (self, "remote stream on %s", GST_PAD_NAME (ghost));
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }
 
 static void
 on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
 {
-  GstElement *depay, *dec, *rate = NULL;
-  GstPad *sinkpad, *srcpad, *ghost;
   gboolean encoded = g_atomic_int_get (&self->encoded);
-  gchar *name;
-  guint n;
+  GstElement *recv;
 
   if (!g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_src_"))
     return;
@@ -1835,68 +1828,26 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstAcsCallBin * self)
 
     if (sscanf (GST_PAD_NAME (pad), "recv_rtp_src_%u_%u_%u", &session, &ssrc,
             &pt) == 3 && pt == (guint) g_atomic_int_get (&self->video_pt)) {
-      add_video_src (self, pad);
+      recv = acs_call_media_video_recv_new (encoded);
+      if (recv == NULL) {
+        GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN,
+            ("The received video cannot be decoded"),
+            ("rtpvp8depay or vp8dec is missing"));
+        return;
+      }
+      add_remote_src (self, pad, recv, TRUE);
       return;
     }
   }
 
-  depay = gst_element_factory_make ("rtpopusdepay", NULL);
   /* in encoded mode an identity stands in for the decoder */
-  dec = gst_element_factory_make (encoded ? "identity" : "opusdec", NULL);
-  /* The peer's DTX sends nothing in silences: the timestamps jump with
-   * no gap in the sequence numbers, so no loss is reported and opusdec's
-   * output has holes. audiorate fills them with silence, so that the
-   * decoded stream is as long as the call (a recorder writes samples, not
-   * timestamps). */
-  if (!encoded)
-    rate = gst_element_factory_make ("audiorate", NULL);
-  if (depay == NULL || dec == NULL || (!encoded && rate == NULL)) {
-    gst_clear_object (&depay);
-    gst_clear_object (&dec);
-    gst_clear_object (&rate);
+  recv = acs_call_media_audio_recv_new (encoded);
+  if (recv == NULL) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
         ("rtpopusdepay, opusdec or audiorate is missing"), (NULL));
     return;
   }
-  if (!encoded) {
-    GstPad *dsrc = gst_element_get_static_pad (dec, "src");
-
-    g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
-    g_object_set (rate, "skip-to-first", TRUE, NULL);
-    /* the decoder holds one 20 ms packet, not the 120 ms it announces */
-    gst_pad_add_probe (dsrc, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
-        acs_call_media_opus_latency_probe, NULL, NULL);
-    gst_object_unref (dsrc);
-  }
-  gst_bin_add_many (GST_BIN (self), depay, dec, NULL);
-  gst_element_link (depay, dec);
-  if (rate) {
-    gst_bin_add (GST_BIN (self), rate);
-    gst_element_link (dec, rate);
-    gst_element_sync_state_with_parent (rate);
-  }
-  sinkpad = gst_element_get_static_pad (depay, "sink");
-  gst_pad_link (pad, sinkpad);
-  gst_object_unref (sinkpad);
-  gst_element_sync_state_with_parent (dec);
-  gst_element_sync_state_with_parent (depay);
-
-  GST_OBJECT_LOCK (self);
-  n = self->n_src_pads++;
-  GST_OBJECT_UNLOCK (self);
-  name = g_strdup_printf ("audio_src_%u", n);
-  srcpad = gst_element_get_static_pad (rate ? rate : dec, "src");
-  ghost = gst_ghost_pad_new_from_template (name, srcpad,
-      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-          "audio_src_%u"));
-  g_free (name);
-  gst_object_unref (srcpad);
-  gst_pad_set_active (ghost, TRUE);
-  GST_OBJECT_LOCK (self);
-  self->src_pads = g_list_append (self->src_pads, ghost);
-  GST_OBJECT_UNLOCK (self);
-  GST_INFO_OBJECT (self, "remote stream on %s", GST_PAD_NAME (ghost));
-  gst_element_add_pad (GST_ELEMENT (self), ghost);
+  add_remote_src (self, pad, recv, FALSE);
 }
 
 static GstStructure *

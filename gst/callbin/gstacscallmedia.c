@@ -156,6 +156,56 @@ acs_call_media_video_recv_new (gboolean encoded)
 }
 
 /**
+ * acs_call_media_audio_recv_new:
+ * @encoded: pass the depayloaded Opus through instead of decoding it
+ *
+ * A bin: sink → rtpopusdepay → opusdec (in-band FEC, PLC) → audiorate →
+ * src, or rtpopusdepay → identity with @encoded. The peer's DTX sends
+ * nothing in silences: the timestamps jump with no gap in the sequence
+ * numbers, so no loss is reported and opusdec's output has holes;
+ * audiorate fills them with silence, so that the decoded stream is as long
+ * as the call (a recorder writes samples, not timestamps). The decoder's
+ * latency answer is corrected to the one packet it holds
+ * (acs_call_media_opus_latency_probe()).
+ *
+ * Returns: (transfer floating) (nullable): the bin, %NULL when
+ *   rtpopusdepay, opusdec or audiorate is missing
+ */
+GstElement *
+acs_call_media_audio_recv_new (gboolean encoded)
+{
+  GstElement *bin = gst_bin_new (NULL);
+  GstElement *depay, *dec, *rate = NULL;
+  GstPad *pad;
+
+  depay = add (bin, "rtpopusdepay", NULL);
+  dec = add (bin, encoded ? "identity" : "opusdec", NULL);
+  if (!encoded)
+    rate = add (bin, "audiorate", NULL);
+  if (!depay || !dec || (!encoded && !rate)) {
+    gst_object_unref (gst_object_ref_sink (bin));
+    return NULL;
+  }
+  gst_element_link (depay, dec);
+  if (rate) {
+    g_object_set (dec, "use-inband-fec", TRUE, "plc", TRUE, NULL);
+    g_object_set (rate, "skip-to-first", TRUE, NULL);
+    gst_element_link (dec, rate);
+    pad = gst_element_get_static_pad (dec, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+        acs_call_media_opus_latency_probe, NULL, NULL);
+    gst_object_unref (pad);
+  }
+  pad = gst_element_get_static_pad (depay, "sink");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (rate ? rate : dec, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", pad));
+  gst_object_unref (pad);
+  return bin;
+}
+
+/**
  * acs_call_media_pt_caps:
  * @pt: the payload type rtpbin asks about
  * @video_pt: the negotiated VP8 payload type, -1 without video

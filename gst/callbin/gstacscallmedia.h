@@ -22,6 +22,8 @@ void acs_call_media_video_send_set_encoded (GstElement * vsend,
 
 GstElement *acs_call_media_video_recv_new (gboolean encoded);
 
+GstElement *acs_call_media_audio_recv_new (gboolean encoded);
+
 GstCaps *acs_call_media_pt_caps (guint pt, gint video_pt);
 
 GstPadProbeReturn acs_call_media_split_probe (GstPad * pad,
