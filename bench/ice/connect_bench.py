@@ -118,8 +118,6 @@ def run_call(env, lab_dir, labenv, impl, index, args_a, args_b, opts):
         if role == "a":
             cmd.append("--controlling")
         if impl == "acs":
-            for prop in opts.agent_prop or []:
-                cmd += ["--agent-prop", prop]
             for prop in opts.element_prop or []:
                 cmd += ["--element-prop", prop]
         cmd += extra
@@ -242,8 +240,6 @@ def main():
                    metavar="TOPOLOGY=N", help="override --runs for one")
     p.add_argument("--topologies", default=",".join(TOPOLOGIES))
     p.add_argument("--timeout", type=float, default=15.0)
-    p.add_argument("--agent-prop", action="append", metavar="NAME=VALUE",
-                   help="NiceAgent property for acsicebin (experiments)")
     p.add_argument("--element-prop", action="append", metavar="NAME=VALUE",
                    help="acsicebin property (experiments)")
     p.add_argument("--impls", default="acs,webrtc",
