@@ -1126,6 +1126,11 @@ GST_START_TEST (test_sse_parsing)
 
 GST_END_TEST;
 
+/* Event 1 of a stream: bob calls alice (call c1) */
+#define INCOMING_EVENT "id: 1\nevent: call.incoming\ndata: {\"call\": " \
+  CALL_JSON ("c1", "calling", "bob") ", \"offer\": {\"sdp\": \"" OFFER \
+  "\"}}\n\n"
+
 #define CANDIDATE_EVENT(id, n) "id: " id "\nevent: call.candidate\ndata: " \
   "{\"call_id\": \"c1\", \"candidate\": \"candidate:" n " 1 UDP 1 " \
   "10.0.0.1 4000 typ host\", \"mline_index\": 0}\n\n"
@@ -1139,9 +1144,7 @@ GST_START_TEST (test_reconnect_last_event_id)
   gchar *sigs;
   GstMessage *msg;
 
-  stream_send (srv, "id: 1\nevent: call.incoming\ndata: {\"call\": "
-      CALL_JSON ("c1", "calling", "bob") ", \"offer\": {\"sdp\": \"" OFFER
-      "\"}}\n\n");
+  stream_send (srv, INCOMING_EVENT);
   sigs = wait_signals (1);
   g_free (sigs);
   /* Event 2 is cut off before its blank line, then the connection dies */
@@ -1198,9 +1201,7 @@ GST_START_TEST (test_reconnect_through_restart)
   GstElement *el = start_connected (srv, certs, token);
   gchar *sigs;
 
-  stream_send (srv, "id: 1\nevent: call.incoming\ndata: {\"call\": "
-      CALL_JSON ("c1", "calling", "bob") ", \"offer\": {\"sdp\": \"" OFFER
-      "\"}}\n\n");
+  stream_send (srv, INCOMING_EVENT);
   sigs = wait_signals (1);
   g_free (sigs);
 
@@ -1243,9 +1244,7 @@ GST_START_TEST (test_action_409_is_a_warning)
   test_server_set_reply (srv, "POST /v1/calls/c1/answer", 409,
       "{\"error\": {\"status\": 409, \"code\": \"wrong_state\", "
       "\"message\": \"the call is not ringing\"}}");
-  stream_send (srv, "id: 1\nevent: call.incoming\ndata: {\"call\": "
-      CALL_JSON ("c1", "calling", "bob") ", \"offer\": {\"sdp\": \"" OFFER
-      "\"}}\n\n");
+  stream_send (srv, INCOMING_EVENT);
   sigs = wait_signals (1);
   g_free (sigs);
 
@@ -1482,9 +1481,7 @@ GST_START_TEST (test_token_not_logged)
 
   /* A working run: events, an action, ICE servers */
   el = start_connected (srv, certs, token);
-  stream_send (srv, "id: 1\nevent: call.incoming\ndata: {\"call\": "
-      CALL_JSON ("c1", "calling", "bob") ", \"offer\": {\"sdp\": \"" OFFER
-      "\"}}\n\n");
+  stream_send (srv, INCOMING_EVENT);
   g_free (wait_signals (1));
   p = gst_promise_new ();
   g_signal_emit_by_name (el, "ring", p);
