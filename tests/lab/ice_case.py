@@ -82,7 +82,10 @@ def delta(before, after, node, name):
 
 def endpoint_cmd(role, lab_dir, labenv, extra):
     out = os.path.join(lab_dir, "result-%s.json" % role)
-    cmd = ["/usr/bin/python3", ENDPOINT, "--role", role,
+    # LAB_ENDPOINT_WRAP runs the endpoint under a tool, for example
+    # "valgrind --error-exitcode=97 --num-callers=30"
+    wrap = os.environ.get("LAB_ENDPOINT_WRAP", "").split()
+    cmd = wrap + ["/usr/bin/python3", ENDPOINT, "--role", role,
            "--exchange-dir", os.path.join(lab_dir, "exchange"),
            "--duration", str(CALL_SECONDS), "--out", out]
     if role == "a":

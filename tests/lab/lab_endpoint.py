@@ -76,15 +76,17 @@ class Endpoint:
         if args.disconnected_timeout is not None:
             ice.set_property("disconnected-timeout",
                              args.disconnected_timeout)
-        ice.connect("on-ice-candidate", self.on_candidate)
-        ice.connect("on-gathering-done", self.on_gathering_done)
-        self.pipeline.get_by_name("sink").connect("handoff", self.on_rx)
+        self.handlers = [
+            (ice, ice.connect("on-ice-candidate", self.on_candidate)),
+            (ice, ice.connect("on-gathering-done", self.on_gathering_done))]
+        sink = self.pipeline.get_by_name("sink")
+        self.handlers.append((sink, sink.connect("handoff", self.on_rx)))
         self.cand_file = open(os.path.join(self.dir, self.role + ".cands"),
                               "a", buffering=1)
 
         bus = self.pipeline.get_bus()
         bus.add_signal_watch()
-        bus.connect("message", self.on_message)
+        self.handlers.append((bus, bus.connect("message", self.on_message)))
 
     def now(self):
         return round(time.monotonic() - self.t0, 3) if self.t0 else 0.0
@@ -204,7 +206,25 @@ class Endpoint:
         self.loop.run()
         stats = self.pipeline.get_by_name("ice").get_property("state")
         self.pipeline.set_state(Gst.State.NULL)
+        self.teardown()
         return self.summary(stats)
+
+    def teardown(self):
+        """Frees the pipeline now, so that acsicebin's finalize stops its
+        agent thread before the interpreter exits: the signal closures
+        hold this object, which holds the pipeline, a cycle Python's
+        collector cannot see through, and a process exiting with libnice
+        still running in another thread can corrupt its heap."""
+        finalized = []
+        self.pipeline.get_bus().remove_signal_watch()
+        for obj, handler in self.handlers:
+            obj.disconnect(handler)
+        self.handlers = []
+        self.pipeline.weak_ref(lambda: finalized.append(True))
+        self.ice = None
+        self.pipeline = None
+        if not finalized:
+            raise RuntimeError("the pipeline is still referenced")
 
     def summary(self, final_state):
         missing = 0
