@@ -16,6 +16,7 @@ G_GNUC_INTERNAL void acs_srtp_element_init (GstPlugin * plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (acssrtpenc);
 GST_ELEMENT_REGISTER_DECLARE (acssrtpdec);
+GST_ELEMENT_REGISTER_DECLARE (acssrtpfanout);
 
 G_END_DECLS
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gst-acs: SRTP plugin (acssrtpenc, acssrtpdec) */
+/* gst-acs: SRTP plugin (acssrtpenc, acssrtpdec, acssrtpfanout) */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -14,6 +14,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (acssrtpenc, plugin);
   ret |= GST_ELEMENT_REGISTER (acssrtpdec, plugin);
+  ret |= GST_ELEMENT_REGISTER (acssrtpfanout, plugin);
 
   return ret;
 }
