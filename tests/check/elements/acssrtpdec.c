@@ -441,6 +441,50 @@ GST_START_TEST (test_many_ssrcs)
 
 GST_END_TEST;
 
+/* Hundreds of SSRCs spread over the decoder's sessions: a new default key
+ * reaches every one of them, and during the grace period each one's
+ * packets under the old key still go through */
+GST_START_TEST (test_many_ssrcs_rekey)
+{
+  const TestProfile *p = &test_profiles[0];
+  GstBuffer *key_a = test_key_new (p->key_len, 130);
+  GstBuffer *key_b = test_key_new (p->key_len, 131);
+  GstHarness *enc = test_enc_new (p, key_a);
+  GstHarness *dec = test_dec_new (p, key_a);
+  guint k, seq;
+
+  for (seq = 1; seq <= 3; seq++) {
+    if (seq == 2)
+      g_object_set (dec->element, "key", key_b, NULL);
+    if (seq == 3)
+      g_object_set (enc->element, "key", key_b, NULL);
+    for (k = 0; k < 300; k++) {
+      GstBuffer *in = test_rtp_new (0x20000 + k * 7919, seq, seq * 160, 160);
+      GstBuffer *clear = test_unprotect (dec, test_protect (enc,
+              gst_buffer_ref (in)));
+
+      fail_unless (clear != NULL, "SSRC %u, packet %u dropped", k, seq);
+      fail_unless (test_buffer_equal (clear, in));
+      gst_buffer_unref (clear);
+      gst_buffer_unref (in);
+    }
+  }
+  fail_unless_equals_int (test_get_n_streams (dec->element), 300);
+  fail_unless_equals_uint64 (test_get_stat (dec->element,
+          "packets-unprotected"), 900);
+  fail_unless_equals_uint64 (test_get_stat (dec->element, "packets-old-key"),
+      300);
+  fail_unless_equals_uint64 (test_get_stat (dec->element, "packets-dropped"),
+      0);
+
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+  gst_buffer_unref (key_a);
+  gst_buffer_unref (key_b);
+}
+
+GST_END_TEST;
+
 /* Packets 1..10 under key A, then 11..20 under key B; the decoder gets key
  * B after packet 7, so 8..10 arrive under the old key */
 static void
@@ -1024,6 +1068,7 @@ acssrtpdec_suite (void)
   tcase_add_test (tc, test_truncated);
   tcase_add_test (tc, test_garbage);
   tcase_add_test (tc, test_many_ssrcs);
+  tcase_add_test (tc, test_many_ssrcs_rekey);
   tcase_add_test (tc, test_rekey_grace);
   tcase_add_test (tc, test_rekey_no_grace);
   tcase_add_test (tc, test_rekey_after_wrap);
