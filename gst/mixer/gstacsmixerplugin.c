@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gst-acs: group-call media plugin (acsmixer, acsaudiolevelgate, acssfu) */
+/* gst-acs: group-call media plugin (acsmixer, acsaudiolevelgate, acssfu,
+ * acsspeakerselect) */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,6 +16,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (acsmixer, plugin);
   ret |= GST_ELEMENT_REGISTER (acsaudiolevelgate, plugin);
   ret |= GST_ELEMENT_REGISTER (acssfu, plugin);
+  ret |= GST_ELEMENT_REGISTER (acsspeakerselect, plugin);
 
   return ret;
 }
