@@ -1035,6 +1035,18 @@ gst_acs_srtp_fanout_sink_query (GstPad * pad, GstObject * parent,
     case GST_QUERY_CAPS:
       return gst_acs_srtp_query_caps (pad, self->srcpad, query,
           "application/x-srtp", "application/x-rtp");
+    case GST_QUERY_ACCEPT_CAPS:{
+      GstCaps *caps, *templ;
+
+      /* RTCP caps too, whatever downstream takes: RTCP is dropped and
+       * counted, not refused */
+      gst_query_parse_accept_caps (query, &caps);
+      templ = gst_pad_get_pad_template_caps (pad);
+      gst_query_set_accept_caps_result (query,
+          gst_caps_is_subset (caps, templ));
+      gst_caps_unref (templ);
+      return TRUE;
+    }
     default:
       return gst_pad_query_default (pad, parent, query);
   }
