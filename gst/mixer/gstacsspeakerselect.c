@@ -63,9 +63,10 @@
  * signals, posts the message and pushes on the slots: one buffer list per
  * slot per input buffer list, one buffer per input buffer. A push that
  * fails downstream (a slot not linked, a decoder error) does not stop the
- * other slots: the chain function returns OK. Lock order: SELECT_LOCK
- * only; it also guards the properties, which the streaming thread reads on
- * every call.
+ * other slots: the chain function returns OK. SELECT_LOCK also guards
+ * the properties, which the streaming thread reads on every call. Lock
+ * order: SELECT_LOCK, then the sink pad's object lock (copying its sticky
+ * events to a new slot).
  *
  * ## Example launch line
  * |[
@@ -714,6 +715,13 @@ gst_acs_speaker_select_request_new_pad (GstElement * element,
   pad_name = g_strdup_printf ("src_%u", index);
   pad = gst_pad_new_from_template (templ, pad_name);
   g_free (pad_name);
+  GST_PAD_SET_PROXY_CAPS (pad);
+  /* As tee: a pad added while streaming gets the sink's sticky events;
+   * under SELECT_LOCK, so that a sticky event stored on the sink pad after
+   * the copy reaches it through the slot list (sink_event) */
+  if (GST_PAD_MODE (self->sinkpad) != GST_PAD_MODE_NONE)
+    gst_pad_set_active (pad, TRUE);
+  gst_pad_sticky_events_foreach (self->sinkpad, copy_sticky_event, pad);
   slot = g_new0 (SelSlot, 1);
   slot->index = index;
   slot->pad = pad;
@@ -722,11 +730,6 @@ gst_acs_speaker_select_request_new_pad (GstElement * element,
   g_ptr_array_insert (self->slots, i, slot);
   SELECT_UNLOCK (self);
 
-  GST_PAD_SET_PROXY_CAPS (pad);
-  /* as tee: a pad added while streaming gets the sink's sticky events */
-  if (GST_PAD_MODE (self->sinkpad) != GST_PAD_MODE_NONE)
-    gst_pad_set_active (pad, TRUE);
-  gst_pad_sticky_events_foreach (self->sinkpad, copy_sticky_event, pad);
   gst_element_add_pad (element, pad);
   GST_DEBUG_OBJECT (self, "slot %u added", index);
   return pad;
@@ -775,6 +778,32 @@ gst_acs_speaker_select_release_pad (GstElement * element, GstPad * pad)
   }
 }
 
+/* Pushes @event (transfer full) on every slot, stream-start with the
+ * slot's own stream-id; no lock held */
+static void
+gst_acs_speaker_select_forward_event (GstAcsSpeakerSelect * self,
+    GstEvent * event)
+{
+  GPtrArray *pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint i;
+
+  SELECT_LOCK (self);
+  for (i = 0; i < self->slots->len; i++) {
+    SelSlot *slot = g_ptr_array_index (self->slots, i);
+
+    g_ptr_array_add (pads, gst_object_ref (slot->pad));
+  }
+  SELECT_UNLOCK (self);
+
+  for (i = 0; i < pads->len; i++) {
+    GstPad *srcpad = g_ptr_array_index (pads, i);
+
+    gst_pad_push_event (srcpad, slot_event (event, srcpad));
+  }
+  g_ptr_array_unref (pads);
+  gst_event_unref (event);
+}
+
 static gboolean
 gst_acs_speaker_select_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
@@ -782,25 +811,6 @@ gst_acs_speaker_select_sink_event (GstPad * pad, GstObject * parent,
   GstAcsSpeakerSelect *self = GST_ACS_SPEAKER_SELECT (parent);
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_STREAM_START:{
-      GPtrArray *pads = g_ptr_array_new_with_free_func (gst_object_unref);
-      guint i;
-
-      SELECT_LOCK (self);
-      for (i = 0; i < self->slots->len; i++)
-        g_ptr_array_add (pads,
-            gst_object_ref (((SelSlot *) g_ptr_array_index (self->slots,
-                        i))->pad));
-      SELECT_UNLOCK (self);
-      for (i = 0; i < pads->len; i++) {
-        GstPad *srcpad = g_ptr_array_index (pads, i);
-
-        gst_pad_push_event (srcpad, slot_event (event, srcpad));
-      }
-      g_ptr_array_unref (pads);
-      gst_event_unref (event);
-      return TRUE;
-    }
     case GST_EVENT_CAPS:{
       GstCaps *caps;
       guint id;
@@ -842,8 +852,9 @@ gst_acs_speaker_select_sink_event (GstPad * pad, GstObject * parent,
       break;
   }
 
-  /* caps, segment, EOS, flushes: to every slot */
-  return gst_pad_event_default (pad, parent, event);
+  /* stream-start, caps, segment, EOS, flushes: to every slot */
+  gst_acs_speaker_select_forward_event (self, event);
+  return TRUE;
 }
 
 /* Must be called with SELECT_LOCK */
