@@ -267,7 +267,8 @@ gst_acs_srtp_fanout_class_init (GstAcsSrtpFanoutClass * klass)
    * Counters of the element since it was made, a #GstStructure named
    * `application/x-srtp-fanout-stats` with:
    *
-   * - `packets-in`: RTP buffers received on all sink pads (guint64);
+   * - `packets-in`: buffers received on all sink pads, dropped ones
+   *   included (guint64);
    * - `packets-protected`, `bytes-protected`: protected copies pushed and
    *   their bytes, with tags (guint64);
    * - `dropped-malformed`, `dropped-rtcp`, `dropped-no-destination`:
@@ -594,7 +595,7 @@ gst_acs_srtp_fanout_add_destination (GstAcsSrtpFanout * self, guint id,
   exists = g_hash_table_contains (self->by_id, GUINT_TO_POINTER (id));
   FANOUT_UNLOCK (self);
   if (exists) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("Destination %u was not added: the id is in use", id), (NULL));
     return FALSE;
   }
@@ -602,7 +603,7 @@ gst_acs_srtp_fanout_add_destination (GstAcsSrtpFanout * self, guint id,
   expected = acs_srtp_suite_key_len (&suite);
   key_len = key ? gst_buffer_get_size (key) : 0;
   if (acs_srtp_suite_has_crypto (&suite) && key_len != expected) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("Destination %u was not added: its key has the wrong length", id),
         ("master key and salt are %" G_GSIZE_FORMAT " bytes long, the %s/%s "
             "suite needs %u", key_len,
@@ -613,7 +614,7 @@ gst_acs_srtp_fanout_add_destination (GstAcsSrtpFanout * self, guint id,
 
   if (key && acs_srtp_suite_has_crypto (&suite)
       && !gst_buffer_map (key, &map, GST_MAP_READ)) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("Destination %u was not added: its key cannot be read", id), (NULL));
     return FALSE;
   }
@@ -655,7 +656,7 @@ gst_acs_srtp_fanout_add_destination (GstAcsSrtpFanout * self, guint id,
   if (exists) {
     /* Another thread added the same id meanwhile */
     destination_free (dest);
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("Destination %u was not added: the id is in use", id), (NULL));
     return FALSE;
   }
@@ -831,6 +832,7 @@ gst_acs_srtp_fanout_process_locked (GstAcsSrtpFanout * self, gint source,
   AcsPacketKind kind;
   guint32 ssrc;
 
+  self->stats.packets_in++;
   if (source == SOURCE_SHARED)
     src = &self->shared;
   else
@@ -859,7 +861,6 @@ gst_acs_srtp_fanout_process_locked (GstAcsSrtpFanout * self, gint source,
     gboolean sent = FALSE;
     guint i;
 
-    self->stats.packets_in++;
     for (i = 0; i < self->dests->len; i++) {
       Destination *dest = g_ptr_array_index (self->dests, i);
 
@@ -876,7 +877,6 @@ gst_acs_srtp_fanout_process_locked (GstAcsSrtpFanout * self, gint source,
     Destination *dest = g_hash_table_lookup (self->routes,
         GINT_TO_POINTER (source));
 
-    self->stats.packets_in++;
     if (dest)
       gst_acs_srtp_fanout_protect_one_locked (self, dest, source,
           src ? src->clock_rate : DEFAULT_CLOCK_RATE, buf, map.data,
