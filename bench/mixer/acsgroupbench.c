@@ -6,7 +6,16 @@
  * member's packets SRTP-protected (AEAD_AES_128_GCM) with the RFC 6464
  * audio level in a one-byte header extension:
  *
- *   acs: per member acssrtpdec ! acsaudiolevelgate ! rtpopusdepay !
+ *   batched: ONE acssrtpdec for every member (a key per SSRC, asked with
+ *        request-key), fed a buffer list per period; acsspeakerselect
+ *        (top-k = K) forwards the K loudest members on K slot pads, so K
+ *        decoders run (rtpopusdepay ! opusdec ! acsmixer.sink_i); the K
+ *        slots' mix-minus (acsmixer's src_i) and the shared mix (src) are
+ *        encoded once each, and ONE acssrtpfanout protects the shared mix
+ *        for every listener and each slot's mix-minus for the member in
+ *        that slot (routed on acsspeakerselect's on-selection-changed), each
+ *        with the listener's own key, SSRC and sequence numbers;
+ *   gated: per member acssrtpdec ! acsaudiolevelgate ! rtpopusdepay !
  *        opusdec ! acsmixer (top-k = K): the gates forward only the
  *        selected speakers' packets, so only K decoders run; the K
  *        mix-minus outputs are encoded each (opusenc ! rtpopuspay) and the
@@ -16,6 +25,9 @@
  *        audiomixer instances each mixing the other N - 1 members, each
  *        ! opusenc ! rtpopuspay ! acssrtpenc: every member decoded, N mixes
  *        encoded (GStreamer's audiomixer is the obvious way to build it).
+ *
+ * Every member has its own keys, one for what it sends and one for what
+ * it receives.
  *
  * In this run the speakers are members 0 .. K-1 (tone, level -20 dBov)
  * and stay so; the others send Opus-coded silence with level 127. The
@@ -28,11 +40,11 @@
  * (CLOCK_PROCESS_CPUTIME_ID, all threads) per second of audio.
  *
  * Usage: acs-group-bench [--n 10,30,100,300,1000] [--k 3] [--seconds S]
- *                        [--naive-max N]
+ *                        [--naive-max N] [--paths batched,gated,naive]
  * Naive figures for N above --naive-max are extrapolated from the growth
  * between the two largest measured N, and labelled so. Table on stderr,
- * JSON lines on stdout. Exit status 1 when the acs path at the largest N
- * needs more than half a core.
+ * JSON lines on stdout. Exit status 1 when the batched path (the gated one
+ * if only it ran) at N = 1000 needs more than half a core.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -60,8 +72,9 @@
 #define WARMUP 15
 #define EXT_ID 1
 #define SPEAKER_LEVEL 20
+#define SSRC_BASE 0x10000
 /* 28 bytes of key and salt for AEAD_AES_128_GCM */
-#define KEY "inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA=="
+#define KEY_LEN 28
 #define PROFILE "AEAD_AES_128_GCM"
 #define RTP_CAPS "application/x-rtp, media=audio, clock-rate=48000, " \
     "encoding-name=OPUS, payload=111, " \
@@ -103,6 +116,22 @@ count_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static GstFlowReturn
+count_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+{
+  gint n = gst_buffer_list_length (list), before;
+
+  gst_buffer_list_unref (list);
+  before = g_atomic_int_add (&outputs_seen, n);
+  if (before < g_atomic_int_get (&outputs_wanted)
+      && before + n >= g_atomic_int_get (&outputs_wanted)) {
+    g_mutex_lock (&done_lock);
+    g_cond_signal (&done_cond);
+    g_mutex_unlock (&done_lock);
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
 drop_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   gst_buffer_unref (buf);
@@ -123,6 +152,8 @@ link_counter (GstPad * src, gboolean count)
   GstPad *pad = gst_pad_new (NULL, GST_PAD_SINK);
 
   gst_pad_set_chain_function (pad, count ? count_chain : drop_chain);
+  if (count)
+    gst_pad_set_chain_list_function (pad, count_chain_list);
   gst_pad_set_event_function (pad, drop_event);
   gst_pad_set_active (pad, TRUE);
   g_assert (gst_pad_link (src, pad) == GST_PAD_LINK_OK);
@@ -198,23 +229,45 @@ make_opusenc (GstBin * bin)
   return make (bin, "opusenc");
 }
 
+/* Every member has its own master key and salt, both ways: @dir 0 for
+ * what member @m sends, 1 for what it receives */
+static GstBuffer *
+member_key (guint m, guint dir)
+{
+  guint8 key[KEY_LEN];
+  guint i;
+
+  for (i = 0; i < KEY_LEN; i++)
+    key[i] = (guint8) (i * 7 + m * 13 + (m >> 8) + dir * 101);
+  return gst_buffer_new_memdup (key, KEY_LEN);
+}
+
+static void
+set_key (GstElement * e, guint m, guint dir)
+{
+  GstBuffer *key = member_key (m, dir);
+
+  g_object_set (e, "key", key, NULL);
+  gst_buffer_unref (key);
+}
+
 static GstElement *
-make_srtpenc (GstBin * bin)
+make_srtpenc (GstBin * bin, guint m)
 {
   GstElement *e = make (bin, "acssrtpenc");
 
   gst_util_set_object_arg (G_OBJECT (e), "profile", PROFILE);
-  g_object_set (e, "inline-key", KEY, NULL);
+  set_key (e, m, 1);
   return e;
 }
 
 static GstElement *
-make_srtpdec (GstBin * bin)
+make_srtpdec (GstBin * bin, guint m)
 {
   GstElement *e = make (bin, "acssrtpdec");
 
   gst_util_set_object_arg (G_OBJECT (e), "profile", PROFILE);
-  g_object_set (e, "inline-key", KEY, NULL);
+  set_key (e, m, 0);
   return e;
 }
 
@@ -275,7 +328,7 @@ make_packets (guint n, guint k, guint periods)
   guint p, m;
 
   gst_util_set_object_arg (G_OBJECT (enc), "profile", PROFILE);
-  g_object_set (enc, "inline-key", KEY, NULL);
+  set_key (enc, 0, 0);
   gst_pad_set_chain_function (sink, collect_chain);
   gst_pad_set_event_function (sink, drop_event);
   gst_pad_set_active (sink, TRUE);
@@ -301,11 +354,13 @@ make_packets (guint n, guint k, guint periods)
       gst_rtp_buffer_set_payload_type (&rtp, 111);
       gst_rtp_buffer_set_seq (&rtp, p);
       gst_rtp_buffer_set_timestamp (&rtp, p * TS_PER_PERIOD);
-      gst_rtp_buffer_set_ssrc (&rtp, 0x10000 + m);
+      gst_rtp_buffer_set_ssrc (&rtp, SSRC_BASE + m);
       gst_buffer_extract (frame, 0, gst_rtp_buffer_get_payload (&rtp), size);
       g_assert (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
               &level, 1));
       gst_rtp_buffer_unmap (&rtp);
+      /* the next packet uses the new key */
+      set_key (enc, m, 0);
       g_assert (gst_pad_push (feed, buf) == GST_FLOW_OK);
       g_assert (collected->len == (gsize) p * n + m + 1);
       in[(gsize) p * n + m] = g_ptr_array_index (collected, p * n + m);
@@ -336,9 +391,11 @@ link_pads (GstElement * a, const gchar * pa, GstElement * b, const gchar * pb)
 typedef struct
 {
   GstElement *pipeline;
-  GstPad **feed;                /* n */
+  GstPad **feed;                /* n, or 1 when batched */
   GPtrArray *counters;
   guint n;
+  /* one pad takes every member's packets, a buffer list per period */
+  gboolean batched;
 } Run;
 
 static void
@@ -347,7 +404,7 @@ run_free (Run * r)
   guint m;
 
   gst_element_set_state (r->pipeline, GST_STATE_NULL);
-  for (m = 0; m < r->n; m++)
+  for (m = 0; m < (r->batched ? 1 : r->n); m++)
     gst_object_unref (r->feed[m]);
   g_free (r->feed);
   g_ptr_array_unref (r->counters);
@@ -396,9 +453,9 @@ build_acs (guint n, guint k)
   for (m = 0; m < n; m++) {
     gchar *sink_name = g_strdup_printf ("sink_%u", m);
     gchar *src_name = g_strdup_printf ("src_%u", m);
-    GstElement *dec = make_srtpdec (bin), *gate = make (bin,
+    GstElement *dec = make_srtpdec (bin, m), *gate = make (bin,
         "acsaudiolevelgate"), *depay = make (bin, "rtpopusdepay"),
-        *odec = make (bin, "opusdec"), *senc = make_srtpenc (bin);
+        *odec = make (bin, "opusdec"), *senc = make_srtpenc (bin, m);
     GstPad *sink;
 
     g_object_set (gate, "mixer", mixer, "member", m, "ext-id", EXT_ID,
@@ -426,6 +483,103 @@ build_acs (guint n, guint k)
   return r;
 }
 
+/* acssrtpdec asks for a member's key the first time its SSRC shows up */
+static GstCaps *
+on_request_key (GstElement * dec, guint ssrc, gpointer data)
+{
+  GstBuffer *key = member_key (ssrc - SSRC_BASE, 0);
+  GstCaps *caps = gst_caps_new_simple ("application/x-srtp",
+      "srtp-key", GST_TYPE_BUFFER, key,
+      "srtp-cipher", G_TYPE_STRING, "aes-128-gcm",
+      "srtp-auth", G_TYPE_STRING, "null",
+      "srtcp-cipher", G_TYPE_STRING, "aes-128-gcm",
+      "srtcp-auth", G_TYPE_STRING, "null", NULL);
+
+  gst_buffer_unref (key);
+  return caps;
+}
+
+/* What an application does: the member now in @slot gets that slot's
+ * mix-minus instead of the shared mix */
+static void
+on_selection_changed (GstElement * select, guint slot, guint ssrc,
+    GstElement * fanout)
+{
+  gboolean ok;
+
+  g_signal_emit_by_name (fanout, "route", slot,
+      ssrc ? (gint) (ssrc - SSRC_BASE) : -1, &ok);
+}
+
+/* One acssrtpdec for every member (a key per SSRC), acsspeakerselect
+ * forwarding the K loudest on K slots, K decoders into acsmixer, K + 1
+ * encoders, one acssrtpfanout protecting the shared mix for every
+ * listener and each slot's mix-minus for its speaker */
+static Run *
+build_batched (guint n, guint k)
+{
+  Run *r = g_new0 (Run, 1);
+  GstBin *bin;
+  GstElement *dec, *select, *mixer, *enc, *pay, *fanout;
+  guint m;
+
+  r->pipeline = gst_pipeline_new (NULL);
+  bin = GST_BIN (r->pipeline);
+  r->n = n;
+  r->batched = TRUE;
+  r->feed = g_new (GstPad *, 1);
+  r->counters = g_ptr_array_new_with_free_func (gst_object_unref);
+
+  dec = make (bin, "acssrtpdec");
+  gst_util_set_object_arg (G_OBJECT (dec), "profile", PROFILE);
+  g_signal_connect (dec, "request-key", G_CALLBACK (on_request_key), NULL);
+  select = make (bin, "acsspeakerselect");
+  g_object_set (select, "top-k", k, "gaps", !opt_live, NULL);
+  mixer = make (bin, "acsmixer");
+  g_object_set (mixer, "top-k", k, NULL);
+  if (opt_live)
+    g_object_set (mixer, "latency", LIVE_LATENCY, NULL);
+  fanout = make (bin, "acssrtpfanout");
+  gst_util_set_object_arg (G_OBJECT (fanout), "profile", PROFILE);
+  for (m = 0; m < n; m++) {
+    GstBuffer *key = member_key (m, 1);
+    gboolean ok;
+
+    g_signal_emit_by_name (fanout, "add-destination", m, 0x20000 + m, key, &ok);
+    g_assert (ok);
+    gst_buffer_unref (key);
+  }
+  g_signal_connect (select, "on-selection-changed",
+      G_CALLBACK (on_selection_changed), fanout);
+  link_pads (dec, "src", select, "sink");
+
+  enc = make_opusenc (bin);
+  pay = make (bin, "rtpopuspay");
+  link_pads (mixer, "src", enc, "sink");
+  link_pads (enc, "src", pay, "sink");
+  link_pads (pay, "src", fanout, "sink");
+
+  for (m = 0; m < k; m++) {
+    gchar *slot = g_strdup_printf ("src_%u", m);
+    gchar *sink_name = g_strdup_printf ("sink_%u", m);
+    GstElement *depay = make (bin, "rtpopusdepay"), *odec = make (bin,
+        "opusdec"), *menc = make_opusenc (bin), *mpay = make (bin,
+        "rtpopuspay");
+
+    link_pads (select, slot, depay, "sink");
+    link_pads (depay, "src", odec, "sink");
+    link_pads (odec, "src", mixer, sink_name);
+    link_pads (mixer, slot, menc, "sink");
+    link_pads (menc, "src", mpay, "sink");
+    link_pads (mpay, "src", fanout, sink_name);
+    g_free (slot);
+    g_free (sink_name);
+  }
+  add_counter (r, fanout, "src", TRUE);
+  r->feed[0] = gst_element_get_static_pad (dec, "sink");
+  return r;
+}
+
 static Run *
 build_naive (guint n)
 {
@@ -441,8 +595,8 @@ build_naive (guint n)
   r->counters = g_ptr_array_new_with_free_func (gst_object_unref);
 
   for (m = 0; m < n; m++) {
-    GstElement *dec = make_srtpdec (bin), *depay = make (bin, "rtpopusdepay"),
-        *odec = make (bin, "opusdec");
+    GstElement *dec = make_srtpdec (bin, m), *depay = make (bin,
+        "rtpopusdepay"), *odec = make (bin, "opusdec");
 
     tee[m] = make (bin, "tee");
     link_pads (dec, "src", depay, "sink");
@@ -452,7 +606,7 @@ build_naive (guint n)
   }
   for (j = 0; j < n; j++) {
     GstElement *mix = make (bin, "audiomixer"), *enc = make_opusenc (bin),
-        *pay = make (bin, "rtpopuspay"), *senc = make_srtpenc (bin);
+        *pay = make (bin, "rtpopuspay"), *senc = make_srtpenc (bin, j);
 
     g_object_set (mix, "output-buffer-duration", PERIOD, NULL);
     if (opt_live)
@@ -502,6 +656,38 @@ make_order (guint n, guint periods)
   return order;
 }
 
+static void
+print_measured (const gchar * impl, guint n, gint k, double cpu, guint periods)
+{
+  g_print ("{\"bench\": \"group-path\", \"impl\": \"%s\", \"n\": %u, "
+      "\"k\": %d, \"cpu_s_per_audio_s\": %.6f, \"us_per_member_frame\": "
+      "%.2f, \"audio_s\": %.2f, \"figure\": \"measured\"}\n", impl, n, k,
+      cpu, cpu * 20000.0 / n, periods * 0.02);
+}
+
+/* Every member's packet of period @p: one push per member, or one buffer
+ * list on the single pad of the batched path */
+static void
+push_period (Run * r, GstBuffer ** in, const guint * order, guint p)
+{
+  guint n = r->n, m;
+
+  if (r->batched) {
+    GstBufferList *list = gst_buffer_list_new_sized (n);
+
+    for (m = 0; m < n; m++)
+      gst_buffer_list_add (list,
+          gst_buffer_ref (in[(gsize) p * n + order[(gsize) p * n + m]]));
+    gst_pad_push_list (r->feed[0], list);
+    return;
+  }
+  for (m = 0; m < n; m++) {
+    guint i = order[(gsize) p * n + m];
+
+    gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
+  }
+}
+
 /* Feeds @periods periods after WARMUP; CPU seconds per second of audio */
 static double
 run (Run * r, GstBuffer ** in, guint periods)
@@ -513,7 +699,7 @@ run (Run * r, GstBuffer ** in, guint periods)
   GstPad **feed = g_new (GstPad *, n);
 
   gst_element_set_state (r->pipeline, GST_STATE_PLAYING);
-  for (m = 0; m < n; m++) {
+  for (m = 0; m < (r->batched ? 1 : n); m++) {
     GstPad *sink = r->feed[m];
 
     feed[m] = new_feeder (sink, m, SRTP_CAPS);
@@ -540,11 +726,7 @@ run (Run * r, GstBuffer ** in, guint periods)
       id = gst_clock_new_single_shot_id (clock, bt + (p + 1) * PERIOD);
       gst_clock_id_wait (id, NULL);
       gst_clock_id_unref (id);
-      for (m = 0; m < n; m++) {
-        guint i = order[(gsize) p * n + m];
-
-        gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
-      }
+      push_period (r, in, order, p);
     }
     id = gst_clock_new_single_shot_id (clock, bt + (WARMUP + periods + 1) *
         PERIOD + LIVE_LATENCY + 10 * GST_MSECOND);
@@ -564,11 +746,7 @@ run (Run * r, GstBuffer ** in, guint periods)
    * encoders may hold a frame or two: the warm-up waits for most of its
    * output, then as many packets must come out as periods are pushed */
   for (p = 0; p < WARMUP; p++)
-    for (m = 0; m < n; m++) {
-      guint i = order[(gsize) p * n + m];
-
-      gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
-    }
+    push_period (r, in, order, p);
   if (!wait_outputs ((gint) (n * (WARMUP - 5)))) {
     g_printerr ("warm-up: %d of %u packets out\n",
         g_atomic_int_get (&outputs_seen), n * (WARMUP - 5));
@@ -581,11 +759,7 @@ run (Run * r, GstBuffer ** in, guint periods)
     CALLGRIND_ZERO_STATS;
   t0 = cpu_now ();
   for (p = WARMUP; p < WARMUP + periods; p++)
-    for (m = 0; m < n; m++) {
-      guint i = order[(gsize) p * n + m];
-
-      gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
-    }
+    push_period (r, in, order, p);
   if (!wait_outputs (base + (gint) (n * periods))) {
     g_printerr ("%d of %u packets out\n", g_atomic_int_get (&outputs_seen) -
         base, n * periods);
@@ -604,7 +778,11 @@ main (int argc, char **argv)
   gchar *n_list = NULL;
   gdouble seconds = 1.0;
   gint k = 3, naive_max = 30;
+  gchar *paths = NULL;
   GOptionEntry entries[] = {
+    {"paths", 0, 0, G_OPTION_ARG_STRING, &paths,
+        "Paths to run, comma-separated: batched, gated, naive (default all "
+          "three)", "LIST"},
     {"n", 0, 0, G_OPTION_ARG_STRING, &n_list, "Members, comma-separated",
         "10,30,100,300,1000"},
     {"k", 0, 0, G_OPTION_ARG_INT, &k, "Speakers (top-k), default 3", "K"},
@@ -630,6 +808,7 @@ main (int argc, char **argv)
   guint i;
   double last_acs = 0, prev_n = 0, prev = 0, last_n = 0, last = 0;
   guint last_acs_n = 0;
+  gboolean run_batched, run_gated, run_naive;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
@@ -641,29 +820,45 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
 
   ns = g_strsplit (n_list ? n_list : "10,30,100,300,1000", ",", -1);
-  g_printerr ("%6s %4s | %12s %14s | %8s | %10s %12s\n", "N", "K",
-      "acs CPU-s/s", "naive CPU-s/s", "naive/acs", "acs us/mbr",
-      "naive us/mbr");
+  if (!paths)
+    paths = g_strdup ("batched,gated,naive");
+  run_batched = strstr (paths, "batched") != NULL;
+  run_gated = strstr (paths, "gated") != NULL;
+  run_naive = strstr (paths, "naive") != NULL;
+  g_printerr ("%6s %4s | %12s %12s %14s | %8s %8s | %10s %10s\n", "N", "K",
+      "batched", "gated", "naive", "nv/batch", "nv/gated", "batch us",
+      "gated us");
   for (i = 0; ns[i]; i++) {
     guint n = atoi (ns[i]);
     guint periods = MAX (10, (guint) (seconds / 0.02));
     GstBuffer **in = make_packets (n, MIN ((guint) k, n), WARMUP + periods);
-    double a, nv;
+    double a = NAN, b = NAN, nv = NAN;
     const gchar *how = "measured";
     Run *r;
     guint m;
 
-    r = build_acs (n, MIN ((guint) k, n));
-    a = run (r, in, periods);
-    run_free (r);
-    g_print ("{\"bench\": \"group-path\", \"impl\": \"acs\", \"n\": %u, "
-        "\"k\": %d, \"cpu_s_per_audio_s\": %.6f, \"us_per_member_frame\": "
-        "%.2f, \"audio_s\": %.2f, \"figure\": \"measured\"}\n", n, k, a,
-        a * 20000.0 / n, periods * 0.02);
-    last_acs = a;
-    last_acs_n = n;
+    if (run_batched) {
+      r = build_batched (n, MIN ((guint) k, n));
+      b = run (r, in, periods);
+      run_free (r);
+      print_measured ("acs-batched", n, k, b, periods);
+      last_acs = b;
+      last_acs_n = n;
+    }
+    if (run_gated) {
+      r = build_acs (n, MIN ((guint) k, n));
+      a = run (r, in, periods);
+      run_free (r);
+      print_measured ("acs-gated", n, k, a, periods);
+      if (!run_batched) {
+        last_acs = a;
+        last_acs_n = n;
+      }
+    }
 
-    if ((gint) n <= naive_max) {
+    if (!run_naive) {
+      how = "not run";
+    } else if ((gint) n <= naive_max) {
       /* the naive path grows faster than N: fewer periods */
       guint np = n <= 10 ? periods : MAX (10, periods / 5);
 
@@ -674,10 +869,7 @@ main (int argc, char **argv)
       prev = last;
       last_n = n;
       last = nv;
-      g_print ("{\"bench\": \"group-path\", \"impl\": \"naive-audiomixer\", "
-          "\"n\": %u, \"cpu_s_per_audio_s\": %.6f, \"us_per_member_frame\": "
-          "%.2f, \"audio_s\": %.2f, \"figure\": \"measured\"}\n", n, nv,
-          nv * 20000.0 / n, np * 0.02);
+      print_measured ("naive-audiomixer", n, k, nv, np);
     } else if (prev > 0 && last > 0) {
       double e = log (last / prev) / log (last_n / prev_n);
 
@@ -688,22 +880,22 @@ main (int argc, char **argv)
           "%.2f, \"figure\": \"extrapolated\", \"growth_exponent\": %.2f}\n",
           n, nv, nv * 20000.0 / n, e);
     } else {
-      nv = NAN;
       how = "not run";
     }
     {
-      gchar *ratio = isnan (nv) ? g_strdup ("null") :
-          g_strdup_printf ("%.2f", nv / a);
+      gchar *ratio = isnan (nv) || isnan (b) ? g_strdup ("null") :
+          g_strdup_printf ("%.2f", nv / b);
 
       g_print ("{\"bench\": \"group-path-ratio\", \"n\": %u, "
-          "\"naive_over_acs\": %s, \"naive_figure\": \"%s\", "
-          "\"acs_real_time_cores\": %.3f, \"live\": %s}\n", n, ratio, how, a,
+          "\"naive_over_batched\": %s, \"naive_figure\": \"%s\", "
+          "\"batched_real_time_cores\": %.3f, \"gated_real_time_cores\": "
+          "%.3f, \"live\": %s}\n", n, ratio, how, b, a,
           opt_live ? "true" : "false");
       g_free (ratio);
     }
-    g_printerr ("%6u %4d | %12.4f %13.4f%s | %8.1f | %10.2f %12.2f\n", n,
-        k, a, nv, strcmp (how, "measured") ? "*" : " ", nv / a,
-        a * 20000.0 / n, nv * 20000.0 / n);
+    g_printerr ("%6u %4d | %12.4f %12.4f %13.4f%s | %8.1f %8.1f | %10.2f "
+        "%10.2f\n", n, k, b, a, nv, strcmp (how, "measured") ? "*" : " ",
+        nv / b, nv / a, b * 20000.0 / n, a * 20000.0 / n);
 
     for (m = 0; m < n * (WARMUP + periods); m++)
       gst_buffer_unref (in[m]);
@@ -711,10 +903,12 @@ main (int argc, char **argv)
   }
   g_printerr ("CPU-s per s of audio, us of CPU per member per 20 ms frame; "
       "* extrapolated. Target: N = 1000 in real time on at most half a "
-      "core: acs at N = %u uses %.3f of a core: %s\n", last_acs_n, last_acs,
+      "core: %s at N = %u uses %.3f of a core: %s\n",
+      run_batched ? "batched" : "gated", last_acs_n, last_acs,
       last_acs_n >= 1000 && last_acs <= 0.5 ? "PASS" :
       (last_acs_n >= 1000 ? "FAIL" : "N = 1000 not run"));
   g_strfreev (ns);
   g_free (n_list);
+  g_free (paths);
   return last_acs_n >= 1000 && last_acs > 0.5 ? 1 : 0;
 }

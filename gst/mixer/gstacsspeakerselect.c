@@ -37,7 +37,7 @@
  *
  * A member whose last packet is older than `member-timeout` (running time)
  * is forgotten and frees its slot. When the selection changes, the element
- * emits #GstAcsSpeakerSelect::selection-changed for every slot whose member
+ * emits #GstAcsSpeakerSelect::on-selection-changed for every slot whose member
  * changed and posts an `acs-speaker-selection` element message with field
  * `slots` (a #GstValueArray of guint: the SSRC of each slot, in the order
  * of the `src_%u` indices, 0 for an empty slot) and `running-time`
@@ -391,7 +391,7 @@ gst_acs_speaker_select_class_init (GstAcsSpeakerSelectClass * klass)
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstAcsSpeakerSelect::selection-changed:
+   * GstAcsSpeakerSelect::on-selection-changed:
    * @select: the #GstAcsSpeakerSelect
    * @slot: index N of the `src_N` pad whose member changed
    * @ssrc: SSRC of the slot's new member, 0 when the slot is now empty
@@ -405,7 +405,7 @@ gst_acs_speaker_select_class_init (GstAcsSpeakerSelectClass * klass)
    * Since: 0.1
    */
   gst_acs_speaker_select_signals[SIGNAL_SELECTION_CHANGED] =
-      g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass),
+      g_signal_new ("on-selection-changed", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT,
       G_TYPE_UINT);
 }

@@ -52,7 +52,7 @@ typedef struct
   GstHarness *h;
   Slot slots[MAX_SLOTS];
   GstBus *bus;
-  GArray *changes;              /* Change, from selection-changed */
+  GArray *changes;              /* Change, from on-selection-changed */
   guint16 seq[64];
 } Sel;
 
@@ -153,7 +153,7 @@ sel_new (guint n_slots, guint top_k)
   s->bus = gst_bus_new ();
   gst_element_set_bus (s->sel, s->bus);
   s->changes = g_array_new (FALSE, FALSE, sizeof (Change));
-  g_signal_connect (s->sel, "selection-changed",
+  g_signal_connect (s->sel, "on-selection-changed",
       G_CALLBACK (on_selection_changed), s);
   for (i = 0; i < n_slots; i++)
     sel_add_slot (s, i);
