@@ -316,33 +316,37 @@ collect_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* in[p * n + m]: member m's SRTP packet of period p */
+/* in[p * n + m]: member m's SRTP packet of period p, protected with
+ * member m's key by an encoder of its own (re-keying one encoder would
+ * re-key every stream it has seen: quadratic in N) */
 static GstBuffer **
 make_packets (guint n, guint k, guint periods)
 {
   GPtrArray *tone = encode_frames ("sine"), *silence = encode_frames
       ("silence");
-  GstElement *enc = gst_element_factory_make ("acssrtpenc", NULL);
-  GstPad *feed, *sink = gst_pad_new (NULL, GST_PAD_SINK), *src, *esink;
   GstBuffer **in = g_new (GstBuffer *, (gsize) n * periods);
   guint p, m;
 
-  gst_util_set_object_arg (G_OBJECT (enc), "profile", PROFILE);
-  set_key (enc, 0, 0);
-  gst_pad_set_chain_function (sink, collect_chain);
-  gst_pad_set_event_function (sink, drop_event);
-  gst_pad_set_active (sink, TRUE);
-  src = gst_element_get_static_pad (enc, "src");
-  g_assert (gst_pad_link (src, sink) == GST_PAD_LINK_OK);
-  gst_object_unref (src);
-  gst_element_set_state (enc, GST_STATE_PLAYING);
-  esink = gst_element_get_static_pad (enc, "sink");
-  feed = new_feeder (esink, 0, RTP_CAPS);
-  gst_object_unref (esink);
   collected = g_ptr_array_new ();
+  for (m = 0; m < n; m++) {
+    GstElement *enc = gst_element_factory_make ("acssrtpenc", NULL);
+    GstPad *feed, *sink = gst_pad_new (NULL, GST_PAD_SINK), *src, *esink;
 
-  for (p = 0; p < periods; p++)
-    for (m = 0; m < n; m++) {
+    gst_util_set_object_arg (G_OBJECT (enc), "profile", PROFILE);
+    set_key (enc, m, 0);
+    gst_pad_set_chain_function (sink, collect_chain);
+    gst_pad_set_event_function (sink, drop_event);
+    gst_pad_set_active (sink, TRUE);
+    src = gst_element_get_static_pad (enc, "src");
+    g_assert (gst_pad_link (src, sink) == GST_PAD_LINK_OK);
+    gst_object_unref (src);
+    gst_element_set_state (enc, GST_STATE_PLAYING);
+    esink = gst_element_get_static_pad (enc, "sink");
+    feed = new_feeder (esink, 0, RTP_CAPS);
+    gst_object_unref (esink);
+    g_ptr_array_set_size (collected, 0);
+
+    for (p = 0; p < periods; p++) {
       GstBuffer *frame = g_ptr_array_index (m < k ? tone : silence,
           p % FRAMES_CACHED);
       gsize size = gst_buffer_get_size (frame);
@@ -359,19 +363,18 @@ make_packets (guint n, guint k, guint periods)
       g_assert (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
               &level, 1));
       gst_rtp_buffer_unmap (&rtp);
-      /* the next packet uses the new key */
-      set_key (enc, m, 0);
       g_assert (gst_pad_push (feed, buf) == GST_FLOW_OK);
-      g_assert (collected->len == (gsize) p * n + m + 1);
-      in[(gsize) p * n + m] = g_ptr_array_index (collected, p * n + m);
+      g_assert (collected->len == p + 1);
+      in[(gsize) p * n + m] = g_ptr_array_index (collected, p);
       GST_BUFFER_PTS (in[(gsize) p * n + m]) = p * PERIOD;
       GST_BUFFER_DURATION (in[(gsize) p * n + m]) = PERIOD;
     }
 
-  gst_element_set_state (enc, GST_STATE_NULL);
-  gst_object_unref (enc);
-  gst_object_unref (feed);
-  gst_object_unref (sink);
+    gst_element_set_state (enc, GST_STATE_NULL);
+    gst_object_unref (enc);
+    gst_object_unref (feed);
+    gst_object_unref (sink);
+  }
   g_ptr_array_unref (collected);
   g_ptr_array_unref (tone);
   g_ptr_array_unref (silence);
