@@ -86,6 +86,9 @@
 /* --live: sources are live, packets are pushed at real-time pace, the
  * mixers time out on members without data (the gates push no GAP) */
 static gboolean opt_live = FALSE;
+/* the last live run did not deliver 90 % of its packets in time: its CPU
+ * figure says nothing about real time */
+static gboolean last_run_short = FALSE;
 #define LIVE_LATENCY (40 * GST_MSECOND)
 
 static gint outputs_seen;       /* atomic */
@@ -712,6 +715,7 @@ run (Run * r, GstBuffer ** in, guint periods)
   g_free (feed);
 
   g_atomic_int_set (&outputs_seen, 0);
+  last_run_short = FALSE;
   if (opt_live) {
     GstClock *clock = gst_element_get_clock (r->pipeline);
     GstClockTime bt = gst_element_get_base_time (r->pipeline);
@@ -738,9 +742,11 @@ run (Run * r, GstBuffer ** in, guint periods)
     t1 = cpu_now ();
     gst_object_unref (clock);
     got = g_atomic_int_get (&outputs_seen) - base;
-    if (got < (gint) (n * periods) * 9 / 10)
+    if (got < (gint) (n * periods) * 9 / 10) {
       g_printerr ("N = %u: only %d of %u packets out in time: the path "
           "does not keep up in real time\n", n, got, n * periods);
+      last_run_short = TRUE;
+    }
     g_free (order);
     return (t1 - t0) / (periods * 0.02);
   }
@@ -811,6 +817,7 @@ main (int argc, char **argv)
   guint i;
   double last_acs = 0, prev_n = 0, prev = 0, last_n = 0, last = 0;
   guint last_acs_n = 0;
+  gboolean last_acs_short = FALSE;
   gboolean run_batched, run_gated, run_naive;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -847,6 +854,7 @@ main (int argc, char **argv)
       print_measured ("acs-batched", n, k, b, periods);
       last_acs = b;
       last_acs_n = n;
+      last_acs_short = last_run_short;
     }
     if (run_gated) {
       r = build_acs (n, MIN ((guint) k, n));
@@ -856,6 +864,7 @@ main (int argc, char **argv)
       if (!run_batched) {
         last_acs = a;
         last_acs_n = n;
+        last_acs_short = last_run_short;
       }
     }
 
@@ -908,10 +917,11 @@ main (int argc, char **argv)
       "* extrapolated. Target: N = 1000 in real time on at most half a "
       "core: %s at N = %u uses %.3f of a core: %s\n",
       run_batched ? "batched" : "gated", last_acs_n, last_acs,
-      last_acs_n >= 1000 && last_acs <= 0.5 ? "PASS" :
-      (last_acs_n >= 1000 ? "FAIL" : "N = 1000 not run"));
+      last_acs_short ? "FAIL (not in real time)" :
+      (last_acs_n >= 1000 && last_acs <= 0.5 ? "PASS" :
+          (last_acs_n >= 1000 ? "FAIL" : "N = 1000 not run")));
   g_strfreev (ns);
   g_free (n_list);
   g_free (paths);
-  return last_acs_n >= 1000 && last_acs > 0.5 ? 1 : 0;
+  return last_acs_n >= 1000 && (last_acs > 0.5 || last_acs_short) ? 1 : 0;
 }
