@@ -81,20 +81,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_sfu_debug);
 
 #define DEFAULT_TOP_K 3
 #define DEFAULT_EXT_ID 0
-#define DEFAULT_LEVEL_WINDOW 200
-#define DEFAULT_HYSTERESIS 6.0
-#define DEFAULT_HOLD_TIME 500
 #define DEFAULT_LAST_N 4
 /* At most one keyframe request per video sender in this much time */
 #define KEYFRAME_REQUEST_INTERVAL (100 * GST_MSECOND)
 
-/* dBov above which a member counts as speaking (as acsmixer) */
-#define SPEAKING_THRESHOLD -80.0
-/* A member whose last level is older than this counts as silent */
-#define STALE_TIME (2 * GST_SECOND)
 /* Forwarded packets remembered per slot, to map NACKs back (power of 2) */
 #define HISTORY_SIZE 1024
-#define DEFAULT_PACKET_TIME (20 * GST_MSECOND)
 
 enum
 {
@@ -181,10 +173,8 @@ typedef struct
   GstSegment segment;
   gboolean have_ssrc;
   guint32 ssrc;
-  gdouble level;                /* smoothed, dBov */
-  GstClockTime level_time;
+  GstAcsLevelTrack level;       /* smoothed, dBov */
   gboolean selected;
-  GstClockTime selected_since;
   guint8 fir_seq;
 
   /* as a receiver */
@@ -359,26 +349,8 @@ gst_acs_sfu_class_init (GstAcsSfuClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
-  g_object_class_install_property (gobject_class, PROP_LEVEL_WINDOW,
-      g_param_spec_uint ("level-window", "Level window",
-          "Time constant (ms) of the exponential average of each member's "
-          "audio level, 1 to 10000; any state", 1, 10000,
-          DEFAULT_LEVEL_WINDOW, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  g_object_class_install_property (gobject_class, PROP_HYSTERESIS,
-      g_param_spec_double ("hysteresis", "Hysteresis",
-          "dB by which a speaker must be more active than the least active "
-          "selected one to replace it, 0 to 60; any state", 0.0, 60.0,
-          DEFAULT_HYSTERESIS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  g_object_class_install_property (gobject_class, PROP_HOLD_TIME,
-      g_param_spec_uint ("hold-time", "Hold time",
-          "Minimum time (ms of running time) a speaker stays selected "
-          "before another may replace it, 0 to 60000; any state", 0, 60000,
-          DEFAULT_HOLD_TIME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+  gst_acs_level_install_ranking_properties (gobject_class, PROP_LEVEL_WINDOW,
+      PROP_HYSTERESIS, PROP_HOLD_TIME);
 
   /**
    * GstAcsSfu:last-n:
@@ -476,9 +448,9 @@ gst_acs_sfu_init (GstAcsSfu * self)
 {
   self->top_k = DEFAULT_TOP_K;
   self->ext_id = DEFAULT_EXT_ID;
-  self->level_window = DEFAULT_LEVEL_WINDOW;
-  self->hysteresis = DEFAULT_HYSTERESIS;
-  self->hold_time = DEFAULT_HOLD_TIME;
+  self->level_window = GST_ACS_LEVEL_DEFAULT_WINDOW;
+  self->hysteresis = GST_ACS_LEVEL_DEFAULT_HYSTERESIS;
+  self->hold_time = GST_ACS_LEVEL_DEFAULT_HOLD_TIME;
   self->last_n = DEFAULT_LAST_N;
   self->video_n = DEFAULT_LAST_N;
   self->dominant = -1;
@@ -588,16 +560,17 @@ gst_acs_sfu_set_property (GObject * object, guint prop_id,
   }
 }
 
+static GstAcsLevelTrack *
+member_level_track (gpointer item)
+{
+  return &((SfuMember *) item)->level;
+}
+
 /* Must be called with SFU_LOCK */
 static gdouble
 effective_level_locked (GstAcsSfu * self, SfuMember * m)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (m->level_time))
-    return -127.0;
-  if (GST_CLOCK_TIME_IS_VALID (self->now) &&
-      self->now > m->level_time + STALE_TIME)
-    return -127.0;
-  return m->level;
+  return gst_acs_level_track_effective (&m->level, self->now);
 }
 
 static gint
@@ -801,7 +774,7 @@ gst_acs_sfu_change_state (GstElement * element, GstStateChange transition)
       SfuMember *m = v;
 
       m->selected = FALSE;
-      m->level_time = GST_CLOCK_TIME_NONE;
+      m->level.time = GST_CLOCK_TIME_NONE;
       m->src_configured = FALSE;
       m->video_src_configured = FALSE;
       m->spoke = 0;
@@ -829,9 +802,7 @@ gst_acs_sfu_get_member_locked (GstAcsSfu * self, guint index)
   m = g_new0 (SfuMember, 1);
   m->index = index;
   m->clock_rate = 48000;
-  m->level = -127.0;
-  m->level_time = GST_CLOCK_TIME_NONE;
-  m->selected_since = GST_CLOCK_TIME_NONE;
+  gst_acs_level_track_init (&m->level);
   m->video_clock_rate = 90000;
   m->keyframe_time = GST_CLOCK_TIME_NONE;
   gst_segment_init (&m->segment, GST_FORMAT_TIME);
@@ -997,7 +968,7 @@ gst_acs_sfu_update_dominant_locked (GstAcsSfu * self, gdouble hysteresis,
     SfuMember *m = g_ptr_array_index (self->selected, i);
     gdouble l = effective_level_locked (self, m);
 
-    if (l > SPEAKING_THRESHOLD && (!top || l > top_level)) {
+    if (l > GST_ACS_LEVEL_SPEAKING_THRESHOLD && (!top || l > top_level)) {
       top = m;
       top_level = l;
     }
@@ -1031,29 +1002,20 @@ gst_acs_sfu_update_selection_locked (GstAcsSfu * self, SfuMember * s,
     guint top_k, gdouble hysteresis, GstClockTime hold)
 {
   gdouble level = effective_level_locked (self, s);
-  SfuMember *weakest = NULL;
-  gdouble weakest_level = 0.0;
-  guint i;
+  SfuMember *weakest;
+  gdouble weakest_level;
 
-  if (s->selected || level <= SPEAKING_THRESHOLD)
+  if (s->selected || level <= GST_ACS_LEVEL_SPEAKING_THRESHOLD)
     return FALSE;
 
   if (self->selected->len >= top_k + 1) {
-    for (i = 0; i < self->selected->len; i++) {
-      SfuMember *m = g_ptr_array_index (self->selected, i);
-      gdouble l = effective_level_locked (self, m);
+    gint w = gst_acs_level_track_weakest (self->selected->pdata,
+        self->selected->len, member_level_track, self->now, hold,
+        &weakest_level);
 
-      if (GST_CLOCK_TIME_IS_VALID (self->now) &&
-          GST_CLOCK_TIME_IS_VALID (m->selected_since) &&
-          self->now < m->selected_since + hold)
-        continue;
-      if (!weakest || l < weakest_level) {
-        weakest = m;
-        weakest_level = l;
-      }
-    }
-    if (!weakest || level <= weakest_level + hysteresis)
+    if (w < 0 || level <= weakest_level + hysteresis)
       return FALSE;
+    weakest = g_ptr_array_index (self->selected, w);
     GST_DEBUG_OBJECT (self, "member %u (%.1f dBov) replaces member %u "
         "(%.1f dBov)", s->index, level, weakest->index, weakest_level);
     weakest->selected = FALSE;
@@ -1064,7 +1026,7 @@ gst_acs_sfu_update_selection_locked (GstAcsSfu * self, SfuMember * s,
   }
 
   s->selected = TRUE;
-  s->selected_since = self->now;
+  s->level.selected_since = self->now;
   s->spoke = ++self->spoke_counter;
   g_ptr_array_add (self->selected, s);
   self->selection_changes++;
@@ -1172,7 +1134,7 @@ gst_acs_sfu_release_pad (GstElement * element, GstPad * pad)
       g_ptr_array_remove (self->selected, m);
       self->selection_changes++;
     }
-    m->level_time = GST_CLOCK_TIME_NONE;
+    m->level.time = GST_CLOCK_TIME_NONE;
     m->have_ssrc = FALSE;
     if (self->dominant == (gint) index) {
       /* the next packet with a level names the next one */
@@ -1307,7 +1269,7 @@ gst_acs_sfu_forward_locked (GstAcsSfu * self, SfuMember * s, SfuMember * r,
     guint32 next_ts = slot->last_ts;
 
     if (slot->started) {
-      GstClockTime elapsed = DEFAULT_PACKET_TIME;
+      GstClockTime elapsed = GST_ACS_LEVEL_PACKET_TIME;
 
       if (GST_CLOCK_TIME_IS_VALID (now) &&
           GST_CLOCK_TIME_IS_VALID (slot->last_time) && now > slot->last_time)
@@ -1719,17 +1681,7 @@ gst_acs_sfu_handle_rtp_locked (GstAcsSfu * self, SfuMember * s,
   } else if (level < 0) {
     self->no_level++;
   } else {
-    gdouble alpha = 1.0;
-    GstClockTime w = window * GST_MSECOND;
-
-    if (GST_CLOCK_TIME_IS_VALID (s->level_time) &&
-        GST_CLOCK_TIME_IS_VALID (now) && now >= s->level_time)
-      alpha = MIN (1.0, (gdouble) (now - s->level_time) / w);
-    else if (GST_CLOCK_TIME_IS_VALID (s->level_time))
-      alpha = MIN (1.0, (gdouble) DEFAULT_PACKET_TIME / w);
-    s->level += alpha * (-(gdouble) level - s->level);
-    s->level_time = GST_CLOCK_TIME_IS_VALID (now) ? now :
-        (GST_CLOCK_TIME_IS_VALID (self->now) ? self->now : 0);
+    gst_acs_level_track_update (&s->level, level, now, self->now, window);
 
     if (gst_acs_sfu_update_selection_locked (self, s, top_k, hysteresis,
             hold * GST_MSECOND))

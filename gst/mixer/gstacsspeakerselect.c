@@ -97,17 +97,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_speaker_select_debug);
 
 #define DEFAULT_TOP_K 3
 #define DEFAULT_EXT_ID 0
-#define DEFAULT_LEVEL_WINDOW 200
-#define DEFAULT_HYSTERESIS 6.0
-#define DEFAULT_HOLD_TIME 500
 #define DEFAULT_MEMBER_TIMEOUT 2000
 #define DEFAULT_GAPS FALSE
-
-/* dBov above which a member counts as speaking (as acssfu and acsmixer) */
-#define SPEAKING_THRESHOLD -80.0
-/* A member whose last level is older than this counts as silent (acssfu) */
-#define STALE_TIME (2 * GST_SECOND)
-#define DEFAULT_PACKET_TIME (20 * GST_MSECOND)
 
 enum
 {
@@ -147,11 +138,9 @@ typedef struct _SelSlot SelSlot;
 typedef struct
 {
   guint32 ssrc;
-  gdouble level;                /* smoothed, dBov */
-  GstClockTime level_time;      /* of the last level, NONE before one */
+  GstAcsLevelTrack level;       /* smoothed, dBov; since when selected */
   GstClockTime last_seen;       /* running time of the last packet */
   SelSlot *slot;                /* NULL when not selected */
-  GstClockTime selected_since;
 } SelMember;
 
 /* One src_%u pad; all fields SELECT_LOCK */
@@ -308,26 +297,8 @@ gst_acs_speaker_select_class_init (GstAcsSpeakerSelectClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
-  g_object_class_install_property (gobject_class, PROP_LEVEL_WINDOW,
-      g_param_spec_uint ("level-window", "Level window",
-          "Time constant (ms) of the exponential average of each member's "
-          "audio level, 1 to 10000; any state", 1, 10000,
-          DEFAULT_LEVEL_WINDOW, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  g_object_class_install_property (gobject_class, PROP_HYSTERESIS,
-      g_param_spec_double ("hysteresis", "Hysteresis",
-          "dB by which a member must be more active than the least active "
-          "selected one to replace it, 0 to 60; any state", 0.0, 60.0,
-          DEFAULT_HYSTERESIS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  g_object_class_install_property (gobject_class, PROP_HOLD_TIME,
-      g_param_spec_uint ("hold-time", "Hold time",
-          "Minimum time (ms of running time) a member stays selected "
-          "before another may replace it, 0 to 60000; any state", 0, 60000,
-          DEFAULT_HOLD_TIME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+  gst_acs_level_install_ranking_properties (gobject_class, PROP_LEVEL_WINDOW,
+      PROP_HYSTERESIS, PROP_HOLD_TIME);
 
   g_object_class_install_property (gobject_class, PROP_MEMBER_TIMEOUT,
       g_param_spec_uint ("member-timeout", "Member timeout",
@@ -424,9 +395,9 @@ gst_acs_speaker_select_init (GstAcsSpeakerSelect * self)
 
   self->top_k = DEFAULT_TOP_K;
   self->ext_id = DEFAULT_EXT_ID;
-  self->level_window = DEFAULT_LEVEL_WINDOW;
-  self->hysteresis = DEFAULT_HYSTERESIS;
-  self->hold_time = DEFAULT_HOLD_TIME;
+  self->level_window = GST_ACS_LEVEL_DEFAULT_WINDOW;
+  self->hysteresis = GST_ACS_LEVEL_DEFAULT_HYSTERESIS;
+  self->hold_time = GST_ACS_LEVEL_DEFAULT_HOLD_TIME;
   self->member_timeout = DEFAULT_MEMBER_TIMEOUT;
   self->gaps = DEFAULT_GAPS;
 
@@ -857,16 +828,20 @@ gst_acs_speaker_select_sink_event (GstPad * pad, GstObject * parent,
   return TRUE;
 }
 
+/* The ranking of the selected members: a slot's member's track */
+static GstAcsLevelTrack *
+slot_level_track (gpointer item)
+{
+  SelSlot *slot = item;
+
+  return slot->member ? &slot->member->level : NULL;
+}
+
 /* Must be called with SELECT_LOCK */
 static gdouble
 effective_level_locked (GstAcsSpeakerSelect * self, SelMember * m)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (m->level_time))
-    return -127.0;
-  if (GST_CLOCK_TIME_IS_VALID (self->now) &&
-      self->now > m->level_time + STALE_TIME)
-    return -127.0;
-  return m->level;
+  return gst_acs_level_track_effective (&m->level, self->now);
 }
 
 /* Must be called with SELECT_LOCK: @slot now forwards @m (NULL: empty) */
@@ -883,7 +858,7 @@ gst_acs_speaker_select_set_slot_locked (GstAcsSpeakerSelect * self,
   slot->member = m;
   if (m) {
     m->slot = slot;
-    m->selected_since = self->now;
+    m->level.selected_since = self->now;
     self->n_selected++;
   }
   slot->need_discont = TRUE;
@@ -906,7 +881,7 @@ gst_acs_speaker_select_update_selection_locked (GstAcsSpeakerSelect * self,
   gdouble weakest_level = 0.0;
   guint i;
 
-  if (s->slot || level <= SPEAKING_THRESHOLD)
+  if (s->slot || level <= GST_ACS_LEVEL_SPEAKING_THRESHOLD)
     return;
 
   if (self->n_selected < capacity) {
@@ -923,23 +898,10 @@ gst_acs_speaker_select_update_selection_locked (GstAcsSpeakerSelect * self,
     GST_DEBUG_OBJECT (self, "SSRC %08x (%.1f dBov) takes slot %u", s->ssrc,
         level, target->index);
   } else {
-    for (i = 0; i < self->slots->len; i++) {
-      SelSlot *slot = g_ptr_array_index (self->slots, i);
-      SelMember *m = slot->member;
-      gdouble l;
+    gint w = gst_acs_level_track_weakest (self->slots->pdata, self->slots->len,
+        slot_level_track, self->now, hold, &weakest_level);
 
-      if (!m)
-        continue;
-      if (GST_CLOCK_TIME_IS_VALID (self->now) &&
-          GST_CLOCK_TIME_IS_VALID (m->selected_since) &&
-          self->now < m->selected_since + hold)
-        continue;
-      l = effective_level_locked (self, m);
-      if (!target || l < weakest_level) {
-        target = slot;
-        weakest_level = l;
-      }
-    }
+    target = w < 0 ? NULL : g_ptr_array_index (self->slots, w);
     if (!target || level <= weakest_level + hysteresis)
       return;
     GST_DEBUG_OBJECT (self, "SSRC %08x (%.1f dBov) replaces SSRC %08x "
@@ -975,21 +937,11 @@ gst_acs_speaker_select_expire_locked (GstAcsSpeakerSelect * self,
   }
 
   while (self->n_selected > capacity) {
-    SelSlot *weakest = NULL;
-    gdouble weakest_level = 0.0;
+    gdouble weakest_level;
+    gint w = gst_acs_level_track_weakest (self->slots->pdata, self->slots->len,
+        slot_level_track, self->now, 0, &weakest_level);
+    SelSlot *weakest = g_ptr_array_index (self->slots, w);
 
-    for (i = 0; i < self->slots->len; i++) {
-      SelSlot *slot = g_ptr_array_index (self->slots, i);
-      gdouble l;
-
-      if (!slot->member)
-        continue;
-      l = effective_level_locked (self, slot->member);
-      if (!weakest || l < weakest_level) {
-        weakest = slot;
-        weakest_level = l;
-      }
-    }
     gst_acs_speaker_select_set_slot_locked (self, weakest, NULL);
   }
 
@@ -1052,9 +1004,7 @@ gst_acs_speaker_select_handle_packet_locked (GstAcsSpeakerSelect * self,
     if (!m) {
       m = g_new0 (SelMember, 1);
       m->ssrc = ssrc;
-      m->level = -127.0;
-      m->level_time = GST_CLOCK_TIME_NONE;
-      m->selected_since = GST_CLOCK_TIME_NONE;
+      gst_acs_level_track_init (&m->level);
       g_hash_table_insert (self->members, GUINT_TO_POINTER (ssrc), m);
       GST_DEBUG_OBJECT (self, "new member, SSRC %08x", ssrc);
     }
@@ -1067,17 +1017,7 @@ gst_acs_speaker_select_handle_packet_locked (GstAcsSpeakerSelect * self,
   } else if (level < 0) {
     self->no_level++;
   } else {
-    gdouble alpha = 1.0;
-    GstClockTime w = window * GST_MSECOND;
-
-    if (GST_CLOCK_TIME_IS_VALID (m->level_time) &&
-        GST_CLOCK_TIME_IS_VALID (now) && now >= m->level_time)
-      alpha = MIN (1.0, (gdouble) (now - m->level_time) / w);
-    else if (GST_CLOCK_TIME_IS_VALID (m->level_time))
-      alpha = MIN (1.0, (gdouble) DEFAULT_PACKET_TIME / w);
-    m->level += alpha * (-(gdouble) level - m->level);
-    m->level_time = GST_CLOCK_TIME_IS_VALID (now) ? now :
-        (GST_CLOCK_TIME_IS_VALID (self->now) ? self->now : 0);
+    gst_acs_level_track_update (&m->level, level, now, self->now, window);
 
     gst_acs_speaker_select_update_selection_locked (self, m, capacity,
         hysteresis, hold);
@@ -1098,7 +1038,7 @@ gst_acs_speaker_select_prepare_locked (GstAcsSpeakerSelect * self,
     SelSlot * slot, GstBuffer * buf, GstClockTime now)
 {
   GstClockTime dur = GST_BUFFER_DURATION_IS_VALID (buf) ?
-      GST_BUFFER_DURATION (buf) : DEFAULT_PACKET_TIME;
+      GST_BUFFER_DURATION (buf) : GST_ACS_LEVEL_PACKET_TIME;
 
   buf = gst_buffer_ref (buf);
   if (slot->need_discont) {
@@ -1228,7 +1168,7 @@ gst_acs_speaker_select_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       GST_BUFFER_PTS (buf));
   if (GST_CLOCK_TIME_IS_VALID (now))
     end = now + (GST_BUFFER_DURATION_IS_VALID (buf) ?
-        GST_BUFFER_DURATION (buf) : DEFAULT_PACKET_TIME);
+        GST_BUFFER_DURATION (buf) : GST_ACS_LEVEL_PACKET_TIME);
 
   gst_acs_speaker_select_expire_locked (self, now, capacity,
       self->member_timeout * GST_MSECOND);
@@ -1282,7 +1222,7 @@ gst_acs_speaker_select_chain_list (GstPad * pad, GstObject * parent,
 
     if (GST_CLOCK_TIME_IS_VALID (now)) {
       GstClockTime e = now + (GST_BUFFER_DURATION_IS_VALID (buf) ?
-          GST_BUFFER_DURATION (buf) : DEFAULT_PACKET_TIME);
+          GST_BUFFER_DURATION (buf) : GST_ACS_LEVEL_PACKET_TIME);
 
       if (!GST_CLOCK_TIME_IS_VALID (start) || now < start)
         start = now;
