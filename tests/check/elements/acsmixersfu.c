@@ -14,13 +14,15 @@
 #include <gst/check/gstharness.h>
 #include <gst/rtp/rtp.h>
 
+#include "leveltestutil.h"
+
 #define MAX_MEMBERS 6
 #define PERIOD (20 * GST_MSECOND)
 #define TS_PER_PERIOD 960
 #define EXT_ID 1
 #define SILENT 127
-#define ABSENT -1
-#define BAD_SIZE -2
+#define ABSENT LEVEL_ABSENT
+#define BAD_SIZE LEVEL_BAD_SIZE
 #define MEMBER_SSRC(i) (0x1000u + (i))
 #define VIDEO_SSRC(i) (0x2000u + (i))
 #define VIDEO_CAPS_STR "application/x-rtp, media=video, clock-rate=90000, " \
@@ -133,31 +135,9 @@ call_free (Call * c)
 static GstBuffer *
 make_rtp (guint member, guint16 seq, guint period, gint level)
 {
-  GstBuffer *buf = gst_rtp_buffer_new_allocate (4, 0, 0);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 *payload;
+  GstBuffer *buf = level_test_make_rtp (member, MEMBER_SSRC (member), seq,
+      5000 * member + period * TS_PER_PERIOD, EXT_ID, level, 4);
 
-  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_READWRITE, &rtp));
-  gst_rtp_buffer_set_payload_type (&rtp, 111);
-  gst_rtp_buffer_set_seq (&rtp, seq);
-  gst_rtp_buffer_set_timestamp (&rtp, 5000 * member + period * TS_PER_PERIOD);
-  gst_rtp_buffer_set_ssrc (&rtp, MEMBER_SSRC (member));
-  payload = gst_rtp_buffer_get_payload (&rtp);
-  payload[0] = member;
-  write_be16 (payload + 1, seq);
-  payload[3] = 0;
-  if (level >= 0) {
-    guint8 v = 0x80 | level;
-
-    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
-            &v, 1));
-  } else if (level == BAD_SIZE) {
-    guint8 v[2] = { 0xff, 0xff };
-
-    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
-            v, 2));
-  }
-  gst_rtp_buffer_unmap (&rtp);
   GST_BUFFER_PTS (buf) = period * PERIOD;
   return buf;
 }
@@ -280,13 +260,7 @@ assert_continuous (GArray * out)
 static guint64
 stat (Call * c, const gchar * name)
 {
-  GstStructure *s;
-  guint64 v = 0;
-
-  g_object_get (c->sfu, "stats", &s, NULL);
-  fail_unless (gst_structure_get_uint64 (s, name, &v), name);
-  gst_structure_free (s);
-  return v;
+  return level_test_stat (c->sfu, name);
 }
 
 /* The ranking's selection as a bit mask */
