@@ -39,6 +39,20 @@
  * every SRTP packet that comes out is counted. Cost is process CPU time
  * (CLOCK_PROCESS_CPUTIME_ID, all threads) per second of audio.
  *
+ * Each packet is pushed as a private, writable copy, as a socket source
+ * hands over the buffer it received into: the copies are made just before
+ * their period is pushed, and the feeding thread's CPU time spent making
+ * them (CLOCK_THREAD_CPUTIME_ID) is taken out of the figure. What a
+ * receiver pays for its receive buffers (a socket source's allocation) is
+ * therefore not counted, as the socket itself is not; freeing them is.
+ *
+ * Live (--live), acsmixer starts its output with its first input buffer
+ * (start-time-selection=first), as a media processor's mixer whose
+ * members join after it starts must: with the default (zero), a mixer
+ * that gets no input within its latency of going to PLAYING fails with
+ * not-negotiated (GstAudioAggregator 1.22 has no output format yet) and
+ * stops for good. An error message on the bus fails the run.
+ *
  * Usage: acs-group-bench [--n 10,30,100,300,1000] [--k 3] [--seconds S]
  *                        [--naive-max N] [--paths batched,gated,naive]
  * Naive figures for N above --naive-max are extrapolated from the growth
@@ -86,8 +100,8 @@
 /* --live: sources are live, packets are pushed at real-time pace, the
  * mixers time out on members without data (the gates push no GAP) */
 static gboolean opt_live = FALSE;
-/* the last live run did not deliver 90 % of its packets in time: its CPU
- * figure says nothing about real time */
+/* the last live run did not deliver 90 % of its packets in time, or an
+ * element posted an error: its CPU figure says nothing about real time */
 static gboolean last_run_short = FALSE;
 #define LIVE_LATENCY (40 * GST_MSECOND)
 
@@ -208,6 +222,18 @@ wait_outputs (gint count)
     ok = g_cond_wait_until (&done_cond, &done_lock, end);
   g_mutex_unlock (&done_lock);
   return g_atomic_int_get (&outputs_seen) >= count;
+}
+
+/* A live mixer waits LIVE_LATENCY for late inputs and starts its output
+ * with its first input buffer: started at running time 0 (the default), it
+ * times out before the first decoded frame when the first period is slow
+ * (the keys of every member are set up then) and, with no input format
+ * yet, GstAudioAggregator 1.22 fails with not-negotiated */
+static void
+set_live_mixer (GstElement * mixer)
+{
+  g_object_set (mixer, "latency", LIVE_LATENCY, NULL);
+  gst_util_set_object_arg (G_OBJECT (mixer), "start-time-selection", "first");
 }
 
 static GstElement *
@@ -446,7 +472,7 @@ build_acs (guint n, guint k)
   mixer = make (bin, "acsmixer");
   g_object_set (mixer, "top-k", k, NULL);
   if (opt_live)
-    g_object_set (mixer, "latency", LIVE_LATENCY, NULL);
+    set_live_mixer (mixer);
 
   /* the shared mix, encoded once, protected for every listener */
   enc = make_opusenc (bin);
@@ -544,7 +570,7 @@ build_batched (guint n, guint k)
   mixer = make (bin, "acsmixer");
   g_object_set (mixer, "top-k", k, NULL);
   if (opt_live)
-    g_object_set (mixer, "latency", LIVE_LATENCY, NULL);
+    set_live_mixer (mixer);
   fanout = make (bin, "acssrtpfanout");
   gst_util_set_object_arg (G_OBJECT (fanout), "profile", PROFILE);
   for (m = 0; m < n; m++) {
@@ -616,7 +642,7 @@ build_naive (guint n)
 
     g_object_set (mix, "output-buffer-duration", PERIOD, NULL);
     if (opt_live)
-      g_object_set (mix, "latency", LIVE_LATENCY, NULL);
+      set_live_mixer (mix);
     for (m = 0; m < n; m++)
       if (m != j)
         link_pads (tee[m], "src_%u", mix, "sink_%u");
@@ -671,27 +697,80 @@ print_measured (const gchar * impl, guint n, gint k, double cpu, guint periods)
       cpu, cpu * 20000.0 / n, periods * 0.02);
 }
 
-/* Every member's packet of period @p: one push per member, or one buffer
- * list on the single pad of the batched path */
-static void
+static double
+thread_cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A private, writable copy of a pre-built packet, as a socket source's
+ * buffer is: in one memory, with the timestamps */
+static GstBuffer *
+copy_packet (GstBuffer * src)
+{
+  GstBuffer *buf = gst_buffer_copy_deep (src);
+
+  g_assert (gst_buffer_is_writable (buf) && gst_buffer_n_memory (buf) == 1);
+  return buf;
+}
+
+/* Every member's packet of period @p, each a private writable copy: one
+ * push per member, or one buffer list on the single pad of the batched
+ * path. Returns the feeding thread's CPU seconds spent making the copies
+ * (and the list), which are not the path's */
+static double
 push_period (Run * r, GstBuffer ** in, const guint * order, guint p)
 {
   guint n = r->n, m;
+  double t0 = thread_cpu_now (), copying;
 
   if (r->batched) {
     GstBufferList *list = gst_buffer_list_new_sized (n);
 
     for (m = 0; m < n; m++)
       gst_buffer_list_add (list,
-          gst_buffer_ref (in[(gsize) p * n + order[(gsize) p * n + m]]));
+          copy_packet (in[(gsize) p * n + order[(gsize) p * n + m]]));
+    copying = thread_cpu_now () - t0;
     gst_pad_push_list (r->feed[0], list);
-    return;
-  }
-  for (m = 0; m < n; m++) {
-    guint i = order[(gsize) p * n + m];
+    return copying;
+  } else {
+    GstBuffer **copies = g_new (GstBuffer *, n);
 
-    gst_pad_push (r->feed[i], gst_buffer_ref (in[(gsize) p * n + i]));
+    for (m = 0; m < n; m++)
+      copies[m] = copy_packet (in[(gsize) p * n + order[(gsize) p * n + m]]);
+    copying = thread_cpu_now () - t0;
+    for (m = 0; m < n; m++)
+      gst_pad_push (r->feed[order[(gsize) p * n + m]], copies[m]);
+    t0 = thread_cpu_now ();
+    g_free (copies);
+    return copying + thread_cpu_now () - t0;
   }
+}
+
+/* An element's error on the bus: the run did not work. Prints it */
+static gboolean
+run_failed (Run * r, guint n)
+{
+  GstBus *bus = gst_element_get_bus (r->pipeline);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  gboolean failed = msg != NULL;
+
+  if (msg) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    g_printerr ("N = %u: error from %s: %s (%s)\n", n,
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message, dbg ? dbg : "");
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return failed;
 }
 
 /* Feeds @periods periods after WARMUP; CPU seconds per second of audio */
@@ -701,7 +780,7 @@ run (Run * r, GstBuffer ** in, guint periods)
   guint n = r->n, m, p;
   guint *order = make_order (n, WARMUP + periods);
   gint base = 0;
-  double t0 = 0, t1;
+  double t0 = 0, t1, copying = 0;
   GstPad **feed = g_new (GstPad *, n);
 
   gst_element_set_state (r->pipeline, GST_STATE_PLAYING);
@@ -733,7 +812,10 @@ run (Run * r, GstBuffer ** in, guint periods)
       id = gst_clock_new_single_shot_id (clock, bt + (p + 1) * PERIOD);
       gst_clock_id_wait (id, NULL);
       gst_clock_id_unref (id);
-      push_period (r, in, order, p);
+      if (p >= WARMUP)
+        copying += push_period (r, in, order, p);
+      else
+        push_period (r, in, order, p);
     }
     id = gst_clock_new_single_shot_id (clock, bt + (WARMUP + periods + 1) *
         PERIOD + LIVE_LATENCY + 10 * GST_MSECOND);
@@ -742,13 +824,15 @@ run (Run * r, GstBuffer ** in, guint periods)
     t1 = cpu_now ();
     gst_object_unref (clock);
     got = g_atomic_int_get (&outputs_seen) - base;
+    if (run_failed (r, n))
+      last_run_short = TRUE;
     if (got < (gint) (n * periods) * 9 / 10) {
       g_printerr ("N = %u: only %d of %u packets out in time: the path "
           "does not keep up in real time\n", n, got, n * periods);
       last_run_short = TRUE;
     }
     g_free (order);
-    return (t1 - t0) / (periods * 0.02);
+    return (t1 - t0 - copying) / (periods * 0.02);
   }
 
   /* Every member gets one SRTP packet per period. The decoders and
@@ -757,6 +841,7 @@ run (Run * r, GstBuffer ** in, guint periods)
   for (p = 0; p < WARMUP; p++)
     push_period (r, in, order, p);
   if (!wait_outputs ((gint) (n * (WARMUP - 5)))) {
+    run_failed (r, n);
     g_printerr ("warm-up: %d of %u packets out\n",
         g_atomic_int_get (&outputs_seen), n * (WARMUP - 5));
     exit (2);
@@ -768,8 +853,9 @@ run (Run * r, GstBuffer ** in, guint periods)
     CALLGRIND_ZERO_STATS;
   t0 = cpu_now ();
   for (p = WARMUP; p < WARMUP + periods; p++)
-    push_period (r, in, order, p);
+    copying += push_period (r, in, order, p);
   if (!wait_outputs (base + (gint) (n * periods))) {
+    run_failed (r, n);
     g_printerr ("%d of %u packets out\n", g_atomic_int_get (&outputs_seen) -
         base, n * periods);
     exit (2);
@@ -778,7 +864,9 @@ run (Run * r, GstBuffer ** in, guint periods)
   if (opt_counted)
     CALLGRIND_DUMP_STATS_AT ("measured");
   g_free (order);
-  return (t1 - t0) / (periods * 0.02);
+  if (run_failed (r, n))
+    exit (2);
+  return (t1 - t0 - copying) / (periods * 0.02);
 }
 
 int
