@@ -1006,6 +1006,201 @@ GST_START_TEST (test_no_key_in_log)
 
 GST_END_TEST;
 
+/* libsrtp2 sessions of the key made from @seed, for @ssrc (a sender) or
+ * any inbound SSRC (a receiver), AES-GCM with 128- or 256-bit keys */
+static srtp_t
+gcm_session_new (guint8 seed, gboolean aes256, gboolean sender, guint32 ssrc)
+{
+  srtp_policy_t policy;
+  srtp_t session = NULL;
+  GstBuffer *key = test_key_new (aes256 ? 44 : 28, seed);
+  GstMapInfo map;
+
+  memset (&policy, 0, sizeof (policy));
+  if (aes256) {
+    srtp_crypto_policy_set_aes_gcm_256_16_auth (&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_256_16_auth (&policy.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtcp);
+  }
+  if (sender) {
+    policy.ssrc.type = ssrc_specific;
+    policy.ssrc.value = ssrc;
+  } else {
+    policy.ssrc.type = ssrc_any_inbound;
+  }
+  fail_unless (gst_buffer_map (key, &map, GST_MAP_READ));
+  policy.key = map.data;
+  policy.window_size = 1024;
+  fail_unless_equals_int (srtp_create (&session, &policy), srtp_err_status_ok);
+  gst_buffer_unmap (key, &map);
+  gst_buffer_unref (key);
+  return session;
+}
+
+/* An RTP packet with two CSRCs, a one-byte header extension (an RFC 6464
+ * level) and @payload_len bytes of payload */
+static GstBuffer *
+rtp_with_csrcs_and_extension (guint16 seq, gsize payload_len)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 28 + payload_len, NULL);
+  GstMapInfo map;
+  gsize i;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  map.data[0] = 0x92;           /* V=2, X, CC=2 */
+  map.data[1] = 96;
+  GST_WRITE_UINT16_BE (map.data + 2, seq);
+  GST_WRITE_UINT32_BE (map.data + 4, 960 * seq);
+  GST_WRITE_UINT32_BE (map.data + 8, IN_SSRC);
+  GST_WRITE_UINT32_BE (map.data + 12, 0x01020304);
+  GST_WRITE_UINT32_BE (map.data + 16, 0x05060708);
+  GST_WRITE_UINT16_BE (map.data + 20, 0xbede);
+  GST_WRITE_UINT16_BE (map.data + 22, 1);
+  map.data[24] = 0x10;          /* id 1, one byte */
+  map.data[25] = 0x80 | 42;
+  map.data[26] = map.data[27] = 0;
+  for (i = 0; i < payload_len; i++)
+    map.data[28 + i] = (guint8) (i * 5 + seq);
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+/* Unprotects @out with @rx, protects the clear packet again with the
+ * libsrtp2 sender @tx and checks that the bytes are those of @out: the
+ * element's GCM (key derivation, IV, associated data, tag) is libsrtp2's.
+ * Returns the clear packet's sequence number */
+static guint16
+check_same_as_libsrtp (srtp_t rx, srtp_t tx, GstBuffer * out, GstBuffer * in)
+{
+  GstBuffer *clear = receiver_unprotect (rx, out);
+  GstMapInfo a, b, c;
+  guint8 *again;
+  gint len;
+  guint16 seq;
+
+  fail_unless (clear != NULL, "libsrtp2 does not unprotect the copy");
+  fail_unless (gst_buffer_map (clear, &a, GST_MAP_READ));
+  fail_unless (gst_buffer_map (in, &c, GST_MAP_READ));
+  fail_unless_equals_int (a.size, c.size);
+  /* everything but sequence number, timestamp, SSRC and marker is kept */
+  fail_unless (memcmp (a.data + 12, c.data + 12, a.size - 12) == 0);
+  gst_buffer_unmap (in, &c);
+  seq = GST_READ_UINT16_BE (a.data + 2);
+  again = g_malloc (a.size + SRTP_MAX_TRAILER_LEN);
+  memcpy (again, a.data, a.size);
+  len = a.size;
+  gst_buffer_unmap (clear, &a);
+  fail_unless_equals_int (srtp_protect (tx, again, &len), srtp_err_status_ok);
+  fail_unless (gst_buffer_map (out, &b, GST_MAP_READ));
+  fail_unless_equals_int (b.size, len);
+  fail_unless (memcmp (b.data, again, len) == 0,
+      "the copy is not what libsrtp2 makes of the same packet");
+  gst_buffer_unmap (out, &b);
+  g_free (again);
+  gst_buffer_unref (clear);
+  return seq;
+}
+
+static void
+check_gcm_profile (const gchar * profile, gboolean aes256)
+{
+  Fanout *f = fanout_new (profile);
+  GstBuffer *key = test_key_new (aes256 ? 44 : 28, 9);
+  srtp_t rx = gcm_session_new (9, aes256, FALSE, 0);
+  srtp_t tx = gcm_session_new (9, aes256, TRUE, dest_ssrc (1));
+  GstBuffer *in[4];
+  guint i;
+
+  fail_unless (add_dest_key (f->h->element, 1, key));
+  in[0] = rtp_at (1, 960, 0);
+  in[1] = rtp_with_csrcs_and_extension (2, PAYLOAD);
+  /* a header and nothing else, and a payload of one byte */
+  in[2] = rtp_with_csrcs_and_extension (3, 0);
+  in[3] = rtp_with_csrcs_and_extension (4, 1);
+  for (i = 0; i < G_N_ELEMENTS (in); i++) {
+    GstBuffer *out;
+
+    push_ok (f->h, gst_buffer_ref (in[i]));
+    out = gst_harness_pull (f->h);
+    fail_unless_equals_int (gst_buffer_get_size (out),
+        gst_buffer_get_size (in[i]) + 16);
+    check_same_as_libsrtp (rx, tx, out, in[i]);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in[i]);
+  }
+  fail_unless_equals_uint64 (test_get_stat (f->h->element,
+          "protect-failures"), 0);
+
+  gst_buffer_unref (key);
+  srtp_dealloc (rx);
+  srtp_dealloc (tx);
+  fanout_free (f);
+}
+
+GST_START_TEST (test_gcm_same_as_libsrtp)
+{
+  check_gcm_profile ("AEAD_AES_128_GCM", FALSE);
+  check_gcm_profile ("AEAD_AES_256_GCM", TRUE);
+}
+
+GST_END_TEST;
+
+/* The rollover counter goes up when a destination's sequence numbers wrap:
+ * the packets after the wrap still unprotect, and are byte for byte what
+ * libsrtp2 makes of them */
+GST_START_TEST (test_gcm_rollover)
+{
+  Fanout *f = fanout_new (NULL);
+  srtp_t rx = gcm_session_new (3, FALSE, FALSE, 0);
+  srtp_t tx = gcm_session_new (3, FALSE, TRUE, dest_ssrc (3));
+  GstBuffer *in = rtp_at (0, 0, 0), *out;
+  /* not "first": fail_unless_equals_int () has a local of that name */
+  guint16 start, seq;
+  guint i, n, pulled = 0, wrapped = 0;
+
+  fail_unless (add_dest (f->h->element, 3));
+  push_ok (f->h, gst_buffer_ref (in));
+  out = gst_harness_pull (f->h);
+  start = check_same_as_libsrtp (rx, tx, out, in);
+  gst_buffer_unref (out);
+
+  /* up to 3 packets past the wrap, in lists of up to 4,096 */
+  n = 65536 - start + 2;
+  for (i = 0; i < n;) {
+    GstBufferList *list = gst_buffer_list_new ();
+    guint j;
+
+    for (j = 0; j < 4096 && i < n; j++, i++)
+      gst_buffer_list_add (list, gst_buffer_ref (in));
+    fail_unless_equals_int (gst_pad_push_list (f->h->srcpad, list),
+        GST_FLOW_OK);
+    while ((out = gst_harness_try_pull (f->h))) {
+      seq = header_of (out).seq;
+      fail_unless_equals_int (seq, (guint16) (start + 1 + pulled));
+      pulled++;
+      /* libsrtp2's receiver follows the index by itself: a packet every
+       * 1,024 and those around the wrap are enough */
+      if (seq % 1024 == 0 || seq < 3 || seq > 65533) {
+        fail_unless_equals_int (check_same_as_libsrtp (rx, tx, out, in), seq);
+        if (seq < 3)
+          wrapped++;
+      }
+      gst_buffer_unref (out);
+    }
+  }
+  fail_unless_equals_int (pulled, n);
+  fail_unless_equals_int (wrapped, 3);
+
+  gst_buffer_unref (in);
+  srtp_dealloc (rx);
+  srtp_dealloc (tx);
+  fanout_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 acssrtpfanout_suite (void)
 {
@@ -1026,6 +1221,8 @@ acssrtpfanout_suite (void)
   tcase_add_test (tc, test_src_caps);
   tcase_add_test (tc, test_states);
   tcase_add_test (tc, test_no_key_in_log);
+  tcase_add_test (tc, test_gcm_same_as_libsrtp);
+  tcase_add_test (tc, test_gcm_rollover);
   return s;
 }
 
