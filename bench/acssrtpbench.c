@@ -65,10 +65,15 @@ typedef enum
   IMPL_BARE,
   IMPL_ACS,
   IMPL_BAD,
+  IMPL_FLOOR,
   N_IMPLS
 } Impl;
 
-static const gchar *impl_names[] = { "driver", "bare", "acs", "bad" };
+static const gchar *impl_names[] = { "driver", "bare", "acs", "bad", "floor" };
+
+/* The implementations that are elements, measured net of the driver */
+#define IMPL_IS_ELEMENT(i) ((i) == IMPL_ACS || (i) == IMPL_BAD || \
+    (i) == IMPL_FLOOR)
 
 typedef enum
 {
@@ -438,6 +443,92 @@ buffers_new (const Config * cfg, Dir dir)
   return bufs;
 }
 
+/* The floor: the least an SRTP element can do in GStreamer with this
+ * input. Its chain function calls libsrtp2 exactly as the bare loop does
+ * and pushes the result; the encoder first copies the packet into a new
+ * memory with room for the tag (libsrtp2 2.5 protects in place only, and
+ * the input has no room: one memory of exactly the packet's size), the
+ * decoder works in place. No classification of RTP/RTCP, no stats, no
+ * lock, no key management, no error reporting: not an element anyone
+ * could ship, but a lower bound on what any element, acssrtpenc and
+ * acssrtpdec included, costs above the bare loop here. */
+typedef struct
+{
+  GstElement parent;
+  GstPad *sinkpad, *srcpad;
+  srtp_t session;
+  gboolean protect;
+} BenchFloor;
+
+typedef struct
+{
+  GstElementClass parent_class;
+} BenchFloorClass;
+
+GType bench_floor_get_type (void);
+G_DEFINE_TYPE (BenchFloor, bench_floor, GST_TYPE_ELEMENT);
+
+static GstFlowReturn
+bench_floor_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  BenchFloor *f = (BenchFloor *) parent;
+  srtp_err_status_t err;
+  GstMemory *mem;
+  GstMapInfo map;
+  gint len;
+
+  if (f->protect) {
+    gsize size = gst_buffer_get_size (buf);
+
+    mem = gst_allocator_alloc (NULL, size + SRTP_MAX_TRAILER_LEN, NULL);
+    gst_memory_map (mem, &map, GST_MAP_WRITE);
+    gst_buffer_extract (buf, 0, map.data, size);
+    len = size;
+    err = srtp_protect (f->session, map.data, &len);
+    gst_memory_unmap (mem, &map);
+    gst_memory_resize (mem, 0, len);
+    gst_buffer_replace_all_memory (buf, mem);
+  } else {
+    mem = gst_buffer_peek_memory (buf, 0);
+    gst_memory_map (mem, &map, GST_MAP_READWRITE);
+    len = map.size;
+    err = srtp_unprotect (f->session, map.data, &len);
+    gst_memory_unmap (mem, &map);
+    gst_memory_resize (mem, 0, len);
+  }
+  if (G_UNLIKELY (err != srtp_err_status_ok)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+  return gst_pad_push (f->srcpad, buf);
+}
+
+static void
+bench_floor_finalize (GObject * object)
+{
+  BenchFloor *f = (BenchFloor *) object;
+
+  if (f->session)
+    srtp_dealloc (f->session);
+  G_OBJECT_CLASS (bench_floor_parent_class)->finalize (object);
+}
+
+static void
+bench_floor_class_init (BenchFloorClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = bench_floor_finalize;
+}
+
+static void
+bench_floor_init (BenchFloor * f)
+{
+  f->sinkpad = gst_pad_new ("sink", GST_PAD_SINK);
+  f->srcpad = gst_pad_new ("src", GST_PAD_SRC);
+  gst_pad_set_chain_function (f->sinkpad, bench_floor_chain);
+  gst_element_add_pad (GST_ELEMENT (f), f->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (f), f->srcpad);
+}
+
 static GstElement *
 element_new (const Config * cfg, Impl impl, Dir dir, GstPad ** sinkpad,
     GstPad ** srcpad)
@@ -446,6 +537,17 @@ element_new (const Config * cfg, Impl impl, Dir dir, GstPad ** sinkpad,
   GstBuffer *key = key_buffer_new (cfg);
   const gchar *factory;
 
+  if (impl == IMPL_FLOOR) {
+    BenchFloor *f = g_object_new (bench_floor_get_type (), NULL);
+
+    f->protect = dir == DIR_PROTECT;
+    f->session = bare_session_new (cfg, f->protect ? ssrc_any_outbound :
+        ssrc_any_inbound);
+    *sinkpad = gst_object_ref (f->sinkpad);
+    *srcpad = gst_object_ref (f->srcpad);
+    gst_buffer_unref (key);
+    return gst_object_ref_sink (f);
+  }
   if (impl == IMPL_ACS)
     factory = dir == DIR_PROTECT ? "acssrtpenc" : "acssrtpdec";
   else
@@ -740,7 +842,7 @@ row_dir_name (const Row * row, Dir d)
 static gdouble
 net_ns (const Row * row, Dir d, Impl i)
 {
-  if (i == IMPL_ACS || i == IMPL_BAD)
+  if (IMPL_IS_ELEMENT (i))
     return row->r[d][i].min_ns - row->r[d][IMPL_PASS].min_ns;
   return row->r[d][i].min_ns;
 }
@@ -748,7 +850,7 @@ net_ns (const Row * row, Dir d, Impl i)
 static gdouble
 net_ir (const Row * row, Dir d, Impl i)
 {
-  if (i == IMPL_ACS || i == IMPL_BAD)
+  if (IMPL_IS_ELEMENT (i))
     return row->r[d][i].ir - row->r[d][IMPL_PASS].ir;
   return row->r[d][i].ir;
 }
@@ -949,7 +1051,7 @@ print_json (const Row * row, Dir d, Impl i)
   gchar ir[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_ascii_formatd (ns, sizeof (ns), "%.1f", net_ns (row, d, i));
-  g_ascii_formatd (med, sizeof (med), "%.1f", i == IMPL_ACS || i == IMPL_BAD ?
+  g_ascii_formatd (med, sizeof (med), "%.1f", IMPL_IS_ELEMENT (i) ?
       r->median_ns - row->r[d][IMPL_PASS].median_ns : r->median_ns);
   if (isnan (r->ir))
     g_strlcpy (ir, "null", sizeof (ir));
@@ -962,7 +1064,7 @@ print_json (const Row * row, Dir d, Impl i)
       row->prof->name, row->payload, row->nssrc, dir_names[d], impl_names[i],
       ns, med,
       1e9 / net_ns (row, d, i), ir,
-      i == IMPL_ACS || i == IMPL_BAD ? "true" : "false",
+      IMPL_IS_ELEMENT (i) ? "true" : "false",
       d == DIR_UNPROTECT ? "srtp" : row->rtp_input ? "rtp-2-memories" :
       "one-memory");
 }
@@ -981,41 +1083,45 @@ print_report (Row * rows, guint nrows, gboolean have_ir)
 
   g_print ("\n== Wall time per packet (best of %d runs of %d packets; acs "
       "and bad net of the driver) ==\n", opt_reps, opt_packets);
-  g_print ("%-24s %5s %5s %-9s | %8s %8s %8s | %9s %9s %9s | %5s %5s | %7s\n",
-      "profile", "pay", "ssrcs", "dir", "acs ns", "bad ns", "bare ns",
-      "acs pps", "bad pps", "bare pps", "a/c", "b/a", "drv ns");
+  g_print ("%-24s %5s %5s %-9s | %8s %8s %8s %8s | %9s %9s %9s | %5s %5s "
+      "%5s | %7s\n", "profile", "pay", "ssrcs", "dir", "acs ns", "bad ns",
+      "bare ns", "floor ns", "acs pps", "bad pps", "bare pps", "a/c", "b/a",
+      "f/c", "drv ns");
   for (k = 0; k < nrows; k++) {
     Row *row = &rows[k];
 
     for (d = 0; d < row_ndirs (row); d++) {
       gdouble a = net_ns (row, d, IMPL_ACS), b = net_ns (row, d, IMPL_BAD);
       gdouble c = net_ns (row, d, IMPL_BARE);
+      gdouble f = net_ns (row, d, IMPL_FLOOR);
 
-      g_print ("%-24s %5u %5u %-9s | %8.0f %8.0f %8.0f | %9.0f %9.0f %9.0f "
-          "| %5.2f %5.2f | %7.0f\n", row->prof->name, row->payload,
-          row->nssrc, row_dir_name (row, d), a, b, c, 1e9 / a, 1e9 / b, 1e9 / c,
-          a / c, b / a, row->r[d][IMPL_PASS].min_ns);
+      g_print ("%-24s %5u %5u %-9s | %8.0f %8.0f %8.0f %8.0f | %9.0f %9.0f "
+          "%9.0f | %5.2f %5.2f %5.2f | %7.0f\n", row->prof->name,
+          row->payload, row->nssrc, row_dir_name (row, d), a, b, c, f,
+          1e9 / a, 1e9 / b, 1e9 / c, a / c, b / a, f / c,
+          row->r[d][IMPL_PASS].min_ns);
     }
   }
 
   if (have_ir) {
     g_print ("\n== Instructions per packet (callgrind, %d packets; acs and "
         "bad net of the driver) ==\n", opt_callgrind_packets);
-    g_print ("%-24s %5s %5s %-9s | %8s %8s %8s | %5s %5s | %7s\n", "profile",
-        "pay", "ssrcs", "dir", "acs Ir", "bad Ir", "bare Ir", "a/c", "b/a",
-        "drv Ir");
+    g_print ("%-24s %5s %5s %-9s | %8s %8s %8s %8s | %5s %5s %5s | %7s\n",
+        "profile", "pay", "ssrcs", "dir", "acs Ir", "bad Ir", "bare Ir",
+        "floor Ir", "a/c", "b/a", "f/c", "drv Ir");
     for (k = 0; k < nrows; k++) {
       Row *row = &rows[k];
 
       for (d = 0; d < row_ndirs (row); d++) {
         gdouble a = net_ir (row, d, IMPL_ACS), b = net_ir (row, d, IMPL_BAD);
         gdouble c = net_ir (row, d, IMPL_BARE);
+        gdouble f = net_ir (row, d, IMPL_FLOOR);
 
         if (isnan (a) || isnan (b) || isnan (c))
           continue;
-        g_print ("%-24s %5u %5u %-9s | %8.0f %8.0f %8.0f | %5.2f %5.2f | "
-            "%7.0f\n", row->prof->name, row->payload, row->nssrc,
-            row_dir_name (row, d), a, b, c, a / c, b / a,
+        g_print ("%-24s %5u %5u %-9s | %8.0f %8.0f %8.0f %8.0f | %5.2f %5.2f "
+            "%5.2f | %7.0f\n", row->prof->name, row->payload, row->nssrc,
+            row_dir_name (row, d), a, b, c, f, a / c, b / a, f / c,
             row->r[d][IMPL_PASS].ir);
       }
     }
@@ -1033,7 +1139,9 @@ print_report (Row * rows, guint nrows, gboolean have_ir)
       gdouble a = net_ns (row, d, IMPL_ACS), b = net_ns (row, d, IMPL_BAD);
       gdouble c = net_ns (row, d, IMPL_BARE);
       gdouble ai = net_ir (row, d, IMPL_ACS), ci = net_ir (row, d, IMPL_BARE);
-      gchar ir_part[64], ir_ratio[32];
+      gdouble f = net_ns (row, d, IMPL_FLOOR);
+      gdouble fi = net_ir (row, d, IMPL_FLOOR);
+      gchar ir_part[64], ir_ratio[32], floor_ir[32];
 
       if (isnan (ai) || isnan (ci)) {
         g_strlcpy (ir_part, "instr a/c    n/a     ", sizeof (ir_part));
@@ -1043,18 +1151,29 @@ print_report (Row * rows, guint nrows, gboolean have_ir)
             verdict (ai / ci <= 1.15));
         g_snprintf (ir_ratio, sizeof (ir_ratio), "%.3f", ai / ci);
       }
+      if (isnan (fi) || isnan (ci))
+        g_strlcpy (floor_ir, "null", sizeof (floor_ir));
+      else
+        g_snprintf (floor_ir, sizeof (floor_ir), "%.3f", fi / ci);
       g_print ("%-16s %5u %3u %-9s | %s | time a/c %5.2f %s | time b/a "
           "%5.2f %s\n", row->prof->name, row->payload, row->nssrc,
           dir_names[d], ir_part, a / c, verdict (a / c <= 1.25), b / a,
           verdict (b / a >= 1.4));
+      /* What the floor element (no work besides libsrtp2, the copy the
+       * input forces, and GStreamer's own) reaches on the same scale: a
+       * target it misses no element can meet */
+      g_print ("%-16s %5s %3s %-9s | floor: instr f/c %s | time f/c %5.2f | "
+          "time b/f %5.2f\n", "", "", "", "", floor_ir, f / c, b / f);
       g_print ("{\"bench\":\"acs-srtp-target\",\"profile\":\"%s\","
           "\"payload\":%u,\"ssrcs\":%u,\"dir\":\"%s\",\"instr_a_over_c\":%s,"
           "\"instr_pass\":%s,\"time_a_over_c\":%.3f,\"time_pass\":%s,"
-          "\"time_b_over_a\":%.3f,\"time_b_pass\":%s}\n", row->prof->name,
+          "\"time_b_over_a\":%.3f,\"time_b_pass\":%s,"
+          "\"floor_instr_over_c\":%s,\"floor_time_over_c\":%.3f,"
+          "\"time_b_over_floor\":%.3f}\n", row->prof->name,
           row->payload, row->nssrc, dir_names[d], ir_ratio,
           isnan (ai) || isnan (ci) ? "null" : (ai / ci <= 1.15
               ? "true" : "false"), a / c, a / c <= 1.25 ? "true" : "false",
-          b / a, b / a >= 1.4 ? "true" : "false");
+          b / a, b / a >= 1.4 ? "true" : "false", floor_ir, f / c, b / f);
     }
   }
 }
@@ -1151,8 +1270,8 @@ main (int argc, char **argv)
   }
 
   g_print ("# acs-srtp-bench: %u configurations x 2 directions x "
-      "{driver, bare libsrtp2, acssrtpenc/dec, srtpenc/dec}; libsrtp2 %s\n",
-      rows->len, srtp_get_version_string ());
+      "{driver, bare libsrtp2, acssrtpenc/dec, srtpenc/dec, floor element}; "
+      "libsrtp2 %s\n", rows->len, srtp_get_version_string ());
   for (k = 0; k < rows->len; k++) {
     Row *row = &g_array_index (rows, Row, k);
 
