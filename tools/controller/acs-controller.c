@@ -17,6 +17,7 @@
 #endif
 
 #include "acscontroller.h"
+#include "acslog.h"
 
 #include <acs/acstoken.h>
 #include <glib-unix.h>
@@ -252,64 +253,6 @@ write_port_file (const gchar * path, guint port, GError ** error)
   return g_file_set_contents (path, text, -1, error);
 }
 
-/* GLib's default writer formats a line in several steps and converts it
- * to the locale's charset (g_convert() in the C locale): with one line per
- * request, a tenth of the controller's CPU. Messages, info and debug lines
- * are written here in the same format (without colours) with one write();
- * warnings and worse still go through GLib's writer. */
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField * fields, gsize n_fields,
-    gpointer user_data)
-{
-  const gchar *domain = NULL, *message = NULL, *name;
-  g_autofree gchar *line = NULL;
-  struct tm tm;
-  gint64 now;
-  time_t secs;
-  gssize len, done, n;
-  gsize i;
-  int fd;
-
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (level, fields, n_fields, user_data);
-  for (i = 0; i < n_fields; i++) {
-    if (fields[i].length != -1)
-      continue;
-    if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0)
-      domain = fields[i].value;
-    else if (strcmp (fields[i].key, "MESSAGE") == 0)
-      message = fields[i].value;
-  }
-  if (g_log_writer_default_would_drop (level, domain))
-    return G_LOG_WRITER_HANDLED;
-  if (message == NULL)
-    return g_log_writer_default (level, fields, n_fields, user_data);
-
-  if (level & G_LOG_LEVEL_MESSAGE)
-    name = "Message";
-  else if (level & G_LOG_LEVEL_INFO)
-    name = "INFO";
-  else
-    name = "DEBUG";
-  now = g_get_real_time ();
-  secs = now / G_USEC_PER_SEC;
-  localtime_r (&secs, &tm);
-  line = g_strdup_printf ("%s%s%s: %02d:%02d:%02d.%03d: %s\n",
-      domain ? domain : "**", domain ? "-" : " ", name, tm.tm_hour,
-      tm.tm_min, tm.tm_sec, (gint) (now / 1000 % 1000), message);
-  /* As GLib: messages on stderr, info and debug on stdout */
-  fd = (level & G_LOG_LEVEL_MESSAGE) ? STDERR_FILENO : STDOUT_FILENO;
-  len = strlen (line);
-  for (done = 0; done < len; done += n) {
-    n = write (fd, line + done, len - done);
-    if (n < 0 && errno == EINTR)
-      n = 0;
-    else if (n <= 0)
-      return G_LOG_WRITER_UNHANDLED;
-  }
-  return G_LOG_WRITER_HANDLED;
-}
-
 static int
 run_server (Options * o)
 {
@@ -324,7 +267,7 @@ run_server (Options * o)
   GMainLoop *loop;
   guint port = 0, sigterm, sigint;
 
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  acs_log_install ();
   if (!parse_listen (o->listen, &host, &port, &error))
     goto fail;
   if (o->invite_timeout <= 0 || o->ring_timeout <= 0 || o->heartbeat <= 0
@@ -422,6 +365,7 @@ run_server (Options * o)
   return 0;
 
 fail:
+  acs_log_flush ();
   g_printerr ("acs-controller: %s\n", error->message);
   return 1;
 }

@@ -12,6 +12,7 @@
 #endif
 
 #include "acscall.h"
+#include "acsjson.h"
 
 #include <acs/acstoken.h>
 
@@ -147,6 +148,7 @@ acs_call_transition (AcsCall * call, AcsCallAction action, AcsCallRole role,
   t = find_transition (call, action, role, &result);
   if (t == NULL)
     return result;
+  acs_call_changed (call);
   call->state = t->to;
   call->sip_status = t->sip_status;
   if (t->to == ACS_CALL_STATE_ACTIVE)
@@ -204,6 +206,7 @@ acs_call_free (AcsCall * call)
   g_free (call->callee);
   g_free (call->offer_sdp);
   g_free (call->answer_sdp);
+  g_free (call->json);
   g_ptr_array_unref (call->held_for_caller);
   g_free (call);
 }
@@ -323,64 +326,89 @@ acs_call_action_to_string (AcsCallAction action)
 }
 
 static void
-add_party (JsonBuilder * b, const gchar * user)
+build_json (const AcsCall * call, GString * s)
 {
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "user");
-  json_builder_add_string_value (b, user);
-  json_builder_end_object (b);
-}
-
-static void
-add_time_or_null (JsonBuilder * b, const gchar * name, gint64 t)
-{
-  json_builder_set_member_name (b, name);
-  if (t != 0)
-    json_builder_add_int_value (b, t);
+  acs_json_append_literal (s, "{\"id\":");
+  acs_json_append_string (s, call->id);
+  acs_json_append_literal (s, ",\"kind\":");
+  acs_json_append_string (s, call->kind);
+  acs_json_append_literal (s, ",\"state\":");
+  acs_json_append_string (s, acs_call_state_to_string (call->state));
+  acs_json_append_literal (s, ",\"caller\":{\"user\":");
+  acs_json_append_string (s, call->caller);
+  acs_json_append_literal (s, "},\"callees\":[{\"user\":");
+  acs_json_append_string (s, call->callee);
+  acs_json_append_literal (s, "}],\"created\":");
+  acs_json_append_int (s, call->created);
+  acs_json_append_literal (s, ",\"answered\":");
+  if (call->answered != 0)
+    acs_json_append_int (s, call->answered);
   else
-    json_builder_add_null_value (b);
+    acs_json_append_literal (s, "null");
+  acs_json_append_literal (s, ",\"ended\":");
+  if (call->ended != 0)
+    acs_json_append_int (s, call->ended);
+  else
+    acs_json_append_literal (s, "null");
+  acs_json_append_literal (s, ",\"end_reason\":");
+  acs_json_append_string_or_null (s, call->end_reason);
+  acs_json_append_literal (s, ",\"sip_status\":");
+  acs_json_append_int (s, call->sip_status);
+  if (call->session_expires != 0) {
+    acs_json_append_literal (s, ",\"session_expires\":");
+    acs_json_append_int (s, call->session_expires);
+  }
+  g_string_append_c (s, '}');
 }
 
 /**
- * acs_call_to_json:
+ * acs_call_get_json:
  * @call: a call
  *
- * Returns: (transfer full): the call object of docs/protocol.md section 3
- *   (no SDP).
+ * The call object of docs/protocol.md section 3 (no SDP), as JSON text.
+ * Every response about a call and most events carry it: it is written
+ * once per change of the call (acs_call_transition(), acs_call_changed())
+ * and kept.
+ *
+ * Returns: (transfer none): the text, valid until @call changes.
  */
-JsonNode *
-acs_call_to_json (const AcsCall * call)
+const gchar *
+acs_call_get_json (AcsCall * call)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  if (call->json == NULL) {
+    GString *s = g_string_sized_new (256);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, call->id);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, call->kind);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, acs_call_state_to_string (call->state));
-  json_builder_set_member_name (b, "caller");
-  add_party (b, call->caller);
-  json_builder_set_member_name (b, "callees");
-  json_builder_begin_array (b);
-  add_party (b, call->callee);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "created");
-  json_builder_add_int_value (b, call->created);
-  add_time_or_null (b, "answered", call->answered);
-  add_time_or_null (b, "ended", call->ended);
-  json_builder_set_member_name (b, "end_reason");
-  if (call->end_reason != NULL)
-    json_builder_add_string_value (b, call->end_reason);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "sip_status");
-  json_builder_add_int_value (b, call->sip_status);
-  if (call->session_expires != 0) {
-    json_builder_set_member_name (b, "session_expires");
-    json_builder_add_int_value (b, call->session_expires);
+    build_json (call, s);
+    call->json_len = s->len;
+    call->json = g_string_free (s, FALSE);
   }
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  return call->json;
+}
+
+/**
+ * acs_call_append_json:
+ * @call: a call
+ * @out: where to write
+ *
+ * Appends acs_call_get_json() to @out.
+ */
+void
+acs_call_append_json (AcsCall * call, GString * out)
+{
+  acs_call_get_json (call);
+  g_string_append_len (out, call->json, call->json_len);
+}
+
+/**
+ * acs_call_changed:
+ * @call: a call
+ *
+ * Says that a field of the call object changed outside
+ * acs_call_transition().
+ */
+void
+acs_call_changed (AcsCall * call)
+{
+  g_clear_pointer (&call->json, g_free);
+  call->json_len = 0;
 }

@@ -8,7 +8,6 @@
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
-
 /**
  * AcsCallState:
  * @ACS_CALL_STATE_CALLING: invitation sent (INVITE, 100 Trying)
@@ -18,7 +17,7 @@ G_BEGIN_DECLS
  *
  * The states of docs/protocol.md section 3.1.
  */
-typedef enum
+    typedef enum
 {
   ACS_CALL_STATE_CALLING,
   ACS_CALL_STATE_RINGING,
@@ -112,6 +111,9 @@ typedef struct
   gint64 caller_seen;
   gint64 callee_seen;
   guint session_expires;        /* seconds, 0: no session timer */
+  /* acs_call_get_json(), written at the first use after a change */
+  gchar *json;
+  gsize json_len;
 } AcsCall;
 
 AcsCall *acs_call_new (const gchar * id, const gchar * kind,
@@ -136,10 +138,13 @@ const gchar *acs_call_state_to_string (AcsCallState state);
 
 const gchar *acs_call_action_to_string (AcsCallAction action);
 
-JsonNode *acs_call_to_json (const AcsCall * call);
+const gchar *acs_call_get_json (AcsCall * call);
+
+void acs_call_append_json (AcsCall * call, GString * out);
+
+void acs_call_changed (AcsCall * call);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AcsCall, acs_call_free);
 
 G_END_DECLS
-
 #endif /* __ACS_CALL_H__ */

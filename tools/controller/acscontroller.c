@@ -23,6 +23,8 @@
 #include "acscall.h"
 #include "acscallstore.h"
 #include "acseventhub.h"
+#include "acsjson.h"
+#include "acslog.h"
 #include "acsmetrics.h"
 #include "acsrequest.h"
 #include "acstimerqueue.h"
@@ -188,14 +190,15 @@ route_match (const gchar * path, Route * route)
 
 /* Responses */
 
+/* Takes @text */
 static void
-respond_json (Request * req, guint status, JsonNode * node)
+respond_string (Request * req, guint status, GString * text)
 {
-  gchar *text = json_to_string (node, FALSE);
+  gsize len = text->len;
 
   soup_server_message_set_status (req->msg, status, NULL);
   soup_server_message_set_response (req->msg, "application/json",
-      SOUP_MEMORY_TAKE, text, strlen (text));
+      SOUP_MEMORY_TAKE, g_string_free (text, FALSE), len);
 }
 
 static void
@@ -230,45 +233,60 @@ log_request (AcsController * self, SoupServerMessage * msg,
       G_USEC_PER_SEC;
   guint status = soup_server_message_get_status (msg);
 
+  gint64 us = (gint64) (seconds * G_USEC_PER_SEC);
+  gchar frac[4];
+  GString *line;
+
   acs_metrics_observe_request (self->metrics, method, template, status,
       seconds);
-  g_message ("request method=%s path=%s status=%u latency_ms=%.3f user=%s%s%s",
-      method, template, status, seconds * 1000.0, user ? user : "-",
-      error_code ? " error=" : "", error_code ? error_code : "");
+  /* request method=M path=P status=S latency_ms=N.NNN user=U [error=E] */
+  line = acs_log_begin ();
+  acs_json_append_literal (line, "request method=");
+  g_string_append (line, method);
+  acs_json_append_literal (line, " path=");
+  g_string_append (line, template);
+  acs_json_append_literal (line, " status=");
+  acs_json_append_int (line, status);
+  acs_json_append_literal (line, " latency_ms=");
+  acs_json_append_int (line, us / 1000);
+  frac[0] = '.';
+  frac[1] = '0' + us % 1000 / 100;
+  frac[2] = '0' + us % 100 / 10;
+  frac[3] = '0' + us % 10;
+  g_string_append_len (line, frac, 4);
+  acs_json_append_literal (line, " user=");
+  g_string_append (line, user ? user : "-");
+  if (error_code) {
+    acs_json_append_literal (line, " error=");
+    g_string_append (line, error_code);
+  }
+  acs_log_end (line);
 }
 
 /* Calls and events */
 
+/* The data of an event about @call: the call object and, for
+ * @sdp_member, its session description */
 static gchar *
-node_to_line (JsonNode * node)
+call_event_data (AcsCall * call, const gchar * sdp_member, const gchar * sdp)
 {
-  return json_to_string (node, FALSE);
-}
+  GString *s = g_string_sized_new (320 + (sdp ? strlen (sdp) + 64 : 0));
 
-static gchar *
-call_event_data (const AcsCall * call, const gchar * sdp_member,
-    const gchar * sdp)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "call");
-  json_builder_add_value (b, acs_call_to_json (call));
+  acs_json_append_literal (s, "{\"call\":");
+  acs_call_append_json (call, s);
   if (sdp_member != NULL) {
-    json_builder_set_member_name (b, sdp_member);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "sdp");
-    json_builder_add_string_value (b, sdp);
-    json_builder_end_object (b);
+    g_string_append_c (s, ',');
+    acs_json_append_string (s, sdp_member);
+    acs_json_append_literal (s, ":{\"sdp\":");
+    acs_json_append_string (s, sdp);
+    g_string_append_c (s, '}');
   }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return node_to_line (root);
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
 }
 
 static void
-publish_call_event (AcsController * self, const AcsCall * call,
+publish_call_event (AcsController * self, AcsCall * call,
     const gchar * user, const gchar * type, const gchar * sdp_member,
     const gchar * sdp)
 {
@@ -281,24 +299,21 @@ static gchar *
 candidate_event_data (const AcsCall * call,
     const AcsCandidateRequest * candidate)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  GString *s = g_string_sized_new (96 + (candidate->candidate ?
+          strlen (candidate->candidate) : 0));
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "call_id");
-  json_builder_add_string_value (b, call->id);
+  acs_json_append_literal (s, "{\"call_id\":");
+  acs_json_append_string (s, call->id);
   if (candidate->end_of_candidates) {
-    json_builder_set_member_name (b, "end_of_candidates");
-    json_builder_add_boolean_value (b, TRUE);
+    acs_json_append_literal (s, ",\"end_of_candidates\":true}");
   } else {
-    json_builder_set_member_name (b, "candidate");
-    json_builder_add_string_value (b, candidate->candidate);
-    json_builder_set_member_name (b, "mline_index");
-    json_builder_add_int_value (b, candidate->mline_index);
+    acs_json_append_literal (s, ",\"candidate\":");
+    acs_json_append_string (s, candidate->candidate);
+    acs_json_append_literal (s, ",\"mline_index\":");
+    acs_json_append_int (s, candidate->mline_index);
+    g_string_append_c (s, '}');
   }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return node_to_line (root);
+  return g_string_free (s, FALSE);
 }
 
 /* Applies a transition already checked, stores the call, arms its next
@@ -307,6 +322,7 @@ static void
 apply_transition (AcsController * self, AcsCall * call, AcsCallAction action,
     AcsCallRole role)
 {
+  GString *line;
   guint i;
 
   if (acs_call_transition (call, action, role,
@@ -318,11 +334,20 @@ apply_transition (AcsController * self, AcsCall * call, AcsCallAction action,
     call->caller_seen = call->callee_seen = g_get_monotonic_time ();
   acs_call_store_put (self->store, call);
   arm_call_timer (self, call);
-  g_message ("call id=%s action=%s state=%s sip_status=%u%s%s", call->id,
-      acs_call_action_to_string (action),
-      acs_call_state_to_string (call->state), call->sip_status,
-      call->end_reason ? " end_reason=" : "",
-      call->end_reason ? call->end_reason : "");
+  line = acs_log_begin ();
+  acs_json_append_literal (line, "call id=");
+  g_string_append (line, call->id);
+  acs_json_append_literal (line, " action=");
+  g_string_append (line, acs_call_action_to_string (action));
+  acs_json_append_literal (line, " state=");
+  g_string_append (line, acs_call_state_to_string (call->state));
+  acs_json_append_literal (line, " sip_status=");
+  acs_json_append_int (line, call->sip_status);
+  if (call->end_reason) {
+    acs_json_append_literal (line, " end_reason=");
+    g_string_append (line, call->end_reason);
+  }
+  acs_log_end (line);
 
   switch (call->state) {
     case ACS_CALL_STATE_RINGING:
@@ -342,9 +367,15 @@ apply_transition (AcsController * self, AcsCall * call, AcsCallAction action,
       if (call->answered == 0)
         acs_metrics_call_failure (self->metrics, call->end_reason);
       g_ptr_array_set_size (call->held_for_caller, 0);
-      publish_call_event (self, call, call->caller, "call.ended", NULL, NULL);
-      publish_call_event (self, call, call->callee, "call.ended", NULL, NULL);
-      break;
+      {
+        g_autofree gchar *data = call_event_data (call, NULL, NULL);
+
+        acs_event_hub_publish (self->hub, call->caller, call->id, "call.ended",
+            data);
+        acs_event_hub_publish (self->hub, call->callee, call->id, "call.ended",
+            data);
+        break;
+      }
     case ACS_CALL_STATE_CALLING:
       break;
   }
@@ -603,11 +634,13 @@ check_transition (Request * req, AcsCall * call, AcsCallAction action,
 }
 
 static void
-respond_call (Request * req, guint status, const AcsCall * call)
+respond_call (Request * req, guint status, AcsCall * call)
 {
-  g_autoptr (JsonNode) node = acs_call_to_json (call);
+  const gchar *json = acs_call_get_json (call);
 
-  respond_json (req, status, node);
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json",
+      SOUP_MEMORY_COPY, json, call->json_len);
 }
 
 /* Handlers */
@@ -621,6 +654,7 @@ handle_place (Request * req)
   AcsPlaceRequest place;
   AcsApiError *error = NULL;
   AcsCall *call;
+  GString *line;
 
   if (!(body = read_body (req)))
     return;
@@ -642,11 +676,19 @@ handle_place (Request * req)
   call = acs_call_new (id, place.kind, req->user, place.to_user,
       place.offer_sdp, g_get_real_time () / G_USEC_PER_SEC);
   call->session_expires = self->config.session_expires_ms / 1000;
+  acs_call_changed (call);
   acs_place_request_clear (&place);
   acs_call_store_put (self->store, call);
   arm_call_timer (self, call);
-  g_message ("call id=%s placed caller=%s callee=%s state=calling", call->id,
-      call->caller, call->callee);
+  line = acs_log_begin ();
+  acs_json_append_literal (line, "call id=");
+  g_string_append (line, call->id);
+  acs_json_append_literal (line, " placed caller=");
+  g_string_append (line, call->caller);
+  acs_json_append_literal (line, " callee=");
+  g_string_append (line, call->callee);
+  acs_json_append_literal (line, " state=calling");
+  acs_log_end (line);
   publish_call_event (self, call, call->callee, "call.incoming", "offer",
       call->offer_sdp);
   respond_call (req, SOUP_STATUS_CREATED, call);
@@ -694,7 +736,6 @@ handle_candidate (Request * req, const Route * route)
 {
   AcsController *self = req->self;
   g_autoptr (JsonObject) body = NULL;
-  g_autoptr (JsonNode) empty = NULL;
   g_autoptr (GArray) candidates = NULL;
   AcsApiError *error = NULL;
   AcsCallRole role;
@@ -746,9 +787,9 @@ handle_candidate (Request * req, const Route * route)
   }
   acs_call_store_put (self->store, call);
 
-  empty = json_node_init_object (json_node_alloc (), NULL);
-  json_node_take_object (empty, json_object_new ());
-  respond_json (req, SOUP_STATUS_ACCEPTED, empty);
+  soup_server_message_set_status (req->msg, SOUP_STATUS_ACCEPTED, NULL);
+  soup_server_message_set_response (req->msg, "application/json",
+      SOUP_MEMORY_STATIC, "{}", 2);
 }
 
 /* POST /v1/calls/{id}/refresh: a session refresh (RFC 4028), for clients
@@ -774,24 +815,30 @@ handle_refresh (Request * req, const Route * route)
 }
 
 static void
+append_uris (GString * s, gchar ** uris)
+{
+  gchar **uri;
+
+  acs_json_append_literal (s, "{\"urls\":[");
+  for (uri = uris; *uri != NULL; uri++) {
+    if (uri != uris)
+      g_string_append_c (s, ',');
+    acs_json_append_string (s, *uri);
+  }
+  g_string_append_c (s, ']');
+}
+
+static void
 handle_ice_servers (Request * req)
 {
   AcsController *self = req->self;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  gchar **uri;
+  GString *s = g_string_sized_new (256);
+  gboolean stun = self->stun_uris != NULL && self->stun_uris[0] != NULL;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "ice_servers");
-  json_builder_begin_array (b);
-  if (self->stun_uris != NULL && self->stun_uris[0] != NULL) {
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "urls");
-    json_builder_begin_array (b);
-    for (uri = self->stun_uris; *uri != NULL; uri++)
-      json_builder_add_string_value (b, *uri);
-    json_builder_end_array (b);
-    json_builder_end_object (b);
+  acs_json_append_literal (s, "{\"ice_servers\":[");
+  if (stun) {
+    append_uris (s, self->stun_uris);
+    g_string_append_c (s, '}');
   }
   if (self->turn_uris != NULL && self->turn_uris[0] != NULL) {
     g_autofree gchar *username = NULL, *credential = NULL;
@@ -801,24 +848,20 @@ handle_ice_servers (Request * req)
     acs_turn_creds_compute (secret, len, req->user,
         g_get_real_time () / G_USEC_PER_SEC + self->config.turn_ttl,
         &username, &credential);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "urls");
-    json_builder_begin_array (b);
-    for (uri = self->turn_uris; *uri != NULL; uri++)
-      json_builder_add_string_value (b, *uri);
-    json_builder_end_array (b);
-    json_builder_set_member_name (b, "username");
-    json_builder_add_string_value (b, username);
-    json_builder_set_member_name (b, "credential");
-    json_builder_add_string_value (b, credential);
-    json_builder_end_object (b);
+    if (stun)
+      g_string_append_c (s, ',');
+    append_uris (s, self->turn_uris);
+    acs_json_append_literal (s, ",\"username\":");
+    acs_json_append_string (s, username);
+    acs_json_append_literal (s, ",\"credential\":");
+    acs_json_append_string (s, credential);
+    g_string_append_c (s, '}');
+    explicit_bzero (credential, strlen (credential));
   }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "ttl");
-  json_builder_add_int_value (b, self->config.turn_ttl);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  respond_json (req, SOUP_STATUS_OK, root);
+  acs_json_append_literal (s, "],\"ttl\":");
+  acs_json_append_int (s, self->config.turn_ttl);
+  g_string_append_c (s, '}');
+  respond_string (req, SOUP_STATUS_OK, s);
 }
 
 static void

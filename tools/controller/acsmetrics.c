@@ -86,11 +86,23 @@ void
 acs_metrics_observe_request (AcsMetrics * metrics, const gchar * method,
     const gchar * path, guint status, gdouble seconds)
 {
-  g_autofree gchar *key = g_strdup_printf ("%s\t%s\t%u", method, path,
-      status);
+  gchar buf[128];
+  gchar *key = buf;
+  guint64 *n;
   guint i;
 
-  count (metrics->requests, key);
+  /* Looked up without an allocation: methods and templates are short */
+  if (g_snprintf (buf, sizeof (buf), "%s\t%s\t%u", method, path,
+          status) >= (gint) sizeof (buf))
+    key = g_strdup_printf ("%s\t%s\t%u", method, path, status);
+  n = g_hash_table_lookup (metrics->requests, key);
+  if (n == NULL) {
+    n = g_new0 (guint64, 1);
+    g_hash_table_insert (metrics->requests, g_strdup (key), n);
+  }
+  (*n)++;
+  if (key != buf)
+    g_free (key);
   for (i = 0; i < G_N_ELEMENTS (buckets); i++)
     if (seconds <= buckets[i])
       metrics->bucket_counts[i]++;

@@ -14,6 +14,8 @@
 
 #include "acsrequest.h"
 
+#include "acsjson.h"
+
 #include <acs/acstoken.h>
 #include <gst/sdp/sdp.h>
 
@@ -73,26 +75,20 @@ acs_api_error_free (AcsApiError * error)
 gchar *
 acs_api_error_to_json (const AcsApiError * error)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  GString *s = g_string_sized_new (128);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "status");
-  json_builder_add_int_value (b, error->status);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_string_value (b, error->code);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, error->message);
+  acs_json_append_literal (s, "{\"error\":{\"status\":");
+  acs_json_append_int (s, error->status);
+  acs_json_append_literal (s, ",\"code\":");
+  acs_json_append_string_or_null (s, error->code);
+  acs_json_append_literal (s, ",\"message\":");
+  acs_json_append_string_or_null (s, error->message);
   if (error->field != NULL) {
-    json_builder_set_member_name (b, "field");
-    json_builder_add_string_value (b, error->field);
+    acs_json_append_literal (s, ",\"field\":");
+    acs_json_append_string (s, error->field);
   }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  acs_json_append_literal (s, "}}");
+  return g_string_free (s, FALSE);
 }
 
 static gboolean
