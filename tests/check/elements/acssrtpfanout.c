@@ -1032,7 +1032,8 @@ gcm_session_new (guint8 seed, gboolean aes256, gboolean sender, guint32 ssrc)
   }
   fail_unless (gst_buffer_map (key, &map, GST_MAP_READ));
   policy.key = map.data;
-  policy.window_size = 1024;
+  /* acssrtpdec's default replay window */
+  policy.window_size = 128;
   fail_unless_equals_int (srtp_create (&session, &policy), srtp_err_status_ok);
   gst_buffer_unmap (key, &map);
   gst_buffer_unref (key);
@@ -1201,6 +1202,202 @@ GST_START_TEST (test_gcm_rollover)
 
 GST_END_TEST;
 
+/* acssrtpdec's GCM path -------------------------------------------------
+ *
+ * acssrtpdec decrypts the SRTP of an SSRC with its own AEAD_AES_*_GCM key
+ * (request-key: the group path's single decoder) with NSS directly, as
+ * acssrtpfanout encrypts, keeping the packet index and the replay window
+ * itself. These tests feed it and a libsrtp2 receiver the same packets,
+ * out of order, repeated, too old, tampered with, across a rollover, and
+ * want the same answer from both, byte for byte. */
+
+#define DEC_SSRC 0x5eed0001
+
+static GstCaps *
+dec_on_request_key (GstElement * dec, guint ssrc, gpointer aes256)
+{
+  GstBuffer *key = test_key_new (aes256 ? 44 : 28, 21);
+  const gchar *cipher = aes256 ? "aes-256-gcm" : "aes-128-gcm";
+  GstCaps *caps = gst_caps_new_simple ("application/x-srtp",
+      "srtp-key", GST_TYPE_BUFFER, key,
+      "srtp-cipher", G_TYPE_STRING, cipher,
+      "srtp-auth", G_TYPE_STRING, "null",
+      "srtcp-cipher", G_TYPE_STRING, cipher,
+      "srtcp-auth", G_TYPE_STRING, "null", NULL);
+
+  gst_buffer_unref (key);
+  return ssrc == DEC_SSRC ? caps : (gst_caps_unref (caps), NULL);
+}
+
+/* Feeds @pkt (not taken) to @dec and to the libsrtp2 receiver @rx; both
+ * must accept it, with the same clear bytes, or both drop it. Returns
+ * whether it was accepted */
+static gboolean
+dec_same_as_libsrtp (GstHarness * dec, srtp_t rx, GstBuffer * pkt)
+{
+  GstBuffer *want = receiver_unprotect (rx, pkt), *got;
+
+  fail_unless_equals_int (gst_harness_push (dec, gst_buffer_copy_deep (pkt)),
+      GST_FLOW_OK);
+  got = gst_harness_try_pull (dec);
+  if (want == NULL) {
+    fail_unless (got == NULL, "acssrtpdec took a packet libsrtp2 refuses");
+    return FALSE;
+  }
+  fail_unless (got != NULL, "acssrtpdec refused a packet libsrtp2 takes");
+  fail_unless (test_buffer_equal (got, want), "clear bytes differ");
+  gst_buffer_unref (got);
+  gst_buffer_unref (want);
+  return TRUE;
+}
+
+static void
+check_dec_gcm (gboolean aes256)
+{
+  GstHarness *dec = gst_harness_new_with_padnames ("acssrtpdec", "sink",
+      "src");
+  srtp_t tx = gcm_session_new (21, aes256, TRUE, DEC_SSRC);
+  srtp_t rx = gcm_session_new (21, aes256, FALSE, 0);
+  GPtrArray *pkts = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  /* indices into pkts, in the order they arrive */
+  static const gint order[] = {
+    0, 1, 2, 2, 4, 3, 5, 1, 6, 7, 10, 9, 8, 8,
+    /* across the wrap (index 536), out of order */
+    530, 533, 531, 536, 535, 537, 534, 532, 538, 536,
+    /* a gap, then packets just in and just out of the window */
+    900, 773, 772, 771, 900, 901, 640,
+    /* tampered with (-1 - index) */
+    -1 - 902, 902, -1 - 903,
+  };
+  guint i, accepted = 0;
+  guint32 roc = 0;
+  GstStructure *stats;
+  const GValue *streams;
+
+  g_signal_connect (dec->element, "request-key",
+      G_CALLBACK (dec_on_request_key), GINT_TO_POINTER (aes256));
+  gst_harness_set_src_caps_str (dec, "application/x-srtp, media=audio, "
+      "clock-rate=48000, encoding-name=OPUS, payload=96");
+
+  /* 1,000 packets of the sender, sequence numbers from 65,000: the
+   * rollover counter goes to 1 at index 536. Every third one with CSRCs
+   * and a header extension */
+  for (i = 0; i < 1000; i++) {
+    guint16 seq = (guint16) (65000 + i);
+    GstBuffer *clear = i % 3 ? rtp_at (seq, 960 * i, i * FRAME_NS) :
+        rtp_with_csrcs_and_extension (seq, PAYLOAD);
+    GstMapInfo map;
+    guint8 *data;
+    gint len;
+
+    fail_unless (gst_buffer_map (clear, &map, GST_MAP_READ));
+    data = g_malloc (map.size + SRTP_MAX_TRAILER_LEN);
+    memcpy (data, map.data, map.size);
+    len = map.size;
+    gst_buffer_unmap (clear, &map);
+    GST_WRITE_UINT32_BE (data + 8, DEC_SSRC);
+    fail_unless_equals_int (srtp_protect (tx, data, &len), srtp_err_status_ok);
+    g_ptr_array_add (pkts, gst_buffer_new_wrapped (data, len));
+    gst_buffer_unref (clear);
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    GstBuffer *pkt;
+
+    if (order[i] >= 0) {
+      pkt = gst_buffer_ref (g_ptr_array_index (pkts, order[i]));
+    } else {
+      GstMapInfo map;
+
+      pkt = gst_buffer_copy_deep (g_ptr_array_index (pkts, -1 - order[i]));
+      fail_unless (gst_buffer_map (pkt, &map, GST_MAP_WRITE));
+      map.data[map.size - 20] ^= 0x01;
+      gst_buffer_unmap (pkt, &map);
+    }
+    if (dec_same_as_libsrtp (dec, rx, pkt))
+      accepted++;
+    gst_buffer_unref (pkt);
+  }
+  /* repeated, too old and tampered packets were dropped */
+  fail_unless (accepted > 10 && accepted < G_N_ELEMENTS (order));
+  fail_unless_equals_int (srtp_get_stream_roc (rx, DEC_SSRC, &roc),
+      srtp_err_status_ok);
+  fail_unless_equals_int (roc, 1);
+
+  /* the stats show the rollover counter and the drops */
+  g_object_get (dec->element, "stats", &stats, NULL);
+  streams = gst_structure_get_value (stats, "streams");
+  fail_unless_equals_int (gst_value_array_get_size (streams), 1);
+  fail_unless (gst_structure_get_uint (gst_value_get_structure
+          (gst_value_array_get_value (streams, 0)), "roc", &roc));
+  fail_unless_equals_int (roc, 1);
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (test_get_stat (dec->element,
+          "packets-unprotected"), accepted);
+  fail_unless (test_get_stat (dec->element, "replay-failures") >= 5);
+  fail_unless_equals_uint64 (test_get_stat (dec->element, "auth-failures"), 2);
+
+  g_ptr_array_unref (pkts);
+  srtp_dealloc (tx);
+  srtp_dealloc (rx);
+  gst_harness_teardown (dec);
+}
+
+GST_START_TEST (test_dec_gcm_same_as_libsrtp)
+{
+  check_dec_gcm (FALSE);
+  check_dec_gcm (TRUE);
+}
+
+GST_END_TEST;
+
+/* What acssrtpfanout protects, acssrtpdec (keyed per SSRC, as a member's
+ * receiver) takes back, CSRCs and header extension included */
+GST_START_TEST (test_fanout_to_dec)
+{
+  Fanout *f = fanout_new (NULL);
+  GstHarness *dec = gst_harness_new_with_padnames ("acssrtpdec", "sink",
+      "src");
+  GstBuffer *key = test_key_new (28, 21);
+  guint i;
+
+  fail_unless (g_signal_connect (dec->element, "request-key",
+          G_CALLBACK (dec_on_request_key), GINT_TO_POINTER (FALSE)));
+  gst_harness_set_src_caps_str (dec, "application/x-srtp, media=audio, "
+      "clock-rate=48000, encoding-name=OPUS, payload=96");
+  g_signal_emit_by_name (f->h->element, "add-destination", 7, DEC_SSRC, key,
+      &i);
+  fail_unless (i);
+  for (i = 0; i < 20; i++) {
+    GstBuffer *in = i % 2 ? rtp_at (i, 960 * i, i * FRAME_NS) :
+        rtp_with_csrcs_and_extension (i, PAYLOAD + i);
+    GstBuffer *out, *clear;
+    GstMapInfo a, b;
+
+    push_ok (f->h, gst_buffer_ref (in));
+    out = gst_harness_pull (f->h);
+    fail_unless_equals_int (gst_harness_push (dec, out), GST_FLOW_OK);
+    clear = gst_harness_pull (dec);
+    fail_unless (gst_buffer_map (in, &a, GST_MAP_READ));
+    fail_unless (gst_buffer_map (clear, &b, GST_MAP_READ));
+    fail_unless_equals_int (a.size, b.size);
+    fail_unless (memcmp (a.data + 12, b.data + 12, a.size - 12) == 0);
+    gst_buffer_unmap (in, &a);
+    gst_buffer_unmap (clear, &b);
+    gst_buffer_unref (clear);
+    gst_buffer_unref (in);
+  }
+  fail_unless_equals_uint64 (test_get_stat (dec->element, "packets-dropped"),
+      0);
+
+  gst_buffer_unref (key);
+  gst_harness_teardown (dec);
+  fanout_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 acssrtpfanout_suite (void)
 {
@@ -1223,6 +1420,8 @@ acssrtpfanout_suite (void)
   tcase_add_test (tc, test_no_key_in_log);
   tcase_add_test (tc, test_gcm_same_as_libsrtp);
   tcase_add_test (tc, test_gcm_rollover);
+  tcase_add_test (tc, test_dec_gcm_same_as_libsrtp);
+  tcase_add_test (tc, test_fanout_to_dec);
   return s;
 }
 
