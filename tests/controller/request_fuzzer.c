@@ -45,7 +45,7 @@ int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
   AcsApiError *error = NULL;
-  JsonObject *body;
+  AcsJsonValue *body;
   guint8 which;
 
   if (size < 1)
@@ -124,6 +124,6 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       break;
     }
   }
-  json_object_unref (body);
+  acs_json_value_free (body);
   return 0;
 }
