@@ -41,6 +41,11 @@
  * - the payload type, CSRCs, header extensions and payload of the input,
  *   and its PTS, DTS and duration.
  *
+ * The copies of one input packet are written into one block of memory,
+ * allocated once for all of them; each buffer of the list wraps its part of
+ * the block, read-only (a downstream element that writes into one gets a
+ * copy of its own), and the block is freed with the last of them.
+ *
  * Every destination gets the stream of the always `sink` pad, unless it is
  * routed from a request pad: the `route` action signal sends what arrives on
  * `sink_<pad-index>` to one destination only, a speaker's mix-minus say, and
@@ -231,6 +236,7 @@ struct _GstAcsSrtpFanout
   GHashTable *sources;          /* pad index -> Source * */
   Source shared;
   guint next_pad_index;
+  guint max_trailer;            /* largest trailer of any destination */
   FanoutStats stats;
   gint64 last_warning;
 };
@@ -845,6 +851,7 @@ gst_acs_srtp_fanout_add_destination (GstAcsSrtpFanout * self, guint id,
   if (!exists) {
     g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), dest);
     g_ptr_array_add (self->dests, dest);
+    self->max_trailer = MAX (self->max_trailer, dest->trailer);
   }
   FANOUT_UNLOCK (self);
 
@@ -940,19 +947,53 @@ destination_step (const Destination * dest, GstBuffer * buf, guint clock_rate)
   return clock_rate / 50;
 }
 
-/* Appends to @out the copy of the RTP packet @data of @buf for @dest.
- * Must be called with FANOUT_LOCK */
+/* The copies of one input packet are written one after the other into a
+ * single block, a reference-counted allocation (g_atomic_rc_box) of room
+ * enough for all of them; each copy is a buffer wrapping its part of the
+ * block, read-only, holding a reference to it. The block goes when the
+ * last of those buffers goes. One allocation per input packet instead of
+ * one per copy, and no map of each copy */
+typedef struct
+{
+  guint8 *data;                 /* the rc_box, NULL until needed */
+  gsize size;
+  gsize used;
+} Block;
+
+#define BLOCK_ALIGN(n) (((n) + 7) & ~(gsize) 7)
+
+/* Room in @block for @n copies of a @size-byte packet. Must be called with
+ * FANOUT_LOCK */
+static void
+block_init_locked (GstAcsSrtpFanout * self, Block * block, gsize size, guint n)
+{
+  block->size = (gsize) n *BLOCK_ALIGN (size + self->max_trailer);
+  block->used = 0;
+  block->data = n > 0 ? g_atomic_rc_box_alloc (block->size) : NULL;
+}
+
+/* Drops the element's reference: the block stays while copies use it */
+static void
+block_release (Block * block)
+{
+  if (block->data)
+    g_atomic_rc_box_release (block->data);
+  block->data = NULL;
+}
+
+/* Appends to @out the copy of the RTP packet @data of @buf for @dest,
+ * written into @block. Must be called with FANOUT_LOCK */
 static void
 gst_acs_srtp_fanout_protect_one_locked (GstAcsSrtpFanout * self,
     Destination * dest, gint source, guint clock_rate, GstBuffer * buf,
-    const guint8 * data, gsize size, GstBufferList * out)
+    const guint8 * data, gsize size, Block * block, GstBufferList * out)
 {
   gboolean switched = !dest->started || dest->source != source;
   guint32 in_ts = GST_READ_UINT32_BE (data + 4);
   guint32 offset = dest->ts_offset, ts;
   srtp_err_status_t err;
   GstBuffer *copy;
-  GstMapInfo map;
+  guint8 *p;
   gint len = (gint) size;
 
   if (switched) {
@@ -964,26 +1005,26 @@ gst_acs_srtp_fanout_protect_one_locked (GstAcsSrtpFanout * self,
   }
   ts = in_ts + offset;
 
-  copy = gst_buffer_new_allocate (NULL, size + dest->trailer, NULL);
-  if (copy == NULL || !gst_buffer_map (copy, &map, GST_MAP_WRITE)) {
-    gst_clear_buffer (&copy);
+  if (block->data == NULL
+      || block->used + BLOCK_ALIGN (size + dest->trailer) > block->size) {
+    /* not reached: the block has room for every destination */
     self->stats.protect_failures++;
     return;
   }
-  memcpy (map.data, data, size);
+  p = block->data + block->used;
+  memcpy (p, data, size);
   if (switched)
-    map.data[1] |= 0x80;
-  GST_WRITE_UINT16_BE (map.data + 2, dest->seq);
-  GST_WRITE_UINT32_BE (map.data + 4, ts);
-  GST_WRITE_UINT32_BE (map.data + 8, dest->ssrc);
+    p[1] |= 0x80;
+  GST_WRITE_UINT16_BE (p + 2, dest->seq);
+  GST_WRITE_UINT32_BE (p + 4, ts);
+  GST_WRITE_UINT32_BE (p + 8, dest->ssrc);
   if (dest->gcm)
-    err = gcm_protect (dest->gcm, map.data, size, dest->ssrc, dest->seq, &len);
+    err = gcm_protect (dest->gcm, p, size, dest->ssrc, dest->seq, &len);
   else
-    err = srtp_protect (dest->session, map.data, &len);
-  gst_buffer_unmap (copy, &map);
+    err = srtp_protect (dest->session, p, &len);
 
-  if (err != srtp_err_status_ok) {
-    gst_buffer_unref (copy);
+  if (err != srtp_err_status_ok || len < 0
+      || (gsize) len > size + dest->trailer) {
     self->stats.protect_failures++;
     if (gst_acs_srtp_rate_limit (&self->last_warning))
       GST_WARNING_OBJECT (self, "could not protect a packet for destination "
@@ -992,7 +1033,10 @@ gst_acs_srtp_fanout_protect_one_locked (GstAcsSrtpFanout * self,
     return;
   }
 
-  gst_buffer_set_size (copy, len);
+  block->used += BLOCK_ALIGN (size + dest->trailer);
+  copy = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY, p, len, 0,
+      len, g_atomic_rc_box_acquire (block->data),
+      (GDestroyNotify) g_atomic_rc_box_release);
   GST_BUFFER_PTS (copy) = GST_BUFFER_PTS (buf);
   GST_BUFFER_DTS (copy) = GST_BUFFER_DTS (buf);
   GST_BUFFER_DURATION (copy) = GST_BUFFER_DURATION (buf);
@@ -1057,17 +1101,20 @@ gst_acs_srtp_fanout_process_locked (GstAcsSrtpFanout * self, gint source,
   } else if (source == SOURCE_SHARED) {
     guint clock_rate = self->shared.clock_rate;
     gboolean sent = FALSE;
+    Block block;
     guint i;
 
+    block_init_locked (self, &block, map.size, self->dests->len);
     for (i = 0; i < self->dests->len; i++) {
       Destination *dest = g_ptr_array_index (self->dests, i);
 
       if (dest->n_routes > 0)
         continue;
       gst_acs_srtp_fanout_protect_one_locked (self, dest, source, clock_rate,
-          buf, map.data, map.size, out);
+          buf, map.data, map.size, &block, out);
       sent = TRUE;
     }
+    block_release (&block);
     if (!sent)
       gst_acs_srtp_fanout_count_drop_locked (self,
           &self->stats.dropped_no_destination, "no destination", map.size);
@@ -1075,11 +1122,15 @@ gst_acs_srtp_fanout_process_locked (GstAcsSrtpFanout * self, gint source,
     Destination *dest = g_hash_table_lookup (self->routes,
         GINT_TO_POINTER (source));
 
-    if (dest)
+    if (dest) {
+      Block block;
+
+      block_init_locked (self, &block, map.size, 1);
       gst_acs_srtp_fanout_protect_one_locked (self, dest, source,
           src ? src->clock_rate : DEFAULT_CLOCK_RATE, buf, map.data,
-          map.size, out);
-    else
+          map.size, &block, out);
+      block_release (&block);
+    } else
       gst_acs_srtp_fanout_count_drop_locked (self,
           &self->stats.dropped_no_destination, "no route", map.size);
   }

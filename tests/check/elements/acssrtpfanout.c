@@ -1202,6 +1202,55 @@ GST_START_TEST (test_gcm_rollover)
 
 GST_END_TEST;
 
+/* The copies of one packet share one block of memory: a copy kept while
+ * the others go, while more packets come and after the element is gone
+ * still holds its bytes; writing into a copy does not touch the others */
+GST_START_TEST (test_block_lifetime)
+{
+  Fanout *f = fanout_new (NULL);
+  GstBuffer *in = rtp_at (1, 960, 0), *kept[3], *out;
+  srtp_t rx[3];
+  GstMapInfo map;
+  guint i, d;
+
+  for (d = 0; d < 3; d++) {
+    fail_unless (add_dest (f->h->element, d + 1));
+    rx[d] = receiver_new (d + 1, TRUE);
+  }
+  push_ok (f->h, gst_buffer_ref (in));
+  for (d = 0; d < 3; d++) {
+    kept[d] = gst_harness_pull (f->h);
+    /* read-only memory: a writer gets a copy of its own */
+    fail_unless (GST_MEMORY_IS_READONLY (gst_buffer_peek_memory (kept[d], 0)));
+  }
+  fail_unless (gst_buffer_map (kept[0], &map, GST_MAP_WRITE));
+  memset (map.data, 0xa5, map.size);
+  gst_buffer_unmap (kept[0], &map);
+  gst_buffer_unref (kept[0]);
+
+  /* later packets: new blocks, some of them freed at once */
+  for (i = 2; i < 40; i++) {
+    GstBuffer *more = rtp_at (i, 960 * i, i * FRAME_NS);
+
+    push_ok (f->h, more);
+    while ((out = gst_harness_try_pull (f->h)))
+      gst_buffer_unref (out);
+  }
+  fanout_free (f);
+
+  for (d = 1; d < 3; d++) {
+    Header h = check_copy (rx[d], kept[d], in);
+
+    fail_unless_equals_int (h.ssrc, dest_ssrc (d + 1));
+    gst_buffer_unref (kept[d]);
+  }
+  for (d = 0; d < 3; d++)
+    srtp_dealloc (rx[d]);
+  gst_buffer_unref (in);
+}
+
+GST_END_TEST;
+
 /* acssrtpdec's GCM path -------------------------------------------------
  *
  * acssrtpdec decrypts the SRTP of an SSRC with its own AEAD_AES_*_GCM key
@@ -1420,6 +1469,7 @@ acssrtpfanout_suite (void)
   tcase_add_test (tc, test_no_key_in_log);
   tcase_add_test (tc, test_gcm_same_as_libsrtp);
   tcase_add_test (tc, test_gcm_rollover);
+  tcase_add_test (tc, test_block_lifetime);
   tcase_add_test (tc, test_dec_gcm_same_as_libsrtp);
   tcase_add_test (tc, test_fanout_to_dec);
   return s;
