@@ -376,11 +376,13 @@ const gchar *
 acs_call_get_json (AcsCall * call)
 {
   if (call->json == NULL) {
-    GString *s = g_string_sized_new (256);
+    GString *s = g_string_sized_new (512);
 
+    /* Kept as long as the call: not in a GString's power-of-two buffer */
     build_json (call, s);
     call->json_len = s->len;
-    call->json = g_string_free (s, FALSE);
+    call->json = g_strndup (s->str, s->len);
+    g_string_free (s, TRUE);
   }
   return call->json;
 }
