@@ -1,8 +1,12 @@
 #!/bin/sh
-# The whole group audio path (issue 7, benchmark (b)): acsmixer with the
-# audio-level gates, K decodes and K + 1 encodes, against decoding everyone
-# into N audiomixers, with SRTP both ways, in CPU seconds per second of
-# audio (see docs/performance.md, "acsmixer"). Usage:
+# The whole group audio path (issue 7, benchmark (b)): the batched path
+# (one acssrtpdec, acsspeakerselect, K decodes, acsmixer, K + 1 encodes, one
+# acssrtpfanout) and the gated one (a chain per member), against decoding
+# everyone into N audiomixers, with SRTP both ways, in CPU seconds per
+# second of audio (see docs/performance.md, "acsmixer", and
+# docs/design/group-path.md). --live paces the packets in real time and
+# fails a run whose packets do not come out in time or that posts an
+# error. Usage:
 #
 #   bench/mixer/run-group.sh [acs-group-bench options]   (--help lists them)
 #
