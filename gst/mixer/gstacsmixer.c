@@ -44,8 +44,12 @@
  * element #acssfu, in the same plugin, with the same pads: `mode=sfu`
  * makes this element fail to go to PAUSED with an error naming acssfu.
  *
- * Threading: the mix runs on the aggregator's source pad task, which also
- * pushes on every `src_%u` pad. Properties may be set from any thread.
+ * Threading: in a live pipeline the mix runs on the aggregator's source
+ * pad task, which also pushes on every `src_%u` pad. In a non-live
+ * pipeline a period is mixed, and its outputs pushed, by the thread that
+ * delivered the period's last input (the task waits meanwhile, and takes
+ * over whenever an event, a query, a pad change or a state change needs
+ * GstAggregator). Properties may be set from any thread.
  *
  * ## Example launch line
  * |[
@@ -70,6 +74,11 @@
 #include "gstacsmixer.h"
 #include "gstacsmixerelements.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define ACS_MIXER_SSE2 1
+#endif
+
 GST_DEBUG_CATEGORY_STATIC (gst_acs_mixer_debug);
 #define GST_CAT_DEFAULT gst_acs_mixer_debug
 
@@ -90,6 +99,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_mixer_debug);
 
 #define MIXER_LOCK(s) g_mutex_lock (&(s)->lock)
 #define MIXER_UNLOCK(s) g_mutex_unlock (&(s)->lock)
+#define GATE_LOCK(s) g_mutex_lock (&(s)->gate_lock)
+#define GATE_UNLOCK(s) g_mutex_unlock (&(s)->gate_lock)
+
+/* GstAggregator's pad functions, wrapped by ours (the same for every pad) */
+static GstPadChainFunction agg_pad_chain;
+static GstPadEventFullFunction agg_pad_event_full;
+static GstPadQueryFunction agg_pad_query;
 
 enum
 {
@@ -178,23 +194,36 @@ struct _GstAcsMixerPad
   /* set once when the pad is made */
   guint index;
 
-  /* streaming thread only */
+  /* streaming thread only. This period's samples: read in place from the
+   * input buffer (in_buf, mapped in in_map) when one buffer covers the
+   * period, else copied piece by piece into stage */
+  const gint16 *data;
+  guint64 data_period;
+  GstBuffer *in_buf;
+  GstMapInfo in_map;
   gint16 *stage;
   gsize stage_samples;
-  guint64 stage_period;
   gdouble period_ms;
   gdouble level_ms;
   gdouble level_db;
   gboolean active;
   gboolean selected;
   guint64 selected_since;
-  /* whether stage was added to the mixer's sum this period */
+  /* whether data was added to the mixer's sum this period */
   gboolean in_sum;
   /* this period's mix-minus output, if any */
   GstBuffer *out_buf;
   /* our reference to the last mix-minus output, reused once downstream
    * has released it (writable again): no allocation, no new meta */
   GstBuffer *out_keep;
+
+  /* GATE_LOCK: the parked task waits for this pad's next buffer; events
+   * queued on this pad and not handled yet */
+  gboolean gate_waiting;
+  gint gate_events;
+  /* set once: GstAggregator's pad functions are wrapped (else the period
+   * gate stays open for this element) */
+  gboolean gate_wrapped;
 
   /* atomic copies of level_db (x 100) and selected, for the properties */
   gint level_centi;
@@ -242,6 +271,27 @@ struct _GstAcsMixer
   GPtrArray *sel;               /* selected GstAcsMixerPad refs */
   GPtrArray *summed;            /* pads added to sum this period */
   GArray *rank_scratch;
+
+  /* The period gate (non-live only, see "The period gate" below).
+   * GATE_LOCK protects the fields below it; it is never taken while
+   * holding GstAggregator's locks or the object lock, and is released
+   * while a period is mixed */
+  GMutex gate_lock;
+  GCond gate_cond;
+  /* the aggregator's task waits in gst_acs_mixer_aggregate() */
+  gboolean gate_parked;
+  /* a period is being mixed on behalf of the parked task */
+  gboolean gate_running;
+  /* pads counted in gate_missing, since the last gate_arm_locked() */
+  gboolean gate_armed;
+  guint gate_missing;
+  /* what the parked task returns to GstAggregator */
+  GstFlowReturn gate_ret;
+  /* reasons to hand back to GstAggregator at once */
+  gboolean gate_poked;
+  gboolean gate_flushing;
+  gint gate_queries;
+  gint gate_events;
   gint dominant;
   guint64 dominant_since;
 };
@@ -314,6 +364,10 @@ static GstFlowReturn gst_acs_mixer_finish_buffer (GstAggregator * agg,
 static gboolean gst_acs_mixer_stop (GstAggregator * agg);
 static GstBuffer *gst_acs_mixer_create_output_buffer (GstAudioAggregator *
     aagg, guint num_frames);
+static void pad_release_input (GstAcsMixerPad * pad);
+static void gate_poke_locked (GstAcsMixer * self);
+static GstFlowReturn gst_acs_mixer_aggregate (GstAggregator * agg,
+    gboolean timeout);
 static gboolean gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
     GstAudioAggregatorPad * pad, GstBuffer * inbuf, guint in_offset,
     GstBuffer * outbuf, guint out_offset, guint num_frames);
@@ -357,6 +411,7 @@ gst_acs_mixer_class_init (GstAcsMixerClass * klass)
       GST_DEBUG_FUNCPTR (gst_acs_mixer_update_src_caps);
   agg_class->finish_buffer = GST_DEBUG_FUNCPTR (gst_acs_mixer_finish_buffer);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_acs_mixer_stop);
+  agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_acs_mixer_aggregate);
 
   aagg_class->create_output_buffer =
       GST_DEBUG_FUNCPTR (gst_acs_mixer_create_output_buffer);
@@ -487,6 +542,8 @@ gst_acs_mixer_init (GstAcsMixer * self)
   self->hold_time = DEFAULT_HOLD_TIME;
 
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->gate_lock);
+  g_cond_init (&self->gate_cond);
   self->outputs = g_ptr_array_new_with_free_func (acs_output_unref);
   self->ext_levels = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->selection = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -531,6 +588,8 @@ gst_acs_mixer_finalize (GObject * object)
   g_array_unref (self->rank_scratch);
   g_free (self->sum);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->gate_lock);
+  g_cond_clear (&self->gate_cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -725,6 +784,26 @@ gst_acs_mixer_change_state (GstElement * element, GstStateChange transition)
     }
   }
 
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED ||
+      transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    /* GstAggregator starts or stops its task: never waiting in the gate
+     * while it is stopped */
+    GATE_LOCK (self);
+    self->gate_flushing = transition == GST_STATE_CHANGE_PAUSED_TO_READY;
+    if (!self->gate_flushing) {
+      GList *l;
+
+      /* the pads' queues are empty: count events from zero again */
+      GST_OBJECT_LOCK (self);
+      for (l = element->sinkpads; l; l = l->next)
+        GST_ACS_MIXER_PAD (l->data)->gate_events = 0;
+      GST_OBJECT_UNLOCK (self);
+      self->gate_events = 0;
+    }
+    gate_poke_locked (self);
+    GATE_UNLOCK (self);
+  }
+
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
@@ -810,6 +889,250 @@ parse_index (const gchar * name, const gchar * prefix, guint * index)
   return TRUE;
 }
 
+/* The period gate.
+ *
+ * GstAggregator wakes its source pad task for every input buffer, and each
+ * wake-up walks all the sink pads (events, peeked buffers, readiness): with
+ * N members arriving one by one, up to N wake-ups and N^2 pad visits a
+ * period, plus a hand-over between threads for every period. In a
+ * non-live pipeline the aggregator mixes once every sink pad has a buffer
+ * or is EOS, nothing else. So, once GstAudioAggregator has mixed a period
+ * (gst_acs_mixer_aggregate(), on the aggregator's task), the task stays
+ * there ("parked") and counts the pads that have no buffer yet; the sink
+ * pads' chain function (GstAggregator's, wrapped) counts them down, and the
+ * thread that brings the last one mixes the period itself, as the task
+ * would have, while the task stays parked: no wake-up, no walk, no
+ * hand-over. Anything else GstAggregator has to handle (a serialized event
+ * or query not yet handled, a pad added or removed, flushing, a state
+ * change, caps to renegotiate, a flow error) sends the task back to
+ * GstAggregator's loop, which handles it as before. Live pipelines keep
+ * GstAggregator's own waiting, with its timeouts on the clock. */
+
+/* Must be called with GATE_LOCK */
+static void
+gate_poke_locked (GstAcsMixer * self)
+{
+  self->gate_poked = TRUE;
+  g_cond_broadcast (&self->gate_cond);
+}
+
+static void
+gate_poke (GstAcsMixer * self)
+{
+  GATE_LOCK (self);
+  gate_poke_locked (self);
+  GATE_UNLOCK (self);
+}
+
+/* Must be called with GATE_LOCK: whether the parked task must go back to
+ * GstAggregator's loop */
+static gboolean
+gate_must_leave_locked (GstAcsMixer * self)
+{
+  return self->gate_poked || self->gate_flushing || self->gate_queries > 0
+      || self->gate_events > 0 || self->gate_ret != GST_FLOW_OK;
+}
+
+/* Must be called with GATE_LOCK, nobody mixing: counts the sink pads that
+ * have no buffer and are not EOS (GstAggregator waits for those), and marks
+ * them. Returns FALSE when there is no sink pad (GstAggregator does not
+ * mix then) or one whose functions are not wrapped. */
+static gboolean
+gate_arm_locked (GstAcsMixer * self)
+{
+  GList *l;
+  gboolean any = FALSE;
+
+  self->gate_missing = 0;
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
+    GstAcsMixerPad *p = l->data;
+    GstAggregatorPad *ap = l->data;
+
+    if (!p->gate_wrapped) {
+      /* we would not see its buffers and events */
+      any = FALSE;
+      break;
+    }
+    p->gate_waiting = !gst_aggregator_pad_has_buffer (ap) &&
+        !gst_aggregator_pad_is_eos (ap);
+    if (p->gate_waiting)
+      self->gate_missing++;
+    any = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  self->gate_armed = TRUE;
+  return any;
+}
+
+/* Must be called with GATE_LOCK, the task parked and nobody else mixing:
+ * mixes periods (GstAudioAggregator's aggregate) while every pad is ready
+ * (checked again here: the count is only a hint, a buffer may have been
+ * clipped away or refused) and the task need not leave. GATE_LOCK is
+ * released while mixing. */
+static void
+gate_mix_locked (GstAcsMixer * self)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  GstFlowReturn ret;
+
+  while (!gate_must_leave_locked (self)) {
+    if (!gate_arm_locked (self)) {
+      self->gate_poked = TRUE;
+      break;
+    }
+    if (self->gate_missing > 0)
+      break;
+    if (gst_pad_needs_reconfigure (agg->srcpad) ||
+        GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg))) {
+      /* renegotiation, and live timing, are GstAggregator's */
+      self->gate_poked = TRUE;
+      break;
+    }
+    self->gate_running = TRUE;
+    self->gate_armed = FALSE;
+    GATE_UNLOCK (self);
+    ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, FALSE);
+    GATE_LOCK (self);
+    self->gate_running = FALSE;
+    if (ret != GST_FLOW_OK) {
+      self->gate_ret = ret;
+      break;
+    }
+  }
+  /* the parked task only has something to do when it must leave */
+  if (gate_must_leave_locked (self))
+    g_cond_broadcast (&self->gate_cond);
+}
+
+static GstFlowReturn
+gst_acs_mixer_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (agg);
+  GstFlowReturn ret;
+
+  ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, timeout);
+  if (ret != GST_FLOW_OK || timeout ||
+      GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg)))
+    return ret;
+
+  GATE_LOCK (self);
+  GST_LOG_OBJECT (self, "parking");
+  self->gate_parked = TRUE;
+  self->gate_ret = GST_FLOW_OK;
+  self->gate_armed = FALSE;
+  for (;;) {
+    if (self->gate_running) {
+      g_cond_wait (&self->gate_cond, &self->gate_lock);
+      continue;
+    }
+    if (gate_must_leave_locked (self))
+      break;
+    if (!self->gate_armed) {
+      if (!gate_arm_locked (self))
+        break;
+      if (self->gate_missing == 0) {
+        /* everything is there already: mix here */
+        gate_mix_locked (self);
+        continue;
+      }
+    }
+    g_cond_wait (&self->gate_cond, &self->gate_lock);
+  }
+  ret = self->gate_ret;
+  GST_LOG_OBJECT (self, "back to GstAggregator: %s (poked %d flushing %d "
+      "queries %d events %d)", gst_flow_get_name (ret), self->gate_poked,
+      self->gate_flushing, self->gate_queries, self->gate_events);
+  self->gate_parked = FALSE;
+  self->gate_armed = FALSE;
+  self->gate_poked = FALSE;
+  self->gate_ret = GST_FLOW_OK;
+  GATE_UNLOCK (self);
+  return ret;
+}
+
+static GstFlowReturn
+gst_acs_mixer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (parent);
+  GstAcsMixerPad *mpad = GST_ACS_MIXER_PAD (pad);
+  GstFlowReturn ret;
+
+  ret = agg_pad_chain (pad, parent, buf);
+
+  GATE_LOCK (self);
+  if (mpad->gate_waiting) {
+    mpad->gate_waiting = FALSE;
+    if (self->gate_armed && self->gate_missing > 0 && --self->gate_missing == 0) {
+      if (self->gate_parked && !self->gate_running)
+        gate_mix_locked (self);
+      else
+        g_cond_broadcast (&self->gate_cond);
+    }
+  }
+  GATE_UNLOCK (self);
+  return ret;
+}
+
+static GstFlowReturn
+gst_acs_mixer_sink_pad_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (parent);
+  GstEventType type = GST_EVENT_TYPE (event);
+  gboolean queued = GST_EVENT_IS_SERIALIZED (event) &&
+      type != GST_EVENT_FLUSH_STOP;
+  GstFlowReturn ret;
+
+  GATE_LOCK (self);
+  if (type == GST_EVENT_FLUSH_START) {
+    /* GstAggregator stops its task: it must not stay parked */
+    self->gate_flushing = TRUE;
+  }
+  /* GstAggregator queues it for its task, which calls sink_event (where
+   * gate_events goes down again); one lost in a flush leaves the gate
+   * open until the next start: slower, never stuck */
+  if (queued) {
+    self->gate_events++;
+    GST_ACS_MIXER_PAD (pad)->gate_events++;
+  }
+  gate_poke_locked (self);
+  GATE_UNLOCK (self);
+
+  ret = agg_pad_event_full (pad, parent, event);
+
+  if (type == GST_EVENT_FLUSH_STOP) {
+    GATE_LOCK (self);
+    self->gate_flushing = FALSE;
+    GATE_UNLOCK (self);
+  }
+  return ret;
+}
+
+static gboolean
+gst_acs_mixer_sink_pad_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstAcsMixer *self = GST_ACS_MIXER (parent);
+  gboolean ret;
+
+  if (!GST_QUERY_IS_SERIALIZED (query))
+    return agg_pad_query (pad, parent, query);
+
+  /* GstAggregator answers it on its task, the caller waits meanwhile */
+  GATE_LOCK (self);
+  self->gate_queries++;
+  gate_poke_locked (self);
+  GATE_UNLOCK (self);
+
+  ret = agg_pad_query (pad, parent, query);
+
+  GATE_LOCK (self);
+  self->gate_queries--;
+  GATE_UNLOCK (self);
+  return ret;
+}
+
 static GstPad *
 gst_acs_mixer_request_new_pad (GstElement * element, GstPadTemplate * templ,
     const gchar * req_name, const GstCaps * caps)
@@ -823,6 +1146,24 @@ gst_acs_mixer_request_new_pad (GstElement * element, GstPadTemplate * templ,
         req_name, caps);
     if (pad && parse_index (GST_PAD_NAME (pad), "sink_", &index))
       GST_ACS_MIXER_PAD (pad)->index = index;
+    if (pad) {
+      /* GstAggregator's functions, wrapped for the period gate */
+      if (!agg_pad_chain) {
+        agg_pad_chain = GST_PAD_CHAINFUNC (pad);
+        agg_pad_event_full = GST_PAD_EVENTFULLFUNC (pad);
+        agg_pad_query = GST_PAD_QUERYFUNC (pad);
+      }
+      if (agg_pad_chain && agg_pad_event_full && agg_pad_query) {
+        gst_pad_set_chain_function (pad,
+            GST_DEBUG_FUNCPTR (gst_acs_mixer_sink_chain));
+        gst_pad_set_event_full_function (pad,
+            GST_DEBUG_FUNCPTR (gst_acs_mixer_sink_pad_event));
+        gst_pad_set_query_function (pad,
+            GST_DEBUG_FUNCPTR (gst_acs_mixer_sink_pad_query));
+        GST_ACS_MIXER_PAD (pad)->gate_wrapped = TRUE;
+      }
+      gate_poke (self);
+    }
     GST_DEBUG_OBJECT (self, "new member input %" GST_PTR_FORMAT, pad);
     return pad;
   }
@@ -892,7 +1233,17 @@ gst_acs_mixer_release_pad (GstElement * element, GstPad * pad)
     g_hash_table_remove (self->ext_levels,
         GUINT_TO_POINTER (GST_ACS_MIXER_PAD (pad)->index));
     MIXER_UNLOCK (self);
+    gst_object_ref (pad);
+    gate_poke (self);
     GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
+    /* its queue is gone: so are its pending events */
+    GATE_LOCK (self);
+    self->gate_events -= GST_ACS_MIXER_PAD (pad)->gate_events;
+    GST_ACS_MIXER_PAD (pad)->gate_events = 0;
+    GST_ACS_MIXER_PAD (pad)->gate_waiting = FALSE;
+    gate_poke_locked (self);
+    GATE_UNLOCK (self);
+    gst_object_unref (pad);
     return;
   }
 
@@ -939,6 +1290,18 @@ gst_acs_mixer_sink_event (GstAggregator * agg, GstAggregatorPad * aggpad,
     GstEvent * event)
 {
   GstAcsMixer *self = GST_ACS_MIXER (agg);
+  GstAcsMixerPad *mpad = GST_ACS_MIXER_PAD (aggpad);
+
+  if (GST_EVENT_IS_SERIALIZED (event) &&
+      GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP) {
+    /* taken from the pad's queue by GstAggregator's task */
+    GATE_LOCK (self);
+    if (mpad->gate_events > 0) {
+      mpad->gate_events--;
+      self->gate_events--;
+    }
+    GATE_UNLOCK (self);
+  }
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     GstCaps *caps;
@@ -1039,11 +1402,16 @@ static gboolean
 gst_acs_mixer_stop (GstAggregator * agg)
 {
   GstAcsMixer *self = GST_ACS_MIXER (agg);
+  GList *l;
   guint i;
 
   g_ptr_array_set_size (self->sel, 0);
   g_ptr_array_set_size (self->pads, 0);
   self->dominant = -1;
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
+    pad_release_input (l->data);
+  GST_OBJECT_UNLOCK (self);
   MIXER_LOCK (self);
   self->have_info = FALSE;
   g_array_set_size (self->selection, 0);
@@ -1072,6 +1440,29 @@ gst_acs_mixer_create_output_buffer (GstAudioAggregator * aagg, guint num_frames)
       (aagg, num_frames);
 }
 
+/* Drops the pad's reference to the input buffer it read in place */
+static void
+pad_release_input (GstAcsMixerPad * pad)
+{
+  if (pad->in_buf) {
+    if (pad->data != pad->stage)
+      pad->data = NULL;
+    gst_buffer_unmap (pad->in_buf, &pad->in_map);
+    gst_clear_buffer (&pad->in_buf);
+  }
+}
+
+static gboolean
+pad_ensure_stage (GstAcsMixerPad * pad, gsize samples)
+{
+  if (pad->stage_samples < samples) {
+    g_free (pad->stage);
+    pad->stage = g_try_new (gint16, samples);
+    pad->stage_samples = pad->stage ? samples : 0;
+  }
+  return pad->stage != NULL;
+}
+
 static gboolean
 gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
     GstAudioAggregatorPad * aggpad, GstBuffer * inbuf, guint in_offset,
@@ -1081,24 +1472,49 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
   GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (aggpad);
   gint channels = GST_AUDIO_INFO_CHANNELS (&aggpad->info);
   gsize samples = (gsize) self->period_frames * channels;
+  gsize in_end = (gsize) (in_offset + num_frames) * channels * sizeof (gint16);
   GstMapInfo map;
 
-  if (pad->stage_samples < samples) {
-    g_free (pad->stage);
-    pad->stage = g_new (gint16, samples);
-    pad->stage_samples = samples;
-  }
-
-  if (pad->stage_period != self->period) {
+  if (pad->data_period != self->period) {
+    pad_release_input (pad);
+    pad->data = NULL;
+    pad->data_period = self->period;
+    /* The usual case: one input buffer covers the period, its samples are
+     * read where they are (no copy); we keep a reference until the period
+     * is mixed */
+    if (out_offset == 0 && num_frames == self->period_frames &&
+        gst_buffer_map (inbuf, &pad->in_map, GST_MAP_READ)) {
+      if (in_end <= pad->in_map.size) {
+        pad->in_buf = gst_buffer_ref (inbuf);
+        pad->data = (const gint16 *) pad->in_map.data +
+            (gsize) in_offset *channels;
+        return FALSE;
+      }
+      gst_buffer_unmap (inbuf, &pad->in_map);
+    }
+    if (!pad_ensure_stage (pad, samples))
+      return FALSE;
     if (out_offset != 0 || num_frames != self->period_frames)
       memset (pad->stage, 0, samples * sizeof (gint16));
-    pad->stage_period = self->period;
+    pad->data = pad->stage;
+  } else if (pad->data != pad->stage) {
+    /* another piece of a period read in place so far: copy to the stage */
+    if (!pad_ensure_stage (pad, samples)) {
+      pad_release_input (pad);
+      return FALSE;
+    }
+    if (pad->data)
+      memcpy (pad->stage, pad->data, samples * sizeof (gint16));
+    else
+      memset (pad->stage, 0, samples * sizeof (gint16));
+    pad_release_input (pad);
+    pad->data = pad->stage;
   }
 
   if (!gst_buffer_map (inbuf, &map, GST_MAP_READ))
     return FALSE;
-  if ((gsize) (in_offset + num_frames) * channels * sizeof (gint16) <=
-      map.size && (gsize) (out_offset + num_frames) * channels <= samples)
+  if (in_end <= map.size && (gsize) (out_offset + num_frames) * channels <=
+      samples)
     memcpy (pad->stage + (gsize) out_offset * channels,
         (const gint16 *) map.data + (gsize) in_offset * channels,
         (gsize) num_frames * channels * sizeof (gint16));
@@ -1109,14 +1525,59 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
   return FALSE;
 }
 
+/* The sample loops. With SSE2 (every x86-64) they handle 8 samples at a
+ * time: sign extension to 32 bits, 32-bit sums, pmaddwd for the squares
+ * (exact: summed in 64 bits) and packssdw for the saturation; the scalar
+ * loops do the rest, and all of it elsewhere. Pointers need no alignment. */
+
+#ifdef ACS_MIXER_SSE2
+/* the 8 samples of v, sign-extended to 32 bits */
+static inline void
+widen_s16 (__m128i v, __m128i * lo, __m128i * hi)
+{
+  *lo = _mm_srai_epi32 (_mm_unpacklo_epi16 (v, v), 16);
+  *hi = _mm_srai_epi32 (_mm_unpackhi_epi16 (v, v), 16);
+}
+
+/* acc (2 x 64 bits) += the squares of the 8 samples of v. pmaddwd gives 4
+ * sums of two squares, at most 2^31: read as unsigned */
+static inline __m128i
+add_squares (__m128i acc, __m128i v)
+{
+  __m128i m = _mm_madd_epi16 (v, v);
+  __m128i z = _mm_setzero_si128 ();
+
+  acc = _mm_add_epi64 (acc, _mm_unpacklo_epi32 (m, z));
+  return _mm_add_epi64 (acc, _mm_unpackhi_epi32 (m, z));
+}
+
+static inline guint64
+hsum_u64 (__m128i acc)
+{
+  guint64 t[2];
+
+  _mm_storeu_si128 ((__m128i *) t, acc);
+  return t[0] + t[1];
+}
+#endif
+
 static gdouble
 mean_square (const gint16 * restrict x, gsize n)
 {
-  gint64 acc = 0;
-  gsize i;
+  guint64 acc = 0;
+  gsize i = 0;
 
-  for (i = 0; i < n; i++)
-    acc += (gint32) x[i] * x[i];
+#ifdef ACS_MIXER_SSE2
+  {
+    __m128i a = _mm_setzero_si128 ();
+
+    for (; i + 8 <= n; i += 8)
+      a = add_squares (a, _mm_loadu_si128 ((const __m128i *) (x + i)));
+    acc = hsum_u64 (a);
+  }
+#endif
+  for (; i < n; i++)
+    acc += (guint32) ((gint32) x[i] * x[i]);
   return n ? (gdouble) acc / n : 0.0;
 }
 
@@ -1134,18 +1595,40 @@ ms_to_dbov (gdouble ms)
 static void
 sum_add (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 {
-  gsize i;
+  gsize i = 0;
 
-  for (i = 0; i < n; i++)
+#ifdef ACS_MIXER_SSE2
+  for (; i + 8 <= n; i += 8) {
+    __m128i lo, hi;
+
+    widen_s16 (_mm_loadu_si128 ((const __m128i *) (x + i)), &lo, &hi);
+    _mm_storeu_si128 ((__m128i *) (sum + i),
+        _mm_add_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)), lo));
+    _mm_storeu_si128 ((__m128i *) (sum + i + 4),
+        _mm_add_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i + 4)), hi));
+  }
+#endif
+  for (; i < n; i++)
     sum[i] += x[i];
 }
 
 static void
 sum_sub (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 {
-  gsize i;
+  gsize i = 0;
 
-  for (i = 0; i < n; i++)
+#ifdef ACS_MIXER_SSE2
+  for (; i + 8 <= n; i += 8) {
+    __m128i lo, hi;
+
+    widen_s16 (_mm_loadu_si128 ((const __m128i *) (x + i)), &lo, &hi);
+    _mm_storeu_si128 ((__m128i *) (sum + i),
+        _mm_sub_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)), lo));
+    _mm_storeu_si128 ((__m128i *) (sum + i + 4),
+        _mm_sub_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i + 4)), hi));
+  }
+#endif
+  for (; i < n; i++)
     sum[i] -= x[i];
 }
 
@@ -1153,14 +1636,32 @@ sum_sub (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 static gdouble
 sum_add_mean_square (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 {
-  gint64 acc = 0;
-  gsize i;
+  guint64 acc = 0;
+  gsize i = 0;
 
-  for (i = 0; i < n; i++) {
+#ifdef ACS_MIXER_SSE2
+  {
+    __m128i a = _mm_setzero_si128 ();
+
+    for (; i + 8 <= n; i += 8) {
+      __m128i v = _mm_loadu_si128 ((const __m128i *) (x + i)), lo, hi;
+
+      a = add_squares (a, v);
+      widen_s16 (v, &lo, &hi);
+      _mm_storeu_si128 ((__m128i *) (sum + i),
+          _mm_add_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)), lo));
+      _mm_storeu_si128 ((__m128i *) (sum + i + 4),
+          _mm_add_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i + 4)),
+              hi));
+    }
+    acc = hsum_u64 (a);
+  }
+#endif
+  for (; i < n; i++) {
     gint32 v = x[i];
 
     sum[i] += v;
-    acc += v * v;
+    acc += (guint32) (v * v);
   }
   return n ? (gdouble) acc / n : 0.0;
 }
@@ -1168,19 +1669,36 @@ sum_add_mean_square (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 static void
 saturate (gint16 * restrict out, const gint32 * restrict sum, gsize n)
 {
-  gsize i;
+  gsize i = 0;
 
-  for (i = 0; i < n; i++)
+#ifdef ACS_MIXER_SSE2
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128 ((__m128i *) (out + i),
+        _mm_packs_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)),
+            _mm_loadu_si128 ((const __m128i *) (sum + i + 4))));
+#endif
+  for (; i < n; i++)
     out[i] = CLAMP (sum[i], G_MININT16, G_MAXINT16);
 }
 
+/* out = sum - own, saturated to 16 bits */
 static void
 saturate_minus (gint16 * restrict out, const gint32 * restrict sum,
     const gint16 * restrict own, gsize n)
 {
-  gsize i;
+  gsize i = 0;
 
-  for (i = 0; i < n; i++) {
+#ifdef ACS_MIXER_SSE2
+  for (; i + 8 <= n; i += 8) {
+    __m128i lo, hi;
+
+    widen_s16 (_mm_loadu_si128 ((const __m128i *) (own + i)), &lo, &hi);
+    lo = _mm_sub_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)), lo);
+    hi = _mm_sub_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i + 4)), hi);
+    _mm_storeu_si128 ((__m128i *) (out + i), _mm_packs_epi32 (lo, hi));
+  }
+#endif
+  for (; i < n; i++) {
     gint32 v = sum[i] - own[i];
 
     out[i] = CLAMP (v, G_MININT16, G_MAXINT16);
@@ -1235,7 +1753,7 @@ member_output_buffer (GstAcsMixerPad * p, GstBuffer * outbuf, gsize size,
 static gboolean
 pad_contributed (GstAcsMixer * self, GstAcsMixerPad * pad)
 {
-  return pad->stage_period == self->period && pad->stage != NULL;
+  return pad->data_period == self->period && pad->data != NULL;
 }
 
 /* Updates self->sel (top K with hysteresis and hold) and the dominant
@@ -1401,11 +1919,11 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     p->in_sum = FALSE;
     if (pad_contributed (self, p)) {
       if (p->selected) {
-        p->period_ms = sum_add_mean_square (self->sum, p->stage, samples);
+        p->period_ms = sum_add_mean_square (self->sum, p->data, samples);
         p->in_sum = TRUE;
         g_ptr_array_add (self->summed, p);
       } else {
-        p->period_ms = mean_square (p->stage, samples);
+        p->period_ms = mean_square (p->data, samples);
       }
     } else {
       p->period_ms = 0.0;
@@ -1447,7 +1965,7 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     GstAcsMixerPad *p = g_ptr_array_index (self->summed, i);
 
     if (!p->selected) {
-      sum_sub (self->sum, p->stage, samples);
+      sum_sub (self->sum, p->data, samples);
       p->in_sum = FALSE;
     }
   }
@@ -1456,7 +1974,7 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
 
     if (pad_contributed (self, p)) {
       if (!p->in_sum) {
-        sum_add (self->sum, p->stage, samples);
+        sum_add (self->sum, p->data, samples);
         p->in_sum = TRUE;
       }
       mixed = TRUE;
@@ -1482,7 +2000,7 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     buf = member_output_buffer (p, outbuf, samples * sizeof (gint16),
         self->period);
     if (gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
-      saturate_minus ((gint16 *) map.data, self->sum, p->stage, samples);
+      saturate_minus ((gint16 *) map.data, self->sum, p->data, samples);
       gst_buffer_unmap (buf, &map);
     }
     p->out_buf = buf;
@@ -1584,6 +2102,9 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     GstAcsMixerPad *p = g_ptr_array_index (self->sel, i);
     gst_clear_buffer (&p->out_buf);
   }
+  /* the inputs read in place go back upstream */
+  for (i = 0; i < self->pads->len; i++)
+    pad_release_input (g_ptr_array_index (self->pads, i));
   g_ptr_array_set_size (self->pads, 0);
   gst_buffer_unref (outbuf);
 
@@ -1664,6 +2185,7 @@ gst_acs_mixer_pad_finalize (GObject * object)
 {
   GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (object);
 
+  pad_release_input (pad);
   g_free (pad->stage);
   gst_clear_buffer (&pad->out_buf);
   gst_clear_buffer (&pad->out_keep);
@@ -1742,5 +2264,5 @@ gst_acs_mixer_pad_init (GstAcsMixerPad * pad)
 {
   pad->level_db = MIN_DBOV;
   pad->level_centi = (gint) (MIN_DBOV * 100);
-  pad->stage_period = G_MAXUINT64;
+  pad->data_period = G_MAXUINT64;
 }

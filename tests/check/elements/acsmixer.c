@@ -869,6 +869,366 @@ GST_START_TEST (test_gate_bad_input)
 
 GST_END_TEST;
 
+/* Non-live: upstream answers the latency query as a non-live source does,
+ * so GstAggregator mixes a period once every member's buffer is there (no
+ * timeouts) and acsmixer's period gate runs (the thread that brings the
+ * last buffer of a period mixes it). Outputs are caught by plain sink pads
+ * into queues (buffers, and the EOS event on the aggregator's src). */
+
+typedef struct
+{
+  GstElement *mixer;
+  GstPad *feed[MAX_MEMBERS];
+  GstPad *catch[MAX_MEMBERS];
+  GAsyncQueue *q[MAX_MEMBERS];
+  GstPad *main_catch;
+  GAsyncQueue *main_q;
+  guint n;
+} NlCall;
+
+static GstFlowReturn
+nl_catch_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  g_async_queue_push (gst_pad_get_element_private (pad), buf);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+nl_catch_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    g_async_queue_push (gst_pad_get_element_private (pad), event);
+  else
+    gst_event_unref (event);
+  return TRUE;
+}
+
+static GstPad *
+nl_catch_new (GstPad * src, GAsyncQueue * q)
+{
+  GstPad *pad = gst_pad_new ("catch", GST_PAD_SINK);
+
+  gst_pad_set_element_private (pad, q);
+  gst_pad_set_chain_function (pad, nl_catch_chain);
+  gst_pad_set_event_function (pad, nl_catch_event);
+  gst_pad_set_active (pad, TRUE);
+  fail_unless_equals_int (gst_pad_link (src, pad), GST_PAD_LINK_OK);
+  return pad;
+}
+
+static gboolean
+nl_feed_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static GstPad *
+nl_feed_new (GstPad * sink, guint id)
+{
+  GstPad *pad = gst_pad_new (NULL, GST_PAD_SRC);
+  gchar *sid = g_strdup_printf ("nl-%u", id);
+  GstCaps *caps = gst_caps_from_string (CAPS_STR);
+  GstSegment seg;
+
+  gst_pad_set_query_function (pad, nl_feed_query);
+  fail_unless_equals_int (gst_pad_link (pad, sink), GST_PAD_LINK_OK);
+  gst_pad_set_active (pad, TRUE);
+  fail_unless (gst_pad_push_event (pad, gst_event_new_stream_start (sid)));
+  fail_unless (gst_pad_push_event (pad, gst_event_new_caps (caps)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_pad_push_event (pad, gst_event_new_segment (&seg)));
+  gst_caps_unref (caps);
+  g_free (sid);
+  return pad;
+}
+
+static NlCall *
+nl_call_new (guint n, guint top_k)
+{
+  NlCall *c = g_new0 (NlCall, 1);
+  GstPad *src;
+  guint i;
+
+  c->mixer = gst_element_factory_make ("acsmixer", NULL);
+  fail_unless (c->mixer != NULL);
+  g_object_set (c->mixer, "top-k", top_k, "hold-time", 0, NULL);
+  c->main_q = g_async_queue_new ();
+  src = gst_element_get_static_pad (c->mixer, "src");
+  c->main_catch = nl_catch_new (src, c->main_q);
+  gst_object_unref (src);
+  for (i = 0; i < n; i++) {
+    gchar *name = g_strdup_printf ("src_%u", i);
+
+    c->q[i] = g_async_queue_new ();
+    src = gst_element_request_pad_simple (c->mixer, name);
+    c->catch[i] = nl_catch_new (src, c->q[i]);
+    gst_object_unref (src);
+    g_free (name);
+  }
+  fail_unless (gst_element_set_state (c->mixer, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  for (i = 0; i < n; i++) {
+    gchar *name = g_strdup_printf ("sink_%u", i);
+    GstPad *sink = gst_element_request_pad_simple (c->mixer, name);
+
+    c->feed[i] = nl_feed_new (sink, i);
+    gst_object_unref (sink);
+    g_free (name);
+  }
+  c->n = n;
+  return c;
+}
+
+static void
+nl_queue_free (GAsyncQueue * q)
+{
+  GstMiniObject *o;
+
+  while ((o = g_async_queue_try_pop (q)))
+    gst_mini_object_unref (o);
+  g_async_queue_unref (q);
+}
+
+static void
+nl_call_free (NlCall * c)
+{
+  guint i;
+
+  fail_unless_equals_int (gst_element_set_state (c->mixer, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  for (i = 0; i < MAX_MEMBERS; i++) {
+    if (c->feed[i])
+      gst_object_unref (c->feed[i]);
+    if (c->catch[i])
+      gst_object_unref (c->catch[i]);
+    if (c->q[i])
+      nl_queue_free (c->q[i]);
+  }
+  gst_object_unref (c->main_catch);
+  nl_queue_free (c->main_q);
+  gst_object_unref (c->mixer);
+  g_free (c);
+}
+
+/* the next output of a queue, waiting at most 5 s */
+static GstMiniObject *
+nl_pop (GAsyncQueue * q)
+{
+  GstMiniObject *o = g_async_queue_timeout_pop (q, 5 * G_USEC_PER_SEC);
+
+  fail_unless (o != NULL, "no output within 5 s");
+  return o;
+}
+
+static void
+nl_push_dc (NlCall * c, guint m, gint16 dc, guint period)
+{
+  fail_unless_equals_int (gst_pad_push (c->feed[m], make_buffer (NULL, dc,
+              period)), GST_FLOW_OK);
+}
+
+static void
+nl_expect_dc (GAsyncQueue * q, gint16 dc, guint period)
+{
+  GstMiniObject *o = nl_pop (q);
+
+  fail_unless (GST_IS_BUFFER (o));
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (o), period * PERIOD);
+  assert_dc (GST_BUFFER_CAST (o), dc);
+  gst_mini_object_unref (o);
+}
+
+GST_START_TEST (test_nonlive_mix_minus)
+{
+  NlCall *c = nl_call_new (3, 3);
+  guint p, m;
+
+  for (p = 0; p < 10; p++) {
+    gint16 dc[3], sum = 0;
+
+    for (m = 0; m < 3; m++) {
+      dc[m] = (gint16) ((p + 1) * 100 * (m + 1));
+      sum += dc[m];
+    }
+    /* members arrive in a different order every period */
+    for (m = 0; m < 3; m++)
+      nl_push_dc (c, (m + p) % 3, dc[(m + p) % 3], p);
+    for (m = 0; m < 3; m++)
+      nl_expect_dc (c->q[m], sum - dc[m], p);
+    nl_expect_dc (c->main_q, sum, p);
+  }
+  {
+    GstStructure *s;
+    guint64 periods;
+
+    g_object_get (c->mixer, "stats", &s, NULL);
+    fail_unless (gst_structure_get_uint64 (s, "periods", &periods));
+    fail_unless_equals_uint64 (periods, 10);
+    gst_structure_free (s);
+  }
+  nl_call_free (c);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  NlCall *c;
+  guint m;
+  guint periods;
+} NlFeeder;
+
+static gpointer
+nl_feeder_thread (gpointer data)
+{
+  NlFeeder *f = data;
+  guint p;
+
+  for (p = 0; p < f->periods; p++) {
+    GstFlowReturn ret = gst_pad_push (f->c->feed[f->m],
+        make_buffer (NULL, (gint16) (500 * (f->m + 1)), p));
+
+    if (ret != GST_FLOW_OK)
+      return GINT_TO_POINTER (ret);
+    if (p % 7 == f->m)
+      g_thread_yield ();
+  }
+  return GINT_TO_POINTER (GST_FLOW_OK);
+}
+
+/* Every member pushes from its own thread: each period is mixed once, by
+ * whichever thread completes it, and nothing is lost or mixed twice */
+GST_START_TEST (test_nonlive_threads)
+{
+  const guint n = 6, periods = 25;
+  NlCall *c = nl_call_new (n, n);
+  NlFeeder f[MAX_MEMBERS];
+  GThread *t[MAX_MEMBERS];
+  gint16 sum = 0;
+  guint m, p;
+
+  for (m = 0; m < n; m++)
+    sum += (gint16) (500 * (m + 1));
+  for (m = 0; m < n; m++) {
+    f[m].c = c;
+    f[m].m = m;
+    f[m].periods = periods;
+    t[m] = g_thread_new ("feeder", nl_feeder_thread, &f[m]);
+  }
+  for (p = 0; p < periods; p++) {
+    for (m = 0; m < n; m++)
+      nl_expect_dc (c->q[m], sum - (gint16) (500 * (m + 1)), p);
+    nl_expect_dc (c->main_q, sum, p);
+  }
+  for (m = 0; m < n; m++)
+    fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (t[m])),
+        GST_FLOW_OK);
+  fail_unless_equals_int (g_async_queue_length (c->main_q), 0);
+  nl_call_free (c);
+}
+
+GST_END_TEST;
+
+/* A member ends its stream: the others go on without it; when all have
+ * ended, the aggregator's src gets EOS */
+GST_START_TEST (test_nonlive_eos)
+{
+  NlCall *c = nl_call_new (3, 3);
+  GstMiniObject *o;
+  guint p, m;
+
+  for (p = 0; p < 2; p++) {
+    for (m = 0; m < 3; m++)
+      nl_push_dc (c, m, (gint16) (100 * (m + 1)), p);
+    nl_expect_dc (c->q[0], 500, p);
+    nl_expect_dc (c->q[1], 400, p);
+    nl_expect_dc (c->q[2], 300, p);
+    nl_expect_dc (c->main_q, 600, p);
+  }
+  fail_unless (gst_pad_push_event (c->feed[2], gst_event_new_eos ()));
+  for (p = 2; p < 5; p++) {
+    nl_push_dc (c, 1, 200, p);
+    nl_push_dc (c, 0, 100, p);
+    nl_expect_dc (c->q[0], 200, p);
+    nl_expect_dc (c->q[1], 100, p);
+    /* member 2 still hears the others */
+    nl_expect_dc (c->q[2], 300, p);
+    nl_expect_dc (c->main_q, 300, p);
+  }
+  fail_unless (gst_pad_push_event (c->feed[0], gst_event_new_eos ()));
+  fail_unless (gst_pad_push_event (c->feed[1], gst_event_new_eos ()));
+  o = nl_pop (c->main_q);
+  fail_unless (GST_IS_EVENT (o));
+  fail_unless_equals_int (GST_EVENT_TYPE (o), GST_EVENT_EOS);
+  gst_mini_object_unref (o);
+  nl_call_free (c);
+}
+
+GST_END_TEST;
+
+/* A member leaves (its pads released) while the element waits for its
+ * buffer: the period is mixed from the others */
+GST_START_TEST (test_nonlive_leave)
+{
+  NlCall *c = nl_call_new (3, 3);
+  GstPad *sink;
+  guint p, m;
+
+  for (m = 0; m < 3; m++)
+    nl_push_dc (c, m, (gint16) (100 * (m + 1)), 0);
+  nl_expect_dc (c->q[0], 500, 0);
+  nl_expect_dc (c->q[1], 400, 0);
+  nl_expect_dc (c->q[2], 300, 0);
+  nl_expect_dc (c->main_q, 600, 0);
+  nl_push_dc (c, 0, 100, 1);
+  nl_push_dc (c, 1, 200, 1);
+  /* member 2 leaves instead of sending period 1 */
+  sink = gst_pad_get_peer (c->feed[2]);
+  gst_pad_unlink (c->feed[2], sink);
+  gst_element_release_request_pad (c->mixer, sink);
+  gst_object_unref (sink);
+  nl_expect_dc (c->q[0], 200, 1);
+  nl_expect_dc (c->q[1], 100, 1);
+  nl_expect_dc (c->main_q, 300, 1);
+  for (p = 2; p < 4; p++) {
+    nl_push_dc (c, 1, 200, p);
+    nl_push_dc (c, 0, 100, p);
+    nl_expect_dc (c->q[0], 200, p);
+    nl_expect_dc (c->q[1], 100, p);
+    nl_expect_dc (c->main_q, 300, p);
+  }
+  nl_call_free (c);
+}
+
+GST_END_TEST;
+
+/* Stopping while the element waits for a member's buffer, then playing
+ * again */
+GST_START_TEST (test_nonlive_stop_while_waiting)
+{
+  NlCall *c = nl_call_new (3, 3);
+  guint m;
+
+  for (m = 0; m < 3; m++)
+    nl_push_dc (c, m, (gint16) (100 * (m + 1)), 0);
+  nl_expect_dc (c->q[1], 400, 0);
+  nl_expect_dc (c->main_q, 600, 0);
+  nl_push_dc (c, 0, 100, 1);
+  /* waiting for members 1 and 2 */
+  g_usleep (20000);
+  fail_unless_equals_int (gst_element_set_state (c->mixer, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (c->mixer, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  nl_call_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 acsmixer_suite (void)
 {
@@ -891,6 +1251,11 @@ acsmixer_suite (void)
   tcase_add_test (tc, test_gate_selection_from_audio_level);
   tcase_add_test (tc, test_gate_no_gaps);
   tcase_add_test (tc, test_gate_bad_input);
+  tcase_add_test (tc, test_nonlive_mix_minus);
+  tcase_add_test (tc, test_nonlive_threads);
+  tcase_add_test (tc, test_nonlive_eos);
+  tcase_add_test (tc, test_nonlive_leave);
+  tcase_add_test (tc, test_nonlive_stop_while_waiting);
   return s;
 }
 
