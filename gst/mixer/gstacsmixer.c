@@ -271,6 +271,9 @@ struct _GstAcsMixer
   GPtrArray *sel;               /* selected GstAcsMixerPad refs */
   GPtrArray *summed;            /* pads added to sum this period */
   GArray *rank_scratch;
+  /* our reference to the last full mix, reused as the next period's output
+   * buffer once downstream has released it */
+  GstBuffer *mix_keep;
 
   /* The period gate (non-live only, see "The period gate" below).
    * GATE_LOCK protects the fields below it; it is never taken while
@@ -366,6 +369,7 @@ static GstBuffer *gst_acs_mixer_create_output_buffer (GstAudioAggregator *
     aagg, guint num_frames);
 static void pad_release_input (GstAcsMixerPad * pad);
 static void gate_poke_locked (GstAcsMixer * self);
+static GstCustomMeta *released_output_meta (GstBuffer * buf, gsize size);
 static GstFlowReturn gst_acs_mixer_aggregate (GstAggregator * agg,
     gboolean timeout);
 static gboolean gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
@@ -587,6 +591,7 @@ gst_acs_mixer_finalize (GObject * object)
   g_ptr_array_unref (self->summed);
   g_array_unref (self->rank_scratch);
   g_free (self->sum);
+  gst_clear_buffer (&self->mix_keep);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->gate_lock);
   g_cond_clear (&self->gate_cond);
@@ -1407,6 +1412,7 @@ gst_acs_mixer_stop (GstAggregator * agg)
 
   g_ptr_array_set_size (self->sel, 0);
   g_ptr_array_set_size (self->pads, 0);
+  gst_clear_buffer (&self->mix_keep);
   self->dominant = -1;
   GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
@@ -1434,8 +1440,32 @@ gst_acs_mixer_create_output_buffer (GstAudioAggregator * aagg, guint num_frames)
 {
   GstAcsMixer *self = GST_ACS_MIXER (aagg);
 
+  GstAudioAggregatorPad *srcpad =
+      GST_AUDIO_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (aagg));
+  gsize size = (gsize) num_frames * GST_AUDIO_INFO_BPF (&srcpad->info);
+  GstBuffer *buf = self->mix_keep;
+  GstMapInfo map;
+
   self->period++;
   self->period_frames = num_frames;
+
+  /* The last full mix again, once downstream has released it: no
+   * allocation, no new meta. Silence, no flags, no timestamps, as a new
+   * one (GstAudioAggregator sets them) */
+  if (released_output_meta (buf, size) &&
+      gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
+    memset (map.data, 0, map.size);
+    gst_buffer_unmap (buf, &map);
+    GST_MINI_OBJECT_FLAGS (buf) &= GST_MINI_OBJECT_FLAG_LAST - 1;
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+    self->mix_keep = NULL;
+    return buf;
+  }
+  gst_clear_buffer (&self->mix_keep);
   return GST_AUDIO_AGGREGATOR_CLASS (parent_class)->create_output_buffer
       (aagg, num_frames);
 }
@@ -1720,26 +1750,40 @@ mark_output (GstBuffer * buf, gint member, guint64 period)
 /* The member's mix-minus buffer for this period, writable: the last one
  * again if downstream has released it and left it as we made it (only our
  * meta), else a new one */
+/* The output meta of a buffer of ours that downstream has released: it
+ * is writable again, of @size bytes, and carries our meta and no other;
+ * NULL if not */
+static GstCustomMeta *
+released_output_meta (GstBuffer * buf, gsize size)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  if (!buf || !gst_buffer_is_writable (buf)
+      || gst_buffer_get_size (buf) != size)
+    return NULL;
+  meta = gst_buffer_iterate_meta (buf, &state);
+  if (meta && gst_buffer_iterate_meta (buf, &state) == NULL &&
+      gst_meta_info_is_custom (meta->info) &&
+      gst_custom_meta_has_name ((GstCustomMeta *) meta,
+          GST_ACS_MIXER_OUTPUT_META))
+    return (GstCustomMeta *) meta;
+  return NULL;
+}
+
 static GstBuffer *
 member_output_buffer (GstAcsMixerPad * p, GstBuffer * outbuf, gsize size,
     guint64 period)
 {
   GstBuffer *buf = p->out_keep;
+  GstCustomMeta *meta = released_output_meta (buf, size);
 
-  if (buf && gst_buffer_is_writable (buf) && gst_buffer_get_size (buf) == size) {
-    gpointer state = NULL;
-    GstMeta *meta = gst_buffer_iterate_meta (buf, &state);
-
-    if (meta && gst_buffer_iterate_meta (buf, &state) == NULL &&
-        gst_meta_info_is_custom (meta->info) &&
-        gst_custom_meta_has_name ((GstCustomMeta *) meta,
-            GST_ACS_MIXER_OUTPUT_META)) {
-      gst_buffer_copy_into (buf, outbuf, GST_BUFFER_COPY_FLAGS |
-          GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
-      gst_structure_id_set (gst_custom_meta_get_structure ((GstCustomMeta *)
-              meta), quark_period, G_TYPE_UINT64, period, NULL);
-      return g_steal_pointer (&p->out_keep);
-    }
+  if (meta) {
+    gst_buffer_copy_into (buf, outbuf, GST_BUFFER_COPY_FLAGS |
+        GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+    gst_structure_id_set (gst_custom_meta_get_structure (meta), quark_period,
+        G_TYPE_UINT64, period, NULL);
+    return g_steal_pointer (&p->out_keep);
   }
 
   gst_clear_buffer (&p->out_keep);
@@ -1988,7 +2032,17 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   }
   if (mixed)
     GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
-  mark_output (outbuf, -1, self->period);
+  {
+    GstCustomMeta *meta = gst_buffer_get_custom_meta (outbuf,
+        GST_ACS_MIXER_OUTPUT_META);
+
+    /* a full mix buffer reused (create_output_buffer) has its meta */
+    if (meta)
+      gst_structure_id_set (gst_custom_meta_get_structure (meta),
+          quark_period, G_TYPE_UINT64, self->period, NULL);
+    else
+      mark_output (outbuf, -1, self->period);
+  }
 
   /* One distinct output per selected member who spoke this period */
   for (i = 0; i < self->sel->len; i++) {
@@ -2106,6 +2160,7 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   for (i = 0; i < self->pads->len; i++)
     pad_release_input (g_ptr_array_index (self->pads, i));
   g_ptr_array_set_size (self->pads, 0);
+  gst_buffer_replace (&self->mix_keep, outbuf);
   gst_buffer_unref (outbuf);
 
 
