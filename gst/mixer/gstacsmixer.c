@@ -2012,7 +2012,13 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     p->level_ms = alpha * p->level_ms + (1.0 - alpha) * p->period_ms;
     p->level_db = ms_to_dbov (p->level_ms);
     p->active = !g_atomic_int_get (&p->mute) && p->level_db > SILENCE_DBOV;
-    g_atomic_int_set (&p->level_centi, (gint) (p->level_db * 100.0));
+    {
+      gint centi = (gint) (p->level_db * 100.0);
+
+      /* an atomic store is a full barrier: only when it changes */
+      if (g_atomic_int_get (&p->level_centi) != centi)
+        g_atomic_int_set (&p->level_centi, centi);
+    }
   }
 
   dominant_changed = gst_acs_mixer_select (self, top_k, hysteresis, hold,
@@ -2087,7 +2093,8 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     e->level = p->level_db;
     e->selected = p->selected;
     e->muted = g_atomic_int_get (&p->mute);
-    g_atomic_int_set (&p->selected_atomic, p->selected);
+    if (g_atomic_int_get (&p->selected_atomic) != p->selected)
+      g_atomic_int_set (&p->selected_atomic, p->selected);
   }
   MIXER_LOCK (self);
   {
