@@ -646,19 +646,26 @@ main (int argc, char **argv)
     {
       gchar *am_ratio = isnan (am) ? g_strdup ("null") :
           g_strdup_printf ("%.1f", am / a);
+      /* JSON has no NaN: null when instructions were not counted */
+      gchar *ir_a = counted ? g_strdup_printf ("%.2f", ia / ic) :
+          g_strdup ("null");
+      gchar *ir_a3 = counted ? g_strdup_printf ("%.2f", ia3 / ic) :
+          g_strdup ("null");
 
       g_print ("{\"bench\": \"mix-minus-ratio\", \"n\": %u, "
-          "\"acsmixer_over_c_loop_ir\": %.2f, "
-          "\"acsmixer_k3_over_c_loop_ir\": %.2f, "
+          "\"acsmixer_over_c_loop_ir\": %s, "
+          "\"acsmixer_k3_over_c_loop_ir\": %s, "
           "\"acsmixer_over_c_loop_cpu\": %.2f, "
           "\"acsmixer_k3_over_c_loop_cpu\": %.2f, "
           "\"audiomixer_over_acsmixer_cpu\": %s, \"audiomixer_figure\": "
           "\"%s\", \"target_within_3x_cpu\": %s, "
           "\"target_within_3x_ir\": %s}\n",
-          n, ia / ic, ia3 / ic, a / c, a3 / c, am_ratio, am_how,
+          n, ir_a, ir_a3, a / c, a3 / c, am_ratio, am_how,
           a / c <= 3.0 ? "true" : "false",
           !counted ? "null" : ia / ic <= 3.0 ? "true" : "false");
       g_free (am_ratio);
+      g_free (ir_a);
+      g_free (ir_a3);
     }
     g_printerr ("%6u | %10.5f %10.5f %10.5f %10.4f%s | %11.0f %11.0f %11.0f "
         "%11.0f | %6.2f %6.2f %8.1f\n", n, c, a, a3, am,
