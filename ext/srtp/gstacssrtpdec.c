@@ -46,17 +46,6 @@
  * copied once, as gst_buffer_make_writable() does); buffer lists are handled
  * as lists; timestamps, flags and metas are kept.
  *
- * The SRTP packets of an SSRC with its own AEAD_AES_128_GCM or
- * AEAD_AES_256_GCM key (request-key or caps with an `ssrc`: a media
- * processor's single decoder for a whole room) are decrypted with NSS
- * directly when libsrtp2 uses NSS (Debian's does): one NSS AES-GCM message
- * context per SSRC, keyed once, where libsrtp2's NSS backend opens a
- * PKCS #11 session and expands the key for every packet (1.3 us a packet
- * against 0.2 us). The packet index, rollover counter and replay window are
- * kept as libsrtp2 2.5 keeps them (the window rounded up to 64 packets
- * instead of 32); the key-lifetime signals are not emitted for those
- * streams (2^48 packets). SRTCP, and every other key, go through libsrtp2.
- *
  * Threading: buffers are handled on the sink pad's streaming thread under
  * the element's stream lock. Signals are emitted from that thread with no
  * lock held.
@@ -88,11 +77,6 @@
 #include <string.h>
 
 #include <acs/acsrtp.h>
-
-#ifdef HAVE_NSS
-#include <nss.h>
-#include <pk11pub.h>
-#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_acs_srtp_dec_debug);
 #define GST_CAT_DEFAULT gst_acs_srtp_dec_debug
@@ -135,35 +119,12 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 #define STREAM_LOCK(self) g_mutex_lock (&(self)->stream_lock)
 #define STREAM_UNLOCK(self) g_mutex_unlock (&(self)->stream_lock)
 
-/* SRTP packets of an SSRC with its own AEAD_AES_*_GCM key (RFC 7714),
- * decrypted with NSS directly: one NSS message context, keyed once, where
- * libsrtp2's NSS backend opens a PKCS #11 session and expands the key for
- * every packet (PK11_Decrypt: 1.3 us a packet against 0.2 us). The session
- * key and salt are derived, the packet index estimated and the replay
- * window kept as libsrtp2 2.5 does. SRTCP still goes through libsrtp2 */
-#define GCM_SALT_LEN 12
-#define GCM_TAG_LEN 16
-#define SEQ_MEDIAN (1 << 15)
-#define SEQ_MAX (1 << 16)
-
-typedef struct
-{
-#ifdef HAVE_NSS
-  PK11Context *ctx;
-#endif
-  guint8 salt[GCM_SALT_LEN];    /* session salt */
-  guint64 index;                /* highest packet index accepted */
-  guint64 *window;              /* bit (i % window_bits): index i was seen */
-  guint window_bits;            /* a multiple of 64 */
-} GcmReceiver;
-
 /* A key given for one SSRC (request-key, soft-limit, hard-limit or caps) */
 typedef struct
 {
   AcsSrtpSuite suite;
   GstBuffer *key;
   guint32 roc;
-  GcmReceiver *gcm;             /* SRTP done here, not by libsrtp2 */
 } SsrcKey;
 
 /* What we know of an SSRC that sent to us */
@@ -260,263 +221,12 @@ static DecStream *gst_acs_srtp_dec_add_stream_locked (GstAcsSrtpDec * self,
     guint32 ssrc);
 
 static void
-gcm_receiver_free (GcmReceiver * gcm)
-{
-#ifdef HAVE_NSS
-  if (gcm->ctx)
-    PK11_DestroyContext (gcm->ctx, PR_TRUE);
-#endif
-  g_free (gcm->window);
-  explicit_bzero (gcm, sizeof (*gcm));
-  g_free (gcm);
-}
-
-static void
 ssrc_key_free (gpointer data)
 {
   SsrcKey *k = data;
 
   gst_clear_buffer (&k->key);
-  if (k->gcm)
-    gcm_receiver_free (k->gcm);
   g_free (k);
-}
-
-#ifdef HAVE_NSS
-/* The SRTP key derivation (RFC 3711 4.3, key derivation rate 0) as
- * libsrtp2 2.5 does it for the GCM profiles: AES in counter mode keyed
- * with the master key, from the block master salt (12 bytes, then two
- * zero bytes) with @label XORed into its byte 7, the last 16 bits
- * counting blocks. Writes @out_len bytes (at most 48) to @out. The same
- * as acssrtpfanout's */
-static gboolean
-gcm_prf (PK11SlotInfo * slot, const guint8 * key, guint key_len,
-    const guint8 * salt, guint8 label, guint8 * out, guint out_len)
-{
-  guint8 blocks[48], stream[48];
-  guint i, n = (out_len + 15) / 16;
-  unsigned int len = 0;
-  SECItem item = { siBuffer, (unsigned char *) key, key_len };
-  PK11SymKey *sym;
-  SECStatus rv;
-
-  g_return_val_if_fail (n * 16 <= sizeof (blocks), FALSE);
-  for (i = 0; i < n; i++) {
-    guint8 *b = blocks + 16 * i;
-
-    memset (b, 0, 16);
-    memcpy (b, salt, GCM_SALT_LEN);
-    b[7] ^= label;
-    b[15] = i;
-  }
-  sym = PK11_ImportSymKey (slot, CKM_AES_ECB, PK11_OriginUnwrap, CKA_ENCRYPT,
-      &item, NULL);
-  if (sym == NULL)
-    return FALSE;
-  rv = PK11_Encrypt (sym, CKM_AES_ECB, NULL, stream, &len, sizeof (stream),
-      blocks, 16 * n);
-  PK11_FreeSymKey (sym);
-  if (rv == SECSuccess && len == 16 * n)
-    memcpy (out, stream, out_len);
-  explicit_bzero (stream, sizeof (stream));
-  return rv == SECSuccess && len == 16 * n;
-}
-#endif
-
-/* A GCM receiver for @key (master key then 12-byte salt) with a replay
- * window of @window packets and rollover counter @roc, or NULL when the
- * suite is not GCM or NSS cannot do it here (libsrtp2 does the work then) */
-static GcmReceiver *
-gcm_receiver_new (const AcsSrtpSuite * suite, GstBuffer * key, guint window,
-    guint32 roc)
-{
-#ifdef HAVE_NSS
-  guint key_len;
-  guint8 session_key[32];
-  GstMapInfo map;
-  PK11SlotInfo *slot;
-  PK11SymKey *sym = NULL;
-  GcmReceiver *gcm;
-  SECItem item = { siBuffer, session_key, 0 }, none = { siBuffer, NULL, 0 };
-  gboolean ok;
-
-  if (suite->rtp_cipher == ACS_SRTP_CIPHER_AES_128_GCM)
-    key_len = 16;
-  else if (suite->rtp_cipher == ACS_SRTP_CIPHER_AES_256_GCM)
-    key_len = 32;
-  else
-    return NULL;
-  if (suite->rtp_auth != ACS_SRTP_AUTH_NULL || key == NULL
-      || gst_buffer_get_size (key) != key_len + GCM_SALT_LEN
-      || !NSS_IsInitialized ())
-    return NULL;
-  if (!gst_buffer_map (key, &map, GST_MAP_READ))
-    return NULL;
-
-  slot = PK11_GetInternalSlot ();
-  if (slot == NULL) {
-    gst_buffer_unmap (key, &map);
-    return NULL;
-  }
-  gcm = g_new0 (GcmReceiver, 1);
-  ok = gcm_prf (slot, map.data, key_len, map.data + key_len, 0x00,
-      session_key, key_len)
-      && gcm_prf (slot, map.data, key_len, map.data + key_len, 0x02,
-      gcm->salt, GCM_SALT_LEN);
-  gst_buffer_unmap (key, &map);
-  if (ok) {
-    item.len = key_len;
-    sym = PK11_ImportSymKey (slot, CKM_AES_GCM, PK11_OriginUnwrap,
-        CKA_DECRYPT, &item, NULL);
-  }
-  explicit_bzero (session_key, sizeof (session_key));
-  if (sym) {
-    gcm->ctx = PK11_CreateContextBySymKey (CKM_AES_GCM,
-        CKA_NSS_MESSAGE | CKA_DECRYPT, sym, &none);
-    PK11_FreeSymKey (sym);
-  }
-  PK11_FreeSlot (slot);
-  if (gcm->ctx == NULL) {
-    gcm_receiver_free (gcm);
-    return NULL;
-  }
-  /* libsrtp2 rounds its window up to 32 bits, here to 64 */
-  gcm->window_bits = (MAX (window, 64) + 63) & ~63u;
-  gcm->window = g_new0 (guint64, gcm->window_bits / 64);
-  gcm->index = (guint64) roc << 16;
-  return gcm;
-#else
-  return NULL;
-#endif
-}
-
-static guint32
-gcm_receiver_roc (const GcmReceiver * gcm)
-{
-  return (guint32) (gcm->index >> 16);
-}
-
-/* libsrtp2's srtp_rdbx_estimate_index (): the packet index of sequence
- * number @seq, and its distance from the highest one accepted */
-static gint32
-gcm_estimate_index (const GcmReceiver * gcm, guint16 seq, guint64 * guess)
-{
-  guint32 local_roc = (guint32) (gcm->index >> 16), roc;
-  guint16 local_seq = (guint16) gcm->index;
-  gint32 diff;
-
-  if (gcm->index <= SEQ_MEDIAN) {
-    *guess = seq;
-    return (gint32) seq - (gint32) gcm->index;
-  }
-  if (local_seq < SEQ_MEDIAN) {
-    if ((gint32) seq - local_seq > SEQ_MEDIAN) {
-      roc = local_roc - 1;
-      diff = (gint32) seq - local_seq - SEQ_MAX;
-    } else {
-      roc = local_roc;
-      diff = (gint32) seq - local_seq;
-    }
-  } else {
-    if ((gint32) local_seq - SEQ_MEDIAN > (gint32) seq) {
-      roc = local_roc + 1;
-      diff = (gint32) seq - local_seq + SEQ_MAX;
-    } else {
-      roc = local_roc;
-      diff = (gint32) seq - local_seq;
-    }
-  }
-  *guess = ((guint64) roc << 16) | seq;
-  return diff;
-}
-
-static gboolean
-gcm_window_get (const GcmReceiver * gcm, guint64 index)
-{
-  guint bit = (guint) (index % gcm->window_bits);
-
-  return (gcm->window[bit / 64] >> (bit % 64)) & 1;
-}
-
-static void
-gcm_window_set (GcmReceiver * gcm, guint64 index, gboolean on)
-{
-  guint bit = (guint) (index % gcm->window_bits);
-
-  if (on)
-    gcm->window[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
-  else
-    gcm->window[bit / 64] &= ~(G_GUINT64_CONSTANT (1) << (bit % 64));
-}
-
-/* Verifies and decrypts the SRTP packet @data of *@len bytes in place
- * (RFC 7714 8.2) and sets *@len to the clear length; replayed and too old
- * packets are refused as libsrtp2 refuses them */
-static srtp_err_status_t
-gcm_unprotect (GcmReceiver * gcm, guint8 * data, gint * len)
-{
-#ifdef HAVE_NSS
-  guint8 iv[GCM_SALT_LEN];
-  gsize size = (gsize) * len, hdr_len = 12 + 4 * (data[0] & 0x0f), n;
-  guint16 seq = GST_READ_UINT16_BE (data + 2);
-  guint32 ssrc = GST_READ_UINT32_BE (data + 8), roc;
-  guint64 index, i;
-  gint32 delta;
-  int out_len = 0;
-
-  if (size < hdr_len)
-    return srtp_err_status_parse_err;
-  if (data[0] & 0x10) {
-    if (size < hdr_len + 4)
-      return srtp_err_status_parse_err;
-    hdr_len += 4 + 4 * (gsize) GST_READ_UINT16_BE (data + hdr_len + 2);
-  }
-  if (size < hdr_len + GCM_TAG_LEN)
-    return srtp_err_status_parse_err;
-
-  delta = gcm_estimate_index (gcm, seq, &index);
-  if (delta <= 0) {
-    if (-(gint64) delta >= gcm->window_bits)
-      return srtp_err_status_replay_old;
-    if (gcm_window_get (gcm, index))
-      return srtp_err_status_replay_fail;
-  }
-
-  /* byte by byte: iv + 2 is not aligned for GST_WRITE_UINT32_BE */
-  roc = (guint32) (index >> 16);
-  iv[0] = iv[1] = 0;
-  for (i = 0; i < 4; i++) {
-    iv[2 + i] = (guint8) (ssrc >> (24 - 8 * i));
-    iv[6 + i] = (guint8) (roc >> (24 - 8 * i));
-  }
-  iv[10] = (guint8) (seq >> 8);
-  iv[11] = (guint8) seq;
-  for (i = 0; i < GCM_SALT_LEN; i++)
-    iv[i] ^= gcm->salt[i];
-
-  n = size - hdr_len - GCM_TAG_LEN;
-  if (PK11_AEADOp (gcm->ctx, CKG_NO_GENERATE, 0, iv, GCM_SALT_LEN, data,
-          (int) hdr_len, data + hdr_len, &out_len, (int) n,
-          data + hdr_len + n, GCM_TAG_LEN, data + hdr_len,
-          (int) n) != SECSuccess || out_len != (int) n)
-    return srtp_err_status_auth_fail;
-
-  /* accepted: into the window */
-  if (delta > 0) {
-    if ((guint64) delta >= gcm->window_bits) {
-      memset (gcm->window, 0, gcm->window_bits / 8);
-    } else {
-      for (i = gcm->index + 1; i < index; i++)
-        gcm_window_set (gcm, i, FALSE);
-    }
-    gcm->index = index;
-  }
-  gcm_window_set (gcm, index, TRUE);
-  *len = (gint) (hdr_len + n);
-  return srtp_err_status_ok;
-#else
-  return srtp_err_status_cipher_fail;
-#endif
 }
 
 static void
@@ -778,12 +488,7 @@ gst_acs_srtp_dec_create_stats (GstAcsSrtpDec * self)
     GValue v = G_VALUE_INIT;
     srtp_t session = self->sessions[SHARD (st->ssrc)];
 
-    SsrcKey *k = g_hash_table_lookup (self->ssrc_keys,
-        GUINT_TO_POINTER (st->ssrc));
-
-    if (k && k->gcm)
-      roc = gcm_receiver_roc (k->gcm);
-    else if (session == NULL
+    if (session == NULL
         || srtp_get_stream_roc (session, st->ssrc, &roc) != srtp_err_status_ok)
       roc = 0;
     g_value_init (&v, GST_TYPE_STRUCTURE);
@@ -996,9 +701,7 @@ gst_acs_srtp_dec_update_session_locked (GstAcsSrtpDec * self, GError ** error)
     session = gst_acs_srtp_dec_get_session_locked (self, st->ssrc);
     if (session == NULL)
       continue;
-    if (k && k->gcm)
-      roc = gcm_receiver_roc (k->gcm);
-    else if (old[SHARD (st->ssrc)])
+    if (old[SHARD (st->ssrc)])
       srtp_get_stream_roc (old[SHARD (st->ssrc)], st->ssrc, &roc);
     if (k)
       err = add_ssrc_stream (session, st->ssrc, &k->suite, k->key, window, roc);
@@ -1031,7 +734,7 @@ static gboolean
 gst_acs_srtp_dec_set_ssrc_key_locked (GstAcsSrtpDec * self, guint32 ssrc,
     const GstStructure * s)
 {
-  SsrcKey *k, *old;
+  SsrcKey *k;
   AcsSrtpSuite suite;
   GstBuffer *key = NULL;
   srtp_t session;
@@ -1056,10 +759,7 @@ gst_acs_srtp_dec_set_ssrc_key_locked (GstAcsSrtpDec * self, guint32 ssrc,
     gst_clear_buffer (&key);
     return FALSE;
   }
-  old = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
-  if (!have_roc && old && old->gcm)
-    roc = gcm_receiver_roc (old->gcm);
-  else if (!have_roc)
+  if (!have_roc)
     srtp_get_stream_roc (session, ssrc, &roc);
   srtp_remove_stream (session, g_htonl (ssrc));
   err = add_ssrc_stream (session, ssrc, &suite, key, window, roc);
@@ -1074,18 +774,15 @@ gst_acs_srtp_dec_set_ssrc_key_locked (GstAcsSrtpDec * self, guint32 ssrc,
   k->suite = suite;
   k->key = key;
   k->roc = roc;
-  k->gcm = gcm_receiver_new (&suite, key, window, roc);
   g_hash_table_replace (self->ssrc_keys, GUINT_TO_POINTER (ssrc), k);
   /* Record the stream: a session made later (first packet, new default
    * key) carries over only recorded streams, and a recorded SSRC is not
    * asked for with request-key again */
   if (gst_acs_srtp_dec_lookup_stream_locked (self, ssrc) == NULL)
     gst_acs_srtp_dec_add_stream_locked (self, ssrc);
-  GST_INFO_OBJECT (self, "SSRC %08x has its own %s/%s key (roc %u), its "
-      "SRTP decrypted by %s", ssrc,
+  GST_INFO_OBJECT (self, "SSRC %08x has its own %s/%s key (roc %u)", ssrc,
       acs_srtp_cipher_to_nick (suite.rtp_cipher),
-      acs_srtp_auth_to_nick (suite.rtp_auth), roc,
-      k->gcm ? "NSS directly" : "libsrtp2");
+      acs_srtp_auth_to_nick (suite.rtp_auth), roc);
   return TRUE;
 
 invalid:
@@ -1213,16 +910,8 @@ gst_acs_srtp_dec_unprotect_locked (GstAcsSrtpDec * self, guint32 ssrc,
   guint8 *copy = NULL;
   srtp_err_status_t err;
   gint orig_len = *len;
-  srtp_t session, prev;
+  srtp_t session = gst_acs_srtp_dec_get_session_locked (self, ssrc), prev;
 
-  if (!rtcp) {
-    SsrcKey *k = g_hash_table_lookup (self->ssrc_keys, GUINT_TO_POINTER (ssrc));
-
-    if (k && k->gcm)
-      return gcm_unprotect (k->gcm, data, len);
-  }
-
-  session = gst_acs_srtp_dec_get_session_locked (self, ssrc);
   if (session == NULL)
     return srtp_err_status_no_ctx;
 
