@@ -56,21 +56,13 @@
  * its route. Events of request pads (caps aside, which give their clock
  * rate) are dropped: the `src` caps, segment and EOS come from `sink`.
  *
- * Every destination is protected with the `profile` (or cipher and auth)
- * properties as they are when it is added. With the AEAD_AES_128_GCM and
- * AEAD_AES_256_GCM profiles (RFC 7714) and NSS (which Debian's libsrtp2
- * does its ciphers with), the element derives each destination's session
- * key and salt as libsrtp2 does and encrypts with one NSS AES-GCM message
- * context per destination, keyed once: libsrtp2's NSS backend sets up a
- * PKCS #11 session, the AES key schedule and GHASH for every packet, 1.3 us
- * against 0.2 us here. The bytes are those libsrtp2 makes (the unit tests
- * compare them). With other profiles, or without NSS, one libsrtp2 session
- * is made per destination, with a policy for exactly its SSRC. The `key`
- * and `inline-key` properties that acssrtpenc shares are not used: every
- * destination's key is given to `add-destination`. Keys are never logged,
- * never put in caps and never put in `stats`; the element keeps no copy of
- * the master keys (NSS, or libsrtp2, keeps the derived session keys; the
- * element keeps the GCM session salt, wiped when the destination goes).
+ * One libsrtp2 session is made per destination, with a policy for exactly
+ * its SSRC, from the `profile` (or cipher and auth) properties as they are
+ * when the destination is added. The `key` and `inline-key` properties that
+ * acssrtpenc shares are not used: every destination's key is given to
+ * `add-destination`. Keys are never logged, never put in caps and never put
+ * in `stats`; the element keeps no copy of them (libsrtp2 keeps the derived
+ * session keys).
  *
  * acssrtpfanout is for RTP only: an RTCP packet (caps
  * `application/x-rtcp`, or an rtcp-mux packet whose second byte is 192 to
@@ -115,11 +107,6 @@
 #include <string.h>
 
 #include <acs/acsrtp.h>
-
-#ifdef HAVE_NSS
-#include <nss.h>
-#include <pk11pub.h>
-#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_acs_srtp_fanout_debug);
 #define GST_CAT_DEFAULT gst_acs_srtp_fanout_debug
@@ -170,29 +157,11 @@ typedef struct
   gboolean rtcp;                /* application/x-rtcp caps */
 } Source;
 
-/* The AEAD_AES_*_GCM profiles (RFC 7714) done with NSS directly: one NSS
- * message context per destination, keyed once, where libsrtp2's NSS
- * backend opens a PKCS #11 session, expands the AES key and sets up GHASH
- * for every packet (PK11_Encrypt: 1.3 us a packet here against 0.2 us).
- * The session key and salt are derived as libsrtp2 derives them */
-#define GCM_SALT_LEN 12
-#define GCM_TAG_LEN 16
-
-typedef struct
-{
-#ifdef HAVE_NSS
-  PK11Context *ctx;
-#endif
-  guint8 salt[GCM_SALT_LEN];    /* session salt */
-  guint32 roc;                  /* rollover counter of the next packet */
-} GcmSender;
-
 typedef struct
 {
   guint id;
   guint32 ssrc;
-  srtp_t session;               /* NULL when gcm does the work */
-  GcmSender *gcm;
+  srtp_t session;
   guint trailer;                /* bytes protection may append */
 
   guint16 seq;                  /* next sequence number */
@@ -603,171 +572,11 @@ gst_acs_srtp_fanout_release_pad (GstElement * element, GstPad * pad)
 }
 
 static void
-gcm_sender_free (GcmSender * gcm)
-{
-#ifdef HAVE_NSS
-  if (gcm->ctx)
-    PK11_DestroyContext (gcm->ctx, PR_TRUE);
-#endif
-  explicit_bzero (gcm, sizeof (*gcm));
-  g_free (gcm);
-}
-
-static void
 destination_free (Destination * dest)
 {
   if (dest->session)
     srtp_dealloc (dest->session);
-  if (dest->gcm)
-    gcm_sender_free (dest->gcm);
   g_free (dest);
-}
-
-#ifdef HAVE_NSS
-/* The SRTP key derivation (RFC 3711 4.3, key derivation rate 0) as
- * libsrtp2 2.5 does it for the GCM profiles: AES in counter mode keyed
- * with the master key, from the block master salt (12 bytes, then two
- * zero bytes) with @label XORed into its byte 7, the last 16 bits
- * counting blocks. Writes @out_len bytes (at most 48) to @out */
-static gboolean
-gcm_prf (PK11SlotInfo * slot, const guint8 * key, guint key_len,
-    const guint8 * salt, guint8 label, guint8 * out, guint out_len)
-{
-  guint8 blocks[48], stream[48];
-  guint i, n = (out_len + 15) / 16;
-  unsigned int len = 0;
-  SECItem item = { siBuffer, (unsigned char *) key, key_len };
-  PK11SymKey *sym;
-  SECStatus rv;
-
-  g_return_val_if_fail (n * 16 <= sizeof (blocks), FALSE);
-  for (i = 0; i < n; i++) {
-    guint8 *b = blocks + 16 * i;
-
-    memset (b, 0, 16);
-    memcpy (b, salt, GCM_SALT_LEN);
-    b[7] ^= label;
-    b[15] = i;
-  }
-  sym = PK11_ImportSymKey (slot, CKM_AES_ECB, PK11_OriginUnwrap, CKA_ENCRYPT,
-      &item, NULL);
-  if (sym == NULL)
-    return FALSE;
-  rv = PK11_Encrypt (sym, CKM_AES_ECB, NULL, stream, &len, sizeof (stream),
-      blocks, 16 * n);
-  PK11_FreeSymKey (sym);
-  if (rv == SECSuccess && len == 16 * n)
-    memcpy (out, stream, out_len);
-  explicit_bzero (stream, sizeof (stream));
-  return rv == SECSuccess && len == 16 * n;
-}
-#endif
-
-/* A GCM sender for @master (key then 12-byte salt), or NULL when NSS
- * cannot do it here (libsrtp2 does the work then) */
-static GcmSender *
-gcm_sender_new (const AcsSrtpSuite * suite, const guint8 * master)
-{
-#ifdef HAVE_NSS
-  guint key_len;
-  guint8 key[32];
-  PK11SlotInfo *slot;
-  PK11SymKey *sym = NULL;
-  GcmSender *gcm;
-  SECItem item = { siBuffer, key, 0 }, none = { siBuffer, NULL, 0 };
-  gboolean ok;
-
-  if (suite->rtp_cipher == ACS_SRTP_CIPHER_AES_128_GCM)
-    key_len = 16;
-  else if (suite->rtp_cipher == ACS_SRTP_CIPHER_AES_256_GCM)
-    key_len = 32;
-  else
-    return NULL;
-  if (suite->rtp_auth != ACS_SRTP_AUTH_NULL || master == NULL
-      || !NSS_IsInitialized ())
-    return NULL;
-
-  slot = PK11_GetInternalSlot ();
-  if (slot == NULL)
-    return NULL;
-  gcm = g_new0 (GcmSender, 1);
-  ok = gcm_prf (slot, master, key_len, master + key_len, 0x00, key, key_len)
-      && gcm_prf (slot, master, key_len, master + key_len, 0x02, gcm->salt,
-      GCM_SALT_LEN);
-  if (ok) {
-    item.len = key_len;
-    sym = PK11_ImportSymKey (slot, CKM_AES_GCM, PK11_OriginUnwrap,
-        CKA_ENCRYPT, &item, NULL);
-  }
-  explicit_bzero (key, sizeof (key));
-  if (sym) {
-    gcm->ctx = PK11_CreateContextBySymKey (CKM_AES_GCM,
-        CKA_NSS_MESSAGE | CKA_ENCRYPT, sym, &none);
-    PK11_FreeSymKey (sym);
-  }
-  PK11_FreeSlot (slot);
-  if (gcm->ctx == NULL) {
-    gcm_sender_free (gcm);
-    return NULL;
-  }
-  return gcm;
-#else
-  return NULL;
-#endif
-}
-
-/* Protects the RTP packet @data of @size bytes in place (RFC 7714 8.1) as
- * packet @seq of SSRC @ssrc, appending the 16-byte tag: the IV is the
- * session salt XOR (0, SSRC, ROC, SEQ), the header with its CSRCs and
- * extension is the associated data, the rest is encrypted */
-static srtp_err_status_t
-gcm_protect (GcmSender * gcm, guint8 * data, gsize size, guint32 ssrc,
-    guint16 seq, gint * len)
-{
-#ifdef HAVE_NSS
-  guint8 iv[GCM_SALT_LEN];
-  gsize hdr_len = 12 + 4 * (data[0] & 0x0f);
-  int out_len = 0;
-  guint i;
-
-  if (size < hdr_len)
-    return srtp_err_status_parse_err;
-  if (data[0] & 0x10) {
-    if (size < hdr_len + 4)
-      return srtp_err_status_parse_err;
-    hdr_len += 4 + 4 * (gsize) GST_READ_UINT16_BE (data + hdr_len + 2);
-    if (size < hdr_len)
-      return srtp_err_status_parse_err;
-  }
-  /* the 48-bit packet index must not wrap: a new key is due long before */
-  if (gcm->roc == G_MAXUINT32 && seq == G_MAXUINT16)
-    return srtp_err_status_key_expired;
-
-  /* byte by byte: iv + 2 is not aligned for GST_WRITE_UINT32_BE */
-  iv[0] = iv[1] = 0;
-  for (i = 0; i < 4; i++) {
-    iv[2 + i] = (guint8) (ssrc >> (24 - 8 * i));
-    iv[6 + i] = (guint8) (gcm->roc >> (24 - 8 * i));
-  }
-  iv[10] = (guint8) (seq >> 8);
-  iv[11] = (guint8) seq;
-  for (i = 0; i < GCM_SALT_LEN; i++)
-    iv[i] ^= gcm->salt[i];
-
-  if (PK11_AEADOp (gcm->ctx, CKG_NO_GENERATE, 0, iv, GCM_SALT_LEN, data,
-          (int) hdr_len, data + hdr_len, &out_len, (int) (size - hdr_len),
-          data + size, GCM_TAG_LEN, data + hdr_len,
-          (int) (size - hdr_len)) != SECSuccess
-      || out_len != (int) (size - hdr_len))
-    return srtp_err_status_cipher_fail;
-
-  if (seq == G_MAXUINT16)
-    gcm->roc++;
-  *len = (gint) (size + GCM_TAG_LEN);
-  return srtp_err_status_ok;
-#else
-  return srtp_err_status_cipher_fail;
-#endif
 }
 
 static gboolean
@@ -830,11 +639,7 @@ gst_acs_srtp_fanout_add_destination (GstAcsSrtpFanout * self, guint id,
   dest->source = SOURCE_SHARED;
 
   /* Key derivation is the slow part: done with no lock held */
-  dest->gcm = gcm_sender_new (&suite, map.data);
-  if (dest->gcm)
-    err = srtp_err_status_ok;
-  else
-    err = srtp_create (&dest->session, &policy);
+  err = srtp_create (&dest->session, &policy);
   if (map.memory)
     gst_buffer_unmap (key, &map);
   if (err != srtp_err_status_ok) {
@@ -1018,10 +823,7 @@ gst_acs_srtp_fanout_protect_one_locked (GstAcsSrtpFanout * self,
   GST_WRITE_UINT16_BE (p + 2, dest->seq);
   GST_WRITE_UINT32_BE (p + 4, ts);
   GST_WRITE_UINT32_BE (p + 8, dest->ssrc);
-  if (dest->gcm)
-    err = gcm_protect (dest->gcm, p, size, dest->ssrc, dest->seq, &len);
-  else
-    err = srtp_protect (dest->session, p, &len);
+  err = srtp_protect (dest->session, p, &len);
 
   if (err != srtp_err_status_ok || len < 0
       || (gsize) len > size + dest->trailer) {
