@@ -548,6 +548,13 @@ gst_acs_mixer_init (GstAcsMixer * self)
   self->level_window = DEFAULT_LEVEL_WINDOW;
   self->hysteresis = DEFAULT_HYSTERESIS;
   self->hold_time = DEFAULT_HOLD_TIME;
+  /* Live, GstAggregator's default (zero) times out the first period at
+   * base time + latency; if no member's audio has arrived by then,
+   * GstAudioAggregator has no output format and fails for good
+   * (not-negotiated). A room starts before anyone speaks: start with the
+   * first input instead (docs/elements/acsmixer.md) */
+  g_object_set (self, "start-time-selection",
+      GST_AGGREGATOR_START_TIME_SELECTION_FIRST, NULL);
 
   g_mutex_init (&self->lock);
   g_mutex_init (&self->gate_lock);

@@ -12,6 +12,8 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+#include <gst/base/gstaggregator.h>
 #include <gst/rtp/rtp.h>
 
 #define RATE 48000
@@ -319,6 +321,41 @@ GST_START_TEST (test_missing_member)
     for (i = 0; i < 3; i++)
       gst_buffer_unref (out[i]);
   }
+  call_free (c);
+}
+
+GST_END_TEST;
+
+/* Live, a room starts before anyone speaks: no deadline runs out before
+ * the first input (GstAggregator's default start-time-selection=zero would
+ * time out with no output format and fail for good), and the mix starts
+ * with the first input, however late */
+GST_START_TEST (test_live_start_with_first_input)
+{
+  Call *c = call_new (2, 2);
+  GstTestClock *clock = gst_harness_get_testclock (c->main);
+  gint16 dc[2] = { 1000, 2000 };
+  GstBuffer *out[2];
+  GstAggregatorStartTimeSelection sel;
+  guint i;
+
+  g_object_get (c->mixer, "start-time-selection", &sel, NULL);
+  fail_unless_equals_int (sel, GST_AGGREGATOR_START_TIME_SELECTION_FIRST);
+  fail_if (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1, 200,
+          NULL));
+  gst_test_clock_set_time (clock, 5 * GST_SECOND);
+  fail_if (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1, 200,
+          NULL));
+
+  call_period (c, dc, 250, out);
+  assert_dc (out[0], 2000);
+  assert_dc (out[1], 1000);
+  for (i = 0; i < 2; i++) {
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out[i]), 250 * PERIOD);
+    gst_buffer_unref (out[i]);
+  }
+  call_period_unref (c, dc, 251);
+  gst_object_unref (clock);
   call_free (c);
 }
 
@@ -1251,6 +1288,7 @@ acsmixer_suite (void)
   tcase_add_test (tc, test_gate_selection_from_audio_level);
   tcase_add_test (tc, test_gate_no_gaps);
   tcase_add_test (tc, test_gate_bad_input);
+  tcase_add_test (tc, test_live_start_with_first_input);
   tcase_add_test (tc, test_nonlive_mix_minus);
   tcase_add_test (tc, test_nonlive_threads);
   tcase_add_test (tc, test_nonlive_eos);
