@@ -45,7 +45,7 @@ int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
   AcsApiError *error = NULL;
-  AcsJsonValue *body;
+  JsonObject *body;
   guint8 which;
 
   if (size < 1)
@@ -124,6 +124,6 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       break;
     }
   }
-  acs_json_value_free (body);
+  json_object_unref (body);
   return 0;
 }

@@ -563,34 +563,23 @@ authenticate (Request * req)
   return TRUE;
 }
 
-static AcsJsonValue *
+static JsonObject *
 read_body (Request * req)
 {
   GByteArray *body = g_object_get_data (G_OBJECT (req->msg), BODY_KEY);
   SoupMessageHeaders *headers =
       soup_server_message_get_request_headers (req->msg);
-  g_autoptr (GBytes) flat = NULL;
   AcsApiError *error = NULL;
-  AcsJsonValue *obj;
-  const gchar *data = NULL;
-  gsize len = 0;
+  JsonObject *obj;
 
   if (g_object_get_data (G_OBJECT (req->msg), BODY_OVERFLOW_KEY) != NULL) {
     respond_error (req, acs_api_error_new (413, "too_large", NULL,
             "the body is larger than %u bytes", ACS_REQUEST_MAX_BODY));
     return NULL;
   }
-  if (body != NULL) {
-    data = (const gchar *) body->data;
-    len = body->len;
-  } else {
-    /* A body of known length, collected by libsoup (handle_early()) */
-    flat = soup_message_body_flatten (soup_server_message_get_request_body
-        (req->msg));
-    data = g_bytes_get_data (flat, &len);
-  }
   obj = acs_request_parse_body (soup_message_headers_get_one (headers,
-          "Content-Type"), data, len, &error);
+          "Content-Type"), body ? (const gchar *) body->data : NULL,
+      body ? body->len : 0, &error);
   if (obj == NULL)
     respond_error (req, error);
   return obj;
@@ -660,7 +649,7 @@ static void
 handle_place (Request * req)
 {
   AcsController *self = req->self;
-  g_autoptr (AcsJsonValue) body = NULL;
+  g_autoptr (JsonObject) body = NULL;
   g_autofree gchar *id = NULL;
   AcsPlaceRequest place;
   AcsApiError *error = NULL;
@@ -709,7 +698,7 @@ static void
 handle_call_action (Request * req, const Route * route)
 {
   AcsController *self = req->self;
-  g_autoptr (AcsJsonValue) body = NULL;
+  g_autoptr (JsonObject) body = NULL;
   AcsApiError *error = NULL;
   AcsCallAction action = route->action;
   AcsCallRole role;
@@ -746,7 +735,7 @@ static void
 handle_candidate (Request * req, const Route * route)
 {
   AcsController *self = req->self;
-  g_autoptr (AcsJsonValue) body = NULL;
+  g_autoptr (JsonObject) body = NULL;
   g_autoptr (GArray) candidates = NULL;
   AcsApiError *error = NULL;
   AcsCallRole role;
@@ -808,7 +797,7 @@ handle_candidate (Request * req, const Route * route)
 static void
 handle_refresh (Request * req, const Route * route)
 {
-  g_autoptr (AcsJsonValue) body = NULL;
+  g_autoptr (JsonObject) body = NULL;
   AcsCallRole role;
   AcsCall *call;
 
@@ -1053,11 +1042,6 @@ handle_early (SoupServer * server, SoupServerMessage * msg,
     return;
   }
 
-  /* A body whose length the headers give (checked above) is collected by
-   * libsoup, in one piece for the usual small body; a chunked one here,
-   * chunk by chunk, so that it cannot grow past the limit */
-  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CHUNKED)
-    return;
   soup_message_body_set_accumulate (soup_server_message_get_request_body
       (msg), FALSE);
   body = g_byte_array_new ();

@@ -31,7 +31,6 @@
 /* A power of two dividing ACS_EVENT_LOG_SIZE */
 #define EVENT_LOG_FIRST_CAPACITY 8
 
-/* The strings are GRefStrings: an event is in two logs */
 typedef struct
 {
   guint64 id;                   /* 0: empty slot */
@@ -85,9 +84,9 @@ struct _AcsEventHub
 static void
 event_clear (AcsEvent * event)
 {
-  g_clear_pointer (&event->call_id, g_ref_string_release);
-  g_clear_pointer (&event->type, g_ref_string_release);
-  g_clear_pointer (&event->data, g_ref_string_release);
+  g_clear_pointer (&event->call_id, g_free);
+  g_clear_pointer (&event->type, g_free);
+  g_clear_pointer (&event->data, g_free);
   event->id = 0;
 }
 
@@ -240,9 +239,9 @@ on_finished (SoupServerMessage * msg, AcsEventStream * stream)
   stream_free (stream);
 }
 
-/* Takes references to the GRefStrings @call_id, @type and @data */
 static void
-publish_to_log (AcsEventLog * log, gchar * call_id, gchar * type, gchar * data)
+publish_to_log (AcsEventLog * log, const gchar * call_id, const gchar * type,
+    const gchar * data)
 {
   AcsEvent *event;
   GList *l;
@@ -252,9 +251,9 @@ publish_to_log (AcsEventLog * log, gchar * call_id, gchar * type, gchar * data)
   event = &log->ring[log->next_id % log->capacity];
   event_clear (event);
   event->id = log->next_id++;
-  event->call_id = g_ref_string_acquire (call_id);
-  event->type = g_ref_string_acquire (type);
-  event->data = g_ref_string_acquire (data);
+  event->call_id = g_strdup (call_id);
+  event->type = g_strdup (type);
+  event->data = g_strdup (data);
   if (log->count < ACS_EVENT_LOG_SIZE)
     log->count++;
 
@@ -282,20 +281,13 @@ get_user_log (AcsEventHub * hub, const gchar * user)
 static AcsEventLog *
 get_call_log (AcsEventHub * hub, const gchar * call_id, const gchar * user)
 {
-  gchar buf[160], *key = buf;
-  AcsEventLog *log;
+  g_autofree gchar *key = g_strdup_printf ("%s/%s", call_id, user);
+  AcsEventLog *log = g_hash_table_lookup (hub->call_logs, key);
 
-  /* Looked up without an allocation: ids and users are short */
-  if (g_snprintf (buf, sizeof (buf), "%s/%s", call_id,
-          user) >= (gint) sizeof (buf))
-    key = g_strdup_printf ("%s/%s", call_id, user);
-  log = g_hash_table_lookup (hub->call_logs, key);
   if (log == NULL) {
     log = event_log_new (key, call_id);
     g_hash_table_insert (hub->call_logs, log->key, log);
   }
-  if (key != buf)
-    g_free (key);
   return log;
 }
 
@@ -314,18 +306,10 @@ void
 acs_event_hub_publish (AcsEventHub * hub, const gchar * user,
     const gchar * call_id, const gchar * type, const gchar * data)
 {
-  gchar *id, *t, *d;
-
   g_return_if_fail (strchr (data, '\n') == NULL);
 
-  id = g_ref_string_new (call_id);
-  t = g_ref_string_new (type);
-  d = g_ref_string_new (data);
-  publish_to_log (get_user_log (hub, user), id, t, d);
-  publish_to_log (get_call_log (hub, call_id, user), id, t, d);
-  g_ref_string_release (id);
-  g_ref_string_release (t);
-  g_ref_string_release (d);
+  publish_to_log (get_user_log (hub, user), call_id, type, data);
+  publish_to_log (get_call_log (hub, call_id, user), call_id, type, data);
 }
 
 static gboolean

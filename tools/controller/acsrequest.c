@@ -108,6 +108,51 @@ content_type_is_json (const gchar * content_type)
   return *content_type == '\0' || *content_type == ';';
 }
 
+/* A cheap scan before json-glib's parser sees the body: the body must
+ * be one value that starts with '{' and ends with its closing '}', and
+ * nest at most MAX_JSON_DEPTH deep. json-glib 1.6 recurses once per
+ * nesting level and leaks the values it read when more follow the first
+ * one, so such bodies never reach it. Strings are skipped; the parser
+ * checks everything else. */
+static gboolean
+json_shape_ok (const gchar * data, gsize len)
+{
+  gboolean in_string = FALSE, escaped = FALSE;
+  guint depth = 0;
+  gsize i = 0;
+
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i == len || data[i] != '{')
+    return FALSE;
+  for (; i < len; i++) {
+    gchar c = data[i];
+
+    if (in_string) {
+      if (escaped)
+        escaped = FALSE;
+      else if (c == '\\')
+        escaped = TRUE;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > MAX_JSON_DEPTH)
+        return FALSE;
+    } else if (c == ']' || c == '}') {
+      if (depth == 0 || --depth == 0)
+        break;
+    }
+  }
+  if (i == len)
+    return FALSE;
+  for (i++; i < len; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
 /**
  * acs_request_parse_body:
  * @content_type: (nullable): the request's Content-Type, without
@@ -117,19 +162,19 @@ content_type_is_json (const gchar * content_type)
  * @error: (out) (optional) (transfer full): the API error
  *
  * Reads a request body: empty (an empty object), or a UTF-8 JSON object
- * (RFC 8259, strictly: acs_json_parse()) of at most #ACS_REQUEST_MAX_BODY
- * bytes sent as `application/json`.
+ * of at most #ACS_REQUEST_MAX_BODY bytes sent as `application/json`.
  *
  * Returns: (transfer full) (nullable): the object, or %NULL with @error set.
  */
-AcsJsonValue *
+JsonObject *
 acs_request_parse_body (const gchar * content_type, const gchar * data,
     gsize len, AcsApiError ** error)
 {
-  AcsJsonValue *root;
+  g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
 
   if (len == 0)
-    return acs_json_object_new ();
+    return json_object_new ();
   if (len > ACS_REQUEST_MAX_BODY) {
     if (error)
       *error = acs_api_error_new (413, "too_large", NULL,
@@ -148,24 +193,29 @@ acs_request_parse_body (const gchar * content_type, const gchar * data,
           "the body is not UTF-8 text");
     return NULL;
   }
-  /* One value, nothing after it, nested at most MAX_JSON_DEPTH deep (the
-   * reader recurses once per level) */
-  root = acs_json_parse (data, len, MAX_JSON_DEPTH);
-  if (root == NULL) {
+  if (!json_shape_ok (data, len)) {
     if (error)
       *error = acs_api_error_new (400, "invalid_json", NULL,
-          "the body is not valid JSON (one value, nested at most %d deep)",
+          "the body is not one JSON object nested at most %d deep",
           MAX_JSON_DEPTH);
     return NULL;
   }
-  if (root->type != ACS_JSON_OBJECT) {
-    acs_json_value_free (root);
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, len, NULL)) {
+    if (error)
+      *error = acs_api_error_new (400, "invalid_json", NULL,
+          "the body is not valid JSON");
+    return NULL;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     if (error)
       *error = acs_api_error_new (400, "invalid_json", NULL,
           "the body is not a JSON object");
     return NULL;
   }
-  return root;
+  return json_object_ref (json_node_get_object (root));
 }
 
 typedef enum
@@ -194,11 +244,11 @@ field_type_name (FieldType type)
 
 /* The member @name of @obj if it has @type; %NULL with *error unset when
  * it is absent and optional. */
-static const AcsJsonValue *
-get_field (const AcsJsonValue * obj, const gchar * path, const gchar * name,
+static JsonNode *
+get_field (JsonObject * obj, const gchar * path, const gchar * name,
     FieldType type, gboolean required, AcsApiError ** error)
 {
-  const AcsJsonValue *node = acs_json_object_get (obj, name);
+  JsonNode *node = json_object_get_member (obj, name);
   gboolean ok = FALSE;
 
   if (node == NULL) {
@@ -209,16 +259,19 @@ get_field (const AcsJsonValue * obj, const gchar * path, const gchar * name,
   }
   switch (type) {
     case FIELD_OBJECT:
-      ok = node->type == ACS_JSON_OBJECT;
+      ok = JSON_NODE_HOLDS_OBJECT (node);
       break;
     case FIELD_STRING:
-      ok = node->type == ACS_JSON_STRING;
+      ok = JSON_NODE_HOLDS_VALUE (node)
+          && json_node_get_value_type (node) == G_TYPE_STRING;
       break;
     case FIELD_INT:
-      ok = node->type == ACS_JSON_INT;
+      ok = JSON_NODE_HOLDS_VALUE (node)
+          && json_node_get_value_type (node) == G_TYPE_INT64;
       break;
     case FIELD_BOOLEAN:
-      ok = node->type == ACS_JSON_BOOLEAN;
+      ok = JSON_NODE_HOLDS_VALUE (node)
+          && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
       break;
   }
   if (!ok) {
@@ -326,20 +379,21 @@ acs_sdp_check (const gchar * sdp, gsize len, const gchar * field,
  * Returns: whether the description is there and acceptable.
  */
 gboolean
-acs_request_get_description (const AcsJsonValue * body, const gchar * member,
+acs_request_get_description (JsonObject * body, const gchar * member,
     gchar ** sdp, AcsApiError ** error)
 {
   g_autofree gchar *sdp_path = g_strconcat (member, ".sdp", NULL);
   AcsApiError *err = NULL;
-  const AcsJsonValue *node;
+  JsonNode *node;
   const gchar *text;
 
   node = get_field (body, member, member, FIELD_OBJECT, TRUE, &err);
   if (node != NULL)
-    node = get_field (node, sdp_path, "sdp", FIELD_STRING, TRUE, &err);
+    node = get_field (json_node_get_object (node), sdp_path, "sdp",
+        FIELD_STRING, TRUE, &err);
   if (node == NULL)
     goto fail;
-  text = node->v.string;
+  text = json_node_get_string (node);
   if (!acs_sdp_check (text, strlen (text), sdp_path, &err))
     goto fail;
   *sdp = g_strdup (text);
@@ -363,12 +417,12 @@ fail:
  * Returns: whether the request is well formed.
  */
 gboolean
-acs_request_get_place (const AcsJsonValue * body, AcsPlaceRequest * place,
+acs_request_get_place (JsonObject * body, AcsPlaceRequest * place,
     AcsApiError ** error)
 {
   AcsApiError *err = NULL;
-  const AcsJsonValue *node;
-  const AcsJsonValue *to;
+  JsonNode *node;
+  JsonObject *to;
   const gchar *s;
 
   memset (place, 0, sizeof (*place));
@@ -376,7 +430,7 @@ acs_request_get_place (const AcsJsonValue * body, AcsPlaceRequest * place,
   node = get_field (body, "kind", "kind", FIELD_STRING, FALSE, &err);
   if (err != NULL)
     goto fail;
-  s = node ? node->v.string : "one-to-one";
+  s = node ? json_node_get_string (node) : "one-to-one";
   if (g_strcmp0 (s, "one-to-one") != 0) {
     err = acs_api_error_new (400, "invalid_field", "kind",
         "field 'kind' must be 'one-to-one' in this version");
@@ -387,10 +441,10 @@ acs_request_get_place (const AcsJsonValue * body, AcsPlaceRequest * place,
   node = get_field (body, "to", "to", FIELD_OBJECT, TRUE, &err);
   if (node == NULL)
     goto fail;
-  to = node;
-  if (!(acs_json_object_get (to, "user") != NULL)
-      && ((acs_json_object_get (to, "phone") != NULL)
-          || (acs_json_object_get (to, "media_processor") != NULL))) {
+  to = json_node_get_object (node);
+  if (!json_object_has_member (to, "user")
+      && (json_object_has_member (to, "phone")
+          || json_object_has_member (to, "media_processor"))) {
     err = acs_api_error_new (400, "invalid_field", "to",
         "field 'to' must be a user in this version");
     goto fail;
@@ -398,12 +452,12 @@ acs_request_get_place (const AcsJsonValue * body, AcsPlaceRequest * place,
   node = get_field (to, "to.user", "user", FIELD_STRING, TRUE, &err);
   if (node == NULL)
     goto fail;
-  if (!acs_token_user_is_valid (node->v.string)) {
+  if (!acs_token_user_is_valid (json_node_get_string (node))) {
     err = acs_api_error_new (400, "invalid_field", "to.user",
         "field 'to.user' must be 1-64 characters of [A-Za-z0-9._@+-]");
     goto fail;
   }
-  place->to_user = g_strdup (node->v.string);
+  place->to_user = g_strdup (json_node_get_string (node));
 
   if (!acs_request_get_description (body, "offer", &place->offer_sdp, &err))
     goto fail;
@@ -441,17 +495,17 @@ acs_place_request_clear (AcsPlaceRequest * place)
  * Returns: whether the reason is absent (`decline`) or known.
  */
 gboolean
-acs_request_get_decline (const AcsJsonValue * body, AcsCallAction * action,
+acs_request_get_decline (JsonObject * body, AcsCallAction * action,
     AcsApiError ** error)
 {
   AcsApiError *err = NULL;
-  const AcsJsonValue *node;
+  JsonNode *node;
   const gchar *reason;
 
   node = get_field (body, "reason", "reason", FIELD_STRING, FALSE, &err);
   if (err != NULL)
     goto fail;
-  reason = node ? node->v.string : "decline";
+  reason = node ? json_node_get_string (node) : "decline";
   if (strcmp (reason, "busy") == 0) {
     *action = ACS_CALL_ACTION_DECLINE_BUSY;
   } else if (strcmp (reason, "decline") == 0) {
@@ -486,11 +540,11 @@ fail:
  * Returns: whether the request is well formed.
  */
 gboolean
-acs_request_get_candidate (const AcsJsonValue * body,
-    AcsCandidateRequest * candidate, AcsApiError ** error)
+acs_request_get_candidate (JsonObject * body, AcsCandidateRequest * candidate,
+    AcsApiError ** error)
 {
   AcsApiError *err = NULL;
-  const AcsJsonValue *node;
+  JsonNode *node;
   const gchar *line;
   gint64 index;
 
@@ -500,8 +554,8 @@ acs_request_get_candidate (const AcsJsonValue * body,
       FIELD_BOOLEAN, FALSE, &err);
   if (err != NULL)
     goto fail;
-  if (node != NULL && node->v.boolean) {
-    if ((acs_json_object_get (body, "candidate") != NULL)) {
+  if (node != NULL && json_node_get_boolean (node)) {
+    if (json_object_has_member (body, "candidate")) {
       err = acs_api_error_new (400, "invalid_field", "end_of_candidates",
           "give either 'candidate' or 'end_of_candidates'");
       goto fail;
@@ -513,7 +567,7 @@ acs_request_get_candidate (const AcsJsonValue * body,
   node = get_field (body, "candidate", "candidate", FIELD_STRING, TRUE, &err);
   if (node == NULL)
     goto fail;
-  line = node->v.string;
+  line = json_node_get_string (node);
   if (!g_str_has_prefix (line, "candidate:")
       || strlen (line) > ACS_REQUEST_MAX_CANDIDATE
       || strpbrk (line, "\r\n") != NULL) {
@@ -525,7 +579,7 @@ acs_request_get_candidate (const AcsJsonValue * body,
   node = get_field (body, "mline_index", "mline_index", FIELD_INT, TRUE, &err);
   if (node == NULL)
     goto fail;
-  index = node->v.integer;
+  index = json_node_get_int (node);
   if (index < 0 || index > 255) {
     err = acs_api_error_new (400, "invalid_field", "mline_index",
         "field 'mline_index' must be 0-255");
@@ -559,30 +613,31 @@ fail:
  *   refused. Free with g_array_unref(); the array clears its elements.
  */
 GArray *
-acs_request_get_candidates (const AcsJsonValue * body, AcsApiError ** error)
+acs_request_get_candidates (JsonObject * body, AcsApiError ** error)
 {
   g_autoptr (GArray) out = g_array_new (FALSE, TRUE,
       sizeof (AcsCandidateRequest));
   AcsApiError *err = NULL;
   AcsCandidateRequest c;
-  const AcsJsonValue *node, *eoc;
+  JsonNode *node, *eoc;
+  JsonArray *list;
   guint i, n;
 
   g_array_set_clear_func (out, (GDestroyNotify) acs_candidate_request_clear);
-  if (!(acs_json_object_get (body, "candidates") != NULL)) {
+  if (!json_object_has_member (body, "candidates")) {
     if (!acs_request_get_candidate (body, &c, error))
       return NULL;
     g_array_append_val (out, c);
     return g_steal_pointer (&out);
   }
 
-  node = acs_json_object_get (body, "candidates");
-  if (node->type != ACS_JSON_ARRAY) {
+  node = json_object_get_member (body, "candidates");
+  if (!JSON_NODE_HOLDS_ARRAY (node)) {
     err = acs_api_error_new (400, "invalid_field", "candidates",
         "field 'candidates' must be an array");
     goto fail;
   }
-  if ((acs_json_object_get (body, "candidate") != NULL)) {
+  if (json_object_has_member (body, "candidate")) {
     err = acs_api_error_new (400, "invalid_field", "candidates",
         "give either 'candidate' or 'candidates'");
     goto fail;
@@ -591,24 +646,27 @@ acs_request_get_candidates (const AcsJsonValue * body, AcsApiError ** error)
       FIELD_BOOLEAN, FALSE, &err);
   if (err != NULL)
     goto fail;
-  n = node->n;
-  if (n > ACS_REQUEST_MAX_BATCH || (n == 0 && (eoc == NULL || !eoc->v.boolean))) {
+  list = json_node_get_array (node);
+  n = json_array_get_length (list);
+  if (n > ACS_REQUEST_MAX_BATCH || (n == 0 && (eoc == NULL
+              || !json_node_get_boolean (eoc)))) {
     err = acs_api_error_new (400, "invalid_field", "candidates",
         "field 'candidates' must hold 1-%d candidates (0 with "
         "'end_of_candidates')", ACS_REQUEST_MAX_BATCH);
     goto fail;
   }
   for (i = 0; i < n; i++) {
-    const AcsJsonValue *item = &node->v.elements[i];
+    JsonNode *item = json_array_get_element (list, i);
 
-    if (item->type != ACS_JSON_OBJECT
-        || (acs_json_object_get (item, "end_of_candidates") != NULL)) {
+    if (!JSON_NODE_HOLDS_OBJECT (item)
+        || json_object_has_member (json_node_get_object (item),
+            "end_of_candidates")) {
       err = acs_api_error_new (400, "invalid_field", "candidates",
           "each of 'candidates' must be an object with 'candidate' and "
           "'mline_index'");
       goto fail;
     }
-    if (!acs_request_get_candidate (item, &c, &err)) {
+    if (!acs_request_get_candidate (json_node_get_object (item), &c, &err)) {
       gchar *field = g_strdup_printf ("candidates[%u].%s", i,
           err->field ? err->field : "");
 
@@ -618,7 +676,7 @@ acs_request_get_candidates (const AcsJsonValue * body, AcsApiError ** error)
     }
     g_array_append_val (out, c);
   }
-  if (eoc != NULL && eoc->v.boolean) {
+  if (eoc != NULL && json_node_get_boolean (eoc)) {
     memset (&c, 0, sizeof (c));
     c.end_of_candidates = TRUE;
     g_array_append_val (out, c);
