@@ -1633,44 +1633,40 @@ ms_to_dbov (gdouble ms)
   return CLAMP (db, MIN_DBOV, 0.0);
 }
 
-static void
-sum_add (gint32 * restrict sum, const gint16 * restrict x, gsize n)
+/* sum += x, or sum -= x with @sub; inlined with a constant @sub below */
+static inline void
+sum_acc (gint32 * restrict sum, const gint16 * restrict x, gsize n,
+    gboolean sub)
 {
   gsize i = 0;
 
 #ifdef ACS_MIXER_SSE2
   for (; i + 8 <= n; i += 8) {
-    __m128i lo, hi;
+    __m128i lo, hi, a, b;
 
     widen_s16 (_mm_loadu_si128 ((const __m128i *) (x + i)), &lo, &hi);
+    a = _mm_loadu_si128 ((const __m128i *) (sum + i));
+    b = _mm_loadu_si128 ((const __m128i *) (sum + i + 4));
     _mm_storeu_si128 ((__m128i *) (sum + i),
-        _mm_add_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)), lo));
+        sub ? _mm_sub_epi32 (a, lo) : _mm_add_epi32 (a, lo));
     _mm_storeu_si128 ((__m128i *) (sum + i + 4),
-        _mm_add_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i + 4)), hi));
+        sub ? _mm_sub_epi32 (b, hi) : _mm_add_epi32 (b, hi));
   }
 #endif
   for (; i < n; i++)
-    sum[i] += x[i];
+    sum[i] += sub ? -x[i] : x[i];
+}
+
+static void
+sum_add (gint32 * restrict sum, const gint16 * restrict x, gsize n)
+{
+  sum_acc (sum, x, n, FALSE);
 }
 
 static void
 sum_sub (gint32 * restrict sum, const gint16 * restrict x, gsize n)
 {
-  gsize i = 0;
-
-#ifdef ACS_MIXER_SSE2
-  for (; i + 8 <= n; i += 8) {
-    __m128i lo, hi;
-
-    widen_s16 (_mm_loadu_si128 ((const __m128i *) (x + i)), &lo, &hi);
-    _mm_storeu_si128 ((__m128i *) (sum + i),
-        _mm_sub_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i)), lo));
-    _mm_storeu_si128 ((__m128i *) (sum + i + 4),
-        _mm_sub_epi32 (_mm_loadu_si128 ((const __m128i *) (sum + i + 4)), hi));
-  }
-#endif
-  for (; i < n; i++)
-    sum[i] -= x[i];
+  sum_acc (sum, x, n, TRUE);
 }
 
 /* sum += x, and the mean square of x, in one pass over x */
