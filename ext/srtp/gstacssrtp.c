@@ -154,27 +154,30 @@ gst_acs_srtp_config_set_key (GstAcsSrtpConfig * cfg, const guint8 * key,
 /**
  * gst_acs_srtp_install_config_properties:
  * @klass: the element class
- * @key_readable: whether the `key` property can be read back (the encoder
- *   allows it so that an application can fetch a `random-key`, as with
- *   srtpenc)
+ * @keys: which key properties to install: none (acssrtpfanout, whose keys
+ *   are per destination), write-only `key` and `inline-key`, or a readable
+ *   `key` too (the encoder allows it so that an application can fetch a
+ *   `random-key`, as with srtpenc)
  *
- * Installs the properties both elements share, with the ids of the
+ * Installs the properties the SRTP elements share, with the ids of the
  * GST_ACS_SRTP_PROP_* enumeration.
  */
 void
 gst_acs_srtp_install_config_properties (GObjectClass * klass,
-    gboolean key_readable)
+    GstAcsSrtpKeyProperties keys)
 {
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  gboolean key_readable = keys == GST_ACS_SRTP_KEYS_READWRITE;
 
-  g_object_class_install_property (klass, GST_ACS_SRTP_PROP_KEY,
-      g_param_spec_boxed ("key", "Key",
-          "Master key followed by the master salt: 28 bytes for "
-          "aes-128-gcm, 44 for aes-256-gcm, 30 for aes-128-icm, 46 for "
-          "aes-256-icm. May change in PLAYING: the next packet uses the new "
-          "key. Never logged", GST_TYPE_BUFFER,
-          (key_readable ? G_PARAM_READWRITE : G_PARAM_WRITABLE) |
-          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  if (keys != GST_ACS_SRTP_KEYS_NONE)
+    g_object_class_install_property (klass, GST_ACS_SRTP_PROP_KEY,
+        g_param_spec_boxed ("key", "Key",
+            "Master key followed by the master salt: 28 bytes for "
+            "aes-128-gcm, 44 for aes-256-gcm, 30 for aes-128-icm, 46 for "
+            "aes-256-icm. May change in PLAYING: the next packet uses the new "
+            "key. Never logged", GST_TYPE_BUFFER,
+            (key_readable ? G_PARAM_READWRITE : G_PARAM_WRITABLE) |
+            G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, GST_ACS_SRTP_PROP_RTP_CIPHER,
       g_param_spec_enum ("rtp-cipher", "RTP Cipher",
           "Cipher of SRTP packets, as in srtpenc; setting `profile` sets it "
@@ -205,14 +208,15 @@ gst_acs_srtp_install_config_properties (GObjectClass * klass,
           "properties. Reads `custom` when those match no suite",
           GST_TYPE_ACS_SRTP_PROFILE, GST_ACS_SRTP_DEFAULT_PROFILE,
           rw | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (klass, GST_ACS_SRTP_PROP_INLINE_KEY,
-      g_param_spec_string ("inline-key", "Inline Key",
-          "Master key and salt as the key parameter of an SDP a=crypto line "
-          "(RFC 4568): `inline:<base64>[|lifetime]`; the `inline:` prefix "
-          "is optional. Write-only, never logged. A malformed string makes "
-          "the element fail with a settings error when it starts",
-          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+  if (keys != GST_ACS_SRTP_KEYS_NONE)
+    g_object_class_install_property (klass, GST_ACS_SRTP_PROP_INLINE_KEY,
+        g_param_spec_string ("inline-key", "Inline Key",
+            "Master key and salt as the key parameter of an SDP a=crypto line "
+            "(RFC 4568): `inline:<base64>[|lifetime]`; the `inline:` prefix "
+            "is optional. Write-only, never logged. A malformed string makes "
+            "the element fail with a settings error when it starts",
+            NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+            GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass,
       GST_ACS_SRTP_PROP_REPLAY_WINDOW_SIZE,
       g_param_spec_uint ("replay-window-size", "Replay Window Size",

@@ -61,8 +61,17 @@ typedef struct
 
 void gst_acs_srtp_config_init (GstAcsSrtpConfig * cfg);
 void gst_acs_srtp_config_clear (GstAcsSrtpConfig * cfg);
+
+/* Which of the shared key properties an element installs */
+typedef enum
+{
+  GST_ACS_SRTP_KEYS_NONE,       /* keys come another way (acssrtpfanout) */
+  GST_ACS_SRTP_KEYS_WRITABLE,   /* `key` and `inline-key`, write-only */
+  GST_ACS_SRTP_KEYS_READWRITE,  /* `key` readable too (random-key) */
+} GstAcsSrtpKeyProperties;
+
 void gst_acs_srtp_install_config_properties (GObjectClass * klass,
-    gboolean key_readable);
+    GstAcsSrtpKeyProperties keys);
 gboolean gst_acs_srtp_config_set_property (GstAcsSrtpConfig * cfg,
     guint prop_id, const GValue * value);
 gboolean gst_acs_srtp_config_get_property (GstAcsSrtpConfig * cfg,

@@ -248,7 +248,8 @@ gst_acs_srtp_dec_class_init (GstAcsSrtpDecClass * klass)
       "Authenticates and decrypts multiplexed SRTP and SRTCP (libsrtp2)",
       "gst-acs developers");
 
-  gst_acs_srtp_install_config_properties (gobject_class, FALSE);
+  gst_acs_srtp_install_config_properties (gobject_class,
+      GST_ACS_SRTP_KEYS_WRITABLE);
 
   /**
    * GstAcsSrtpDec:stats:

@@ -198,7 +198,8 @@ gst_acs_srtp_enc_class_init (GstAcsSrtpEncClass * klass)
       "Protects multiplexed RTP and RTCP with SRTP and SRTCP (libsrtp2)",
       "gst-acs developers");
 
-  gst_acs_srtp_install_config_properties (gobject_class, TRUE);
+  gst_acs_srtp_install_config_properties (gobject_class,
+      GST_ACS_SRTP_KEYS_READWRITE);
 
   /**
    * GstAcsSrtpEnc:stats:

@@ -58,8 +58,8 @@
  *
  * One libsrtp2 session is made per destination, with a policy for exactly
  * its SSRC, from the `profile` (or cipher and auth) properties as they are
- * when the destination is added. The `key` and `inline-key` properties that
- * acssrtpenc shares are not used: every destination's key is given to
+ * when the destination is added. There is no `key` or `inline-key`
+ * property as on acssrtpenc: every destination's key is given to
  * `add-destination`. Keys are never logged, never put in caps and never put
  * in `stats`; the element keeps no copy of them (libsrtp2 keeps the derived
  * session keys).
@@ -265,7 +265,8 @@ gst_acs_srtp_fanout_class_init (GstAcsSrtpFanoutClass * klass)
       "its own key, SSRC and sequence numbers (libsrtp2)",
       "gst-acs developers");
 
-  gst_acs_srtp_install_config_properties (gobject_class, FALSE);
+  gst_acs_srtp_install_config_properties (gobject_class,
+      GST_ACS_SRTP_KEYS_NONE);
 
   /**
    * GstAcsSrtpFanout:stats:
@@ -463,14 +464,6 @@ gst_acs_srtp_fanout_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstAcsSrtpFanout *self = GST_ACS_SRTP_FANOUT (object);
-
-  /* Keys are per destination: the shared key properties are not kept */
-  if (prop_id == GST_ACS_SRTP_PROP_KEY
-      || prop_id == GST_ACS_SRTP_PROP_INLINE_KEY) {
-    GST_WARNING_OBJECT (self, "%s is not used by acssrtpfanout: give each "
-        "destination's key to add-destination", pspec->name);
-    return;
-  }
 
   GST_OBJECT_LOCK (self);
   if (gst_acs_srtp_config_set_property (&self->cfg, prop_id, value))
