@@ -73,6 +73,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+
 #ifdef HAVE_VALGRIND_CALLGRIND_H
 #include <valgrind/callgrind.h>
 #else
@@ -110,15 +112,6 @@ static gint outputs_wanted;     /* atomic */
 static GMutex done_lock;
 static GCond done_cond;
 
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static GstFlowReturn
 count_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -155,13 +148,6 @@ drop_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-static gboolean
-drop_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  gst_event_unref (event);
-  return TRUE;
-}
-
 /* A sink pad linked to @src that counts (or only drops) what it gets */
 static GstPad *
 link_counter (GstPad * src, gboolean count)
@@ -171,41 +157,20 @@ link_counter (GstPad * src, gboolean count)
   gst_pad_set_chain_function (pad, count ? count_chain : drop_chain);
   if (count)
     gst_pad_set_chain_list_function (pad, count_chain_list);
-  gst_pad_set_event_function (pad, drop_event);
+  gst_pad_set_event_function (pad, bench_drop_event);
   gst_pad_set_active (pad, TRUE);
   g_assert (gst_pad_link (src, pad) == GST_PAD_LINK_OK);
   return pad;
-}
-
-static gboolean
-feeder_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gst_query_set_latency (query, opt_live, 0, GST_CLOCK_TIME_NONE);
-    return TRUE;
-  }
-  return gst_pad_query_default (pad, parent, query);
 }
 
 /* A source pad linked to @sink, stream started, caps and segment sent */
 static GstPad *
 new_feeder (GstPad * sink, guint id, const gchar * caps_str)
 {
-  GstPad *pad = gst_pad_new (NULL, GST_PAD_SRC);
-  GstSegment seg;
-  GstCaps *caps;
   gchar *sid = g_strdup_printf ("member-%u", id);
+  GstPad *pad = bench_new_feeder (sink, sid, caps_str, opt_live);
 
-  gst_pad_set_query_function (pad, feeder_query);
-  g_assert (gst_pad_link (pad, sink) == GST_PAD_LINK_OK);
-  gst_pad_set_active (pad, TRUE);
-  gst_pad_push_event (pad, gst_event_new_stream_start (sid));
   g_free (sid);
-  caps = gst_caps_from_string (caps_str);
-  g_assert (gst_pad_push_event (pad, gst_event_new_caps (caps)));
-  gst_caps_unref (caps);
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_pad_push_event (pad, gst_event_new_segment (&seg));
   return pad;
 }
 
@@ -364,7 +329,7 @@ make_packets (guint n, guint k, guint periods)
     gst_util_set_object_arg (G_OBJECT (enc), "profile", PROFILE);
     set_key (enc, m, 0);
     gst_pad_set_chain_function (sink, collect_chain);
-    gst_pad_set_event_function (sink, drop_event);
+    gst_pad_set_event_function (sink, bench_drop_event);
     gst_pad_set_active (sink, TRUE);
     src = gst_element_get_static_pad (enc, "src");
     g_assert (gst_pad_link (src, sink) == GST_PAD_LINK_OK);
@@ -697,15 +662,6 @@ print_measured (const gchar * impl, guint n, gint k, double cpu, guint periods)
       cpu, cpu * 20000.0 / n, periods * 0.02);
 }
 
-static double
-thread_cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A private, writable copy of a pre-built packet, as a socket source's
  * buffer is: in one memory, with the timestamps */
 static GstBuffer *
@@ -725,7 +681,7 @@ static double
 push_period (Run * r, GstBuffer ** in, const guint * order, guint p)
 {
   guint n = r->n, m;
-  double t0 = thread_cpu_now (), copying;
+  double t0 = bench_thread_cpu_now (), copying;
 
   if (r->batched) {
     GstBufferList *list = gst_buffer_list_new_sized (n);
@@ -733,7 +689,7 @@ push_period (Run * r, GstBuffer ** in, const guint * order, guint p)
     for (m = 0; m < n; m++)
       gst_buffer_list_add (list,
           copy_packet (in[(gsize) p * n + order[(gsize) p * n + m]]));
-    copying = thread_cpu_now () - t0;
+    copying = bench_thread_cpu_now () - t0;
     gst_pad_push_list (r->feed[0], list);
     return copying;
   } else {
@@ -741,12 +697,12 @@ push_period (Run * r, GstBuffer ** in, const guint * order, guint p)
 
     for (m = 0; m < n; m++)
       copies[m] = copy_packet (in[(gsize) p * n + order[(gsize) p * n + m]]);
-    copying = thread_cpu_now () - t0;
+    copying = bench_thread_cpu_now () - t0;
     for (m = 0; m < n; m++)
       gst_pad_push (r->feed[order[(gsize) p * n + m]], copies[m]);
-    t0 = thread_cpu_now ();
+    t0 = bench_thread_cpu_now ();
     g_free (copies);
-    return copying + thread_cpu_now () - t0;
+    return copying + bench_thread_cpu_now () - t0;
   }
 }
 
@@ -807,7 +763,7 @@ run (Run * r, GstBuffer ** in, guint periods)
     for (p = 0; p < WARMUP + periods; p++) {
       if (p == WARMUP) {
         base = g_atomic_int_get (&outputs_seen);
-        t0 = cpu_now ();
+        t0 = bench_cpu_now ();
       }
       id = gst_clock_new_single_shot_id (clock, bt + (p + 1) * PERIOD);
       gst_clock_id_wait (id, NULL);
@@ -821,7 +777,7 @@ run (Run * r, GstBuffer ** in, guint periods)
         PERIOD + LIVE_LATENCY + 10 * GST_MSECOND);
     gst_clock_id_wait (id, NULL);
     gst_clock_id_unref (id);
-    t1 = cpu_now ();
+    t1 = bench_cpu_now ();
     gst_object_unref (clock);
     got = g_atomic_int_get (&outputs_seen) - base;
     if (run_failed (r, n))
@@ -851,7 +807,7 @@ run (Run * r, GstBuffer ** in, guint periods)
 
   if (opt_counted)
     CALLGRIND_ZERO_STATS;
-  t0 = cpu_now ();
+  t0 = bench_cpu_now ();
   for (p = WARMUP; p < WARMUP + periods; p++)
     copying += push_period (r, in, order, p);
   if (!wait_outputs (base + (gint) (n * periods))) {
@@ -860,7 +816,7 @@ run (Run * r, GstBuffer ** in, guint periods)
         base, n * periods);
     exit (2);
   }
-  t1 = cpu_now ();
+  t1 = bench_cpu_now ();
   if (opt_counted)
     CALLGRIND_DUMP_STATS_AT ("measured");
   g_free (order);

@@ -33,6 +33,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+
 #ifdef HAVE_VALGRIND_CALLGRIND_H
 #include <valgrind/callgrind.h>
 #else
@@ -50,15 +52,6 @@ static gint outputs_left;       /* atomic */
 static GMutex done_lock;
 static GCond done_cond;
 
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static GstFlowReturn
 count_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -71,55 +64,24 @@ count_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-static gboolean
-count_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  gst_event_unref (event);
-  return TRUE;
-}
-
 static GstPad *
 new_counter (void)
 {
   GstPad *pad = gst_pad_new ("count", GST_PAD_SINK);
 
   gst_pad_set_chain_function (pad, count_chain);
-  gst_pad_set_event_function (pad, count_event);
+  gst_pad_set_event_function (pad, bench_drop_event);
   gst_pad_set_active (pad, TRUE);
   return pad;
-}
-
-/* A feeder answers the latency query as any non-live source does
- * (basesrc): unanswered, GstAggregator would query every upstream pad
- * again before each period, a cost no real pipeline has */
-static gboolean
-feeder_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
-    return TRUE;
-  }
-  return gst_pad_query_default (pad, parent, query);
 }
 
 static GstPad *
 new_feeder (GstPad * sink, guint id)
 {
-  GstPad *pad = gst_pad_new (NULL, GST_PAD_SRC);
-  GstSegment seg;
-  GstCaps *caps;
   gchar *sid = g_strdup_printf ("feed-%u", id);
+  GstPad *pad = bench_new_feeder (sink, sid, CAPS, FALSE);
 
-  gst_pad_set_query_function (pad, feeder_query);
-  g_assert (gst_pad_link (pad, sink) == GST_PAD_LINK_OK);
-  gst_pad_set_active (pad, TRUE);
-  gst_pad_push_event (pad, gst_event_new_stream_start (sid));
   g_free (sid);
-  caps = gst_caps_from_string (CAPS);
-  g_assert (gst_pad_push_event (pad, gst_event_new_caps (caps)));
-  gst_caps_unref (caps);
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_pad_push_event (pad, gst_event_new_segment (&seg));
   return pad;
 }
 
@@ -186,13 +148,13 @@ measure_start (double *t0)
 {
   if (opt_counted)
     CALLGRIND_ZERO_STATS;
-  *t0 = cpu_now ();
+  *t0 = bench_cpu_now ();
 }
 
 static double
 measure_stop (double t0)
 {
-  double t1 = cpu_now ();
+  double t1 = bench_cpu_now ();
 
   if (opt_counted)
     CALLGRIND_DUMP_STATS_AT ("measured");

@@ -25,7 +25,8 @@ ninja -C "$build" gst/mixer/libgstacsmixer.so >&2
 
 mkdir -p "$build/bench/mixer"
 exe=$build/bench/mixer/acs-mixer-bench
-if [ ! -x "$exe" ] || [ "$top/bench/mixer/acsmixerbench.c" -nt "$exe" ]; then
+if [ ! -x "$exe" ] || [ "$top/bench/mixer/acsmixerbench.c" -nt "$exe" ] \
+    || [ "$top/bench/mixer/benchutil.h" -nt "$exe" ]; then
   cg=
   if [ -f /usr/include/valgrind/callgrind.h ]; then
     cg=-DHAVE_VALGRIND_CALLGRIND_H
