@@ -73,6 +73,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <acs/acsdecoderreset.h>
+
 #include "benchutil.h"
 
 #ifdef HAVE_VALGRIND_CALLGRIND_H
@@ -565,6 +567,9 @@ build_batched (guint n, guint k)
 
     link_pads (select, slot, depay, "sink");
     link_pads (depay, "src", odec, "sink");
+    /* a new speaker in the slot: the decoder starts afresh */
+    if (acs_decoder_reset_attach (odec) == 0)
+      g_error ("opusdec without a sink pad");
     link_pads (odec, "src", mixer, sink_name);
     link_pads (mixer, slot, menc, "sink");
     link_pads (menc, "src", mpay, "sink");

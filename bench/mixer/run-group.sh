@@ -31,12 +31,13 @@ ninja -C "$build" gst/mixer/libgstacsmixer.so ext/srtp/libgstacssrtp.so >&2
 mkdir -p "$build/bench/mixer"
 exe=$build/bench/mixer/acs-group-bench
 if [ ! -x "$exe" ] || [ "$top/bench/mixer/acsgroupbench.c" -nt "$exe" ] \
-    || [ "$top/bench/mixer/benchutil.h" -nt "$exe" ]; then
+    || [ "$top/bench/mixer/benchutil.h" -nt "$exe" ] \
+    || [ "$top/gst-libs/acs/acsdecoderreset.h" -nt "$exe" ]; then
   cg=
   if [ -f /usr/include/valgrind/callgrind.h ]; then
     cg=-DHAVE_VALGRIND_CALLGRIND_H
   fi
-  ${CC:-cc} -O2 -g -std=gnu11 -Wall $cg -o "$exe" \
+  ${CC:-cc} -O2 -g -std=gnu11 -Wall $cg -I"$top/gst-libs" -o "$exe" \
     "$top/bench/mixer/acsgroupbench.c" \
     $(pkg-config --cflags --libs gstreamer-1.0 gstreamer-rtp-1.0) -lm >&2
 fi

@@ -31,9 +31,17 @@
  * forwarded.
  *
  * Decoder reset: when a slot's member changes (or after a flush), the first
- * packet forwarded on it carries the DISCONT flag, so that the depayloader
- * and the decoder start afresh on the new member's stream instead of
- * concealing a loss between two unrelated streams.
+ * packet forwarded on it carries the DISCONT flag and is preceded, in order
+ * with the packets, by a custom downstream event `acs-speaker-changed`
+ * (fields `slot` and `ssrc`, guint), so that the depayloader and the
+ * decoder start afresh on the new member's stream instead of concealing a
+ * loss between two unrelated streams. DISCONT is not enough for opusdec
+ * (GStreamer 1.22 keeps its decoder state across it: the new member's
+ * first frames would be decoded from the previous member's state); the
+ * header-only helper `gst-libs/acs/acsdecoderreset.h`
+ * (acs_decoder_reset_attach()) puts a probe on the decoder's sink pad that
+ * turns the event into a caps change, on which opusdec starts a new
+ * decoder.
  *
  * A member whose last packet is older than `member-timeout` (running time)
  * is forgotten and frees its slot. When the selection changes, the element
@@ -86,6 +94,8 @@
 #include <string.h>
 
 #include <gst/rtp/rtp.h>
+
+#include <acs/acsdecoderreset.h>
 
 #include "gstacsspeakerselect.h"
 #include "gstacsaudiolevel.h"
@@ -163,7 +173,7 @@ typedef struct
   GstPad *pad;
   GstBuffer *buf;
   GstBufferList *list;
-  GstEvent *gap;
+  GstEvent *event;              /* a GAP, or acs-speaker-changed */
 } SelPush;
 
 typedef struct
@@ -1031,8 +1041,33 @@ gst_acs_speaker_select_handle_packet_locked (GstAcsSpeakerSelect * self,
   return m->slot;
 }
 
+/* Must be called with SELECT_LOCK: what @slot has to push so far (its
+ * output of this chain call), then @event if not NULL, go to
+ * self->pushes, in that order */
+static void
+gst_acs_speaker_select_queue_locked (GstAcsSpeakerSelect * self,
+    SelSlot * slot, GstEvent * event)
+{
+  SelPush push = { NULL, NULL, NULL, NULL };
+
+  if (slot->out_buf || slot->out_list) {
+    push.pad = gst_object_ref (slot->pad);
+    push.buf = g_steal_pointer (&slot->out_buf);
+    push.list = g_steal_pointer (&slot->out_list);
+    g_array_append_val (self->pushes, push);
+  }
+  if (event) {
+    push.pad = gst_object_ref (slot->pad);
+    push.buf = NULL;
+    push.list = NULL;
+    push.event = event;
+    g_array_append_val (self->pushes, push);
+  }
+}
+
 /* Must be called with SELECT_LOCK: @buf (owned by the caller) leaves on
- * @slot; returns the buffer to queue (a new reference) */
+ * @slot; returns the buffer to queue (a new reference). The first packet
+ * of a new member on a slot is preceded by an acs-speaker-changed event */
 static GstBuffer *
 gst_acs_speaker_select_prepare_locked (GstAcsSpeakerSelect * self,
     SelSlot * slot, GstBuffer * buf, GstClockTime now)
@@ -1042,7 +1077,13 @@ gst_acs_speaker_select_prepare_locked (GstAcsSpeakerSelect * self,
 
   buf = gst_buffer_ref (buf);
   if (slot->need_discont) {
+    GstStructure *s = gst_structure_new (ACS_SPEAKER_CHANGED_EVENT,
+        "slot", G_TYPE_UINT, slot->index, "ssrc", G_TYPE_UINT,
+        slot->member ? slot->member->ssrc : 0, NULL);
+
     GST_DEBUG_OBJECT (self, "slot %u: DISCONT", slot->index);
+    gst_acs_speaker_select_queue_locked (self, slot,
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
     buf = gst_buffer_make_writable (buf);
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
     slot->need_discont = FALSE;
@@ -1062,14 +1103,13 @@ gst_acs_speaker_select_collect_locked (GstAcsSpeakerSelect * self,
 {
   guint i;
 
-  g_array_set_size (self->pushes, 0);
   for (i = 0; i < self->slots->len; i++) {
     SelSlot *slot = g_ptr_array_index (self->slots, i);
     SelPush push = { NULL, NULL, NULL, NULL };
 
     if (slot->out_buf || slot->out_list) {
-      push.buf = g_steal_pointer (&slot->out_buf);
-      push.list = g_steal_pointer (&slot->out_list);
+      gst_acs_speaker_select_queue_locked (self, slot, NULL);
+      continue;
     } else if (gaps && !slot->member && GST_CLOCK_TIME_IS_VALID (start) &&
         GST_CLOCK_TIME_IS_VALID (end) && end > start &&
         (!GST_CLOCK_TIME_IS_VALID (slot->covered) || end > slot->covered)) {
@@ -1083,7 +1123,7 @@ gst_acs_speaker_select_collect_locked (GstAcsSpeakerSelect * self,
       slot->covered = end;
       if (!GST_CLOCK_TIME_IS_VALID (pts))
         continue;
-      push.gap = gst_event_new_gap (pts, end - from);
+      push.event = gst_event_new_gap (pts, end - from);
     } else {
       continue;
     }
@@ -1142,8 +1182,8 @@ gst_acs_speaker_select_finish (GstAcsSpeakerSelect * self)
       ret = gst_pad_push (p->pad, p->buf);
     else if (p->list)
       ret = gst_pad_push_list (p->pad, p->list);
-    else if (p->gap)
-      gst_pad_push_event (p->pad, p->gap);
+    else if (p->event)
+      gst_pad_push_event (p->pad, p->event);
     /* One slot's downstream does not concern the others */
     if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED &&
         ret != GST_FLOW_FLUSHING)
@@ -1233,10 +1273,11 @@ gst_acs_speaker_select_chain_list (GstPad * pad, GstObject * parent,
         ext_id, window, capacity, hysteresis, hold);
     if (!slot)
       continue;
+    /* first: a new member's event may send the list so far on its way */
+    buf = gst_acs_speaker_select_prepare_locked (self, slot, buf, now);
     if (!slot->out_list)
       slot->out_list = gst_buffer_list_new_sized (n - i);
-    gst_buffer_list_add (slot->out_list,
-        gst_acs_speaker_select_prepare_locked (self, slot, buf, now));
+    gst_buffer_list_add (slot->out_list, buf);
   }
   gst_acs_speaker_select_collect_locked (self, start, end, self->gaps);
   SELECT_UNLOCK (self);

@@ -8,11 +8,14 @@
 #include "config.h"
 #endif
 
+#include <math.h>
 #include <string.h>
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/rtp/rtp.h>
+
+#include <acs/acsdecoderreset.h>
 
 #include "leveltestutil.h"
 
@@ -37,8 +40,17 @@ typedef struct
   GArray *pushes;               /* guint per push: list length, 0 for a
                                  * single buffer */
   GPtrArray *gaps;              /* GAP events */
+  GArray *changed;              /* Changed, acs-speaker-changed events */
   gboolean eos;
 } Slot;
+
+/* An acs-speaker-changed event, and how many buffers came before it */
+typedef struct
+{
+  guint at;
+  guint ssrc;
+  guint slot;
+} Changed;
 
 typedef struct
 {
@@ -91,7 +103,15 @@ slot_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
     g_ptr_array_add (slot->gaps, gst_event_ref (event));
-  else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+      gst_event_has_name (event, ACS_SPEAKER_CHANGED_EVENT)) {
+    const GstStructure *st = gst_event_get_structure (event);
+    Changed c = { slot->bufs->len, 0, G_MAXUINT };
+
+    fail_unless (gst_structure_get_uint (st, "ssrc", &c.ssrc));
+    fail_unless (gst_structure_get_uint (st, "slot", &c.slot));
+    g_array_append_val (slot->changed, c);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
     slot->eos = TRUE;
   gst_event_unref (event);
   return TRUE;
@@ -131,6 +151,7 @@ sel_add_slot (Sel * s, guint i)
   slot->pushes = g_array_new (FALSE, FALSE, sizeof (guint));
   slot->gaps = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_event_unref);
+  slot->changed = g_array_new (FALSE, FALSE, sizeof (Changed));
 }
 
 static void
@@ -176,6 +197,7 @@ slot_clear (Slot * slot)
   g_ptr_array_unref (slot->bufs);
   g_array_unref (slot->pushes);
   g_ptr_array_unref (slot->gaps);
+  g_array_unref (slot->changed);
 }
 
 static void
@@ -206,6 +228,7 @@ sel_clear_received (Sel * s)
     g_ptr_array_set_size (s->slots[i].bufs, 0);
     g_array_set_size (s->slots[i].pushes, 0);
     g_ptr_array_set_size (s->slots[i].gaps, 0);
+    g_array_set_size (s->slots[i].changed, 0);
   }
   g_array_set_size (s->changes, 0);
 }
@@ -841,6 +864,221 @@ GST_START_TEST (test_select_states)
 
 GST_END_TEST;
 
+/* The first packet of a new member on a slot comes after an
+ * acs-speaker-changed event naming the slot and the member, in order with
+ * the packets of the previous member, inside a buffer list too */
+GST_START_TEST (test_select_speaker_changed_event)
+{
+  Sel *s = sel_new (2, 1);
+  Slot *slot = &s->slots[0];
+  GstBufferList *list;
+  Changed *c;
+  guint p;
+
+  g_object_set (s->sel, "hysteresis", 0.0, NULL);
+  for (p = 0; p < 3; p++)
+    push (s, 0, p, 30);
+  fail_unless_equals_int (slot->bufs->len, 3);
+  fail_unless_equals_int (slot->changed->len, 1);
+  c = &g_array_index (slot->changed, Changed, 0);
+  fail_unless_equals_int (c->at, 0);
+  fail_unless_equals_int (c->ssrc, SSRC (0));
+  fail_unless_equals_int (c->slot, 0);
+
+  /* member 0 then member 1, much louder, in one list: member 1 takes the
+   * slot at its packet; the event goes between the two */
+  list = gst_buffer_list_new ();
+  gst_buffer_list_add (list, sel_make (s, 0, 3, 30));
+  gst_buffer_list_add (list, sel_make (s, 1, 3, 0));
+  gst_buffer_list_add (list, sel_make (s, 0, 3, 30));
+  fail_unless_equals_int (gst_pad_push_list (s->h->srcpad, list), GST_FLOW_OK);
+  fail_unless_equals_int (slot_of (s, 1), 0);
+  fail_unless_equals_int (slot->bufs->len, 5);
+  fail_unless_equals_int (slot->changed->len, 2);
+  c = &g_array_index (slot->changed, Changed, 1);
+  fail_unless_equals_int (c->at, 4);
+  fail_unless_equals_int (c->ssrc, SSRC (1));
+  fail_unless_equals_int (buf_member (g_ptr_array_index (slot->bufs, 3)), 0);
+  fail_unless_equals_int (buf_member (g_ptr_array_index (slot->bufs, 4)), 1);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (g_ptr_array_index (slot->bufs, 4),
+          GST_BUFFER_FLAG_DISCONT));
+  fail_if (GST_BUFFER_FLAG_IS_SET (g_ptr_array_index (slot->bufs, 3),
+          GST_BUFFER_FLAG_DISCONT));
+  /* the other slot (over top-k) never had a member, nor an event */
+  fail_unless_equals_int (s->slots[1].changed->len, 0);
+
+  /* member 1 goes on: no more events */
+  push (s, 1, 4, 0);
+  fail_unless_equals_int (slot->changed->len, 2);
+  sel_free (s);
+}
+
+GST_END_TEST;
+
+#define TONE_FRAMES 12
+
+/* @n 20 ms frames of a @freq Hz tone, encoded by opusenc and payloaded by
+ * rtpopuspay, each packet with an RFC 6464 level of @level and the PTS of
+ * period @first + i */
+static GPtrArray *
+opus_tone_packets (guint member, gdouble freq, guint n, guint first,
+    guint level)
+{
+  GstHarness *h = gst_harness_new_parse ("opusenc ! rtpopuspay pt=111");
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  guint i, j;
+
+  gst_harness_set_src_caps_str (h, "audio/x-raw, format=S16LE, "
+      "layout=interleaved, rate=48000, channels=1");
+  for (i = 0; i < n + 2; i++) {
+    GstBuffer *raw = gst_buffer_new_allocate (NULL, 960 * 2, NULL);
+    GstMapInfo map;
+    gint16 *x;
+
+    fail_unless (gst_buffer_map (raw, &map, GST_MAP_WRITE));
+    x = (gint16 *) map.data;
+    for (j = 0; j < 960; j++)
+      x[j] = (gint16) (12000 * sin (2 * G_PI * freq * (i * 960 + j) / 48000));
+    gst_buffer_unmap (raw, &map);
+    GST_BUFFER_PTS (raw) = i * PERIOD;
+    GST_BUFFER_DURATION (raw) = PERIOD;
+    fail_unless_equals_int (gst_harness_push (h, raw), GST_FLOW_OK);
+  }
+  for (i = 0; i < n; i++) {
+    GstBuffer *pkt = gst_harness_pull (h);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    guint8 v = 0x80 | level;
+
+    pkt = gst_buffer_make_writable (pkt);
+    fail_unless (gst_rtp_buffer_map (pkt, GST_MAP_READWRITE, &rtp));
+    gst_rtp_buffer_set_ssrc (&rtp, SSRC (member));
+    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
+            &v, 1));
+    gst_rtp_buffer_unmap (&rtp);
+    GST_BUFFER_PTS (pkt) = (first + i) * PERIOD;
+    GST_BUFFER_DURATION (pkt) = PERIOD;
+    g_ptr_array_add (out, pkt);
+  }
+  gst_harness_teardown (h);
+  return out;
+}
+
+static GstFlowReturn
+decoded_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  g_ptr_array_add (gst_pad_get_element_private (pad), buf);
+  return GST_FLOW_OK;
+}
+
+/* The samples of the @n buffers of @bufs from @first, as one GBytes */
+static GBytes *
+samples_of (GPtrArray * bufs, guint first, guint n)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint i;
+
+  fail_unless (first + n <= bufs->len);
+  for (i = first; i < first + n; i++) {
+    GstMapInfo map;
+
+    fail_unless (gst_buffer_map (g_ptr_array_index (bufs, i), &map,
+            GST_MAP_READ));
+    g_byte_array_append (a, map.data, map.size);
+    gst_buffer_unmap (g_ptr_array_index (bufs, i), &map);
+  }
+  return g_byte_array_free_to_bytes (a);
+}
+
+/* A slot's decoder starts afresh on a new member: with the probe of
+ * acsdecoderreset.h on opusdec, what a slot decodes of member 1 after
+ * member 0 is sample for sample what a new decoder makes of member 1's
+ * packets alone */
+GST_START_TEST (test_select_decoder_reset)
+{
+  Sel *s = sel_new (0, 1);
+  GPtrArray *a = opus_tone_packets (0, 440.0, TONE_FRAMES, 0, 30);
+  GPtrArray *b = opus_tone_packets (1, 1000.0, TONE_FRAMES, TONE_FRAMES, 0);
+  GPtrArray *decoded = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GPtrArray *fresh = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstElement *chain, *dec;
+  GstPad *src, *sinkpad, *out;
+  GstHarness *ref;
+  GBytes *got, *want;
+  guint i, n_a;
+
+  g_object_set (s->sel, "hysteresis", 0.0, NULL);
+  chain = gst_parse_bin_from_description ("rtpopusdepay ! "
+      "opusdec name=dec plc=false", TRUE, NULL);
+  fail_unless (chain != NULL);
+  dec = gst_bin_get_by_name (GST_BIN (chain), "dec");
+  fail_unless (acs_decoder_reset_attach (dec) != 0);
+  src = gst_element_request_pad_simple (s->sel, "src_0");
+  sinkpad = gst_element_get_static_pad (chain, "sink");
+  fail_unless_equals_int (gst_pad_link (src, sinkpad), GST_PAD_LINK_OK);
+  out = gst_pad_new ("sink", GST_PAD_SINK);
+  gst_pad_set_element_private (out, decoded);
+  gst_pad_set_chain_function (out, decoded_chain);
+  gst_pad_set_active (out, TRUE);
+  {
+    GstPad *chain_src = gst_element_get_static_pad (chain, "src");
+
+    fail_unless_equals_int (gst_pad_link (chain_src, out), GST_PAD_LINK_OK);
+    gst_object_unref (chain_src);
+  }
+  fail_unless (gst_element_set_state (chain, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_SUCCESS);
+
+  /* member 0 alone, then member 1 alone and louder: it takes the slot at
+   * its first packet */
+  for (i = 0; i < a->len; i++)
+    fail_unless_equals_int (gst_harness_push (s->h,
+            gst_buffer_ref (g_ptr_array_index (a, i))), GST_FLOW_OK);
+  n_a = decoded->len;
+  fail_unless (n_a > 0);
+  for (i = 0; i < b->len; i++)
+    fail_unless_equals_int (gst_harness_push (s->h,
+            gst_buffer_ref (g_ptr_array_index (b, i))), GST_FLOW_OK);
+  fail_unless_equals_int (slot_of (s, 1), 0);
+
+  /* a new decoder on member 1's packets alone */
+  ref = gst_harness_new_parse ("rtpopusdepay ! opusdec plc=false");
+  gst_harness_set_src_caps_str (ref, CAPS_STR);
+  for (i = 0; i < b->len; i++)
+    fail_unless_equals_int (gst_harness_push (ref,
+            gst_buffer_ref (g_ptr_array_index (b, i))), GST_FLOW_OK);
+  while (gst_harness_buffers_in_queue (ref) > 0)
+    g_ptr_array_add (fresh, gst_harness_pull (ref));
+  fail_unless (fresh->len > 0);
+  fail_unless_equals_int (decoded->len - n_a, fresh->len);
+
+  got = samples_of (decoded, n_a, fresh->len);
+  want = samples_of (fresh, 0, fresh->len);
+  fail_unless (g_bytes_equal (got, want),
+      "member 1 decoded from member 0's decoder state");
+  g_bytes_unref (got);
+  g_bytes_unref (want);
+
+  gst_harness_teardown (ref);
+  gst_element_set_state (chain, GST_STATE_NULL);
+  gst_pad_set_active (out, FALSE);
+  gst_element_release_request_pad (s->sel, src);
+  gst_object_unref (src);
+  gst_object_unref (sinkpad);
+  gst_object_unref (out);
+  gst_object_unref (dec);
+  gst_object_unref (chain);
+  g_ptr_array_unref (a);
+  g_ptr_array_unref (b);
+  g_ptr_array_unref (decoded);
+  g_ptr_array_unref (fresh);
+  sel_free (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 acsspeakerselect_suite (void)
 {
@@ -857,6 +1095,8 @@ acsspeakerselect_suite (void)
   tcase_add_test (tc, test_select_release_slot);
   tcase_add_test (tc, test_select_release_while_streaming);
   tcase_add_test (tc, test_select_states);
+  tcase_add_test (tc, test_select_speaker_changed_event);
+  tcase_add_test (tc, test_select_decoder_reset);
   return s;
 }
 
