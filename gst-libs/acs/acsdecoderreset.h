@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gst-acs: a decoder that starts afresh when acsspeakerselect gives its
- * slot to another member.
+/* gst-acs: a decoder that starts afresh when the stream it decodes starts
+ * again: acsspeakerselect gives its slot to another member, or
+ * acsaudiolevelgate lets its member through again after dropping its
+ * packets.
  *
- * acsspeakerselect sends an `acs-speaker-changed` custom downstream event
- * (fields `slot` and `ssrc`, guint) on a slot just before the first packet
- * of the slot's new member, in order with the packets; the packet also has
- * the DISCONT flag. DISCONT alone does not reset every decoder: opusdec
+ * Both send an `acs-decoder-reset` custom downstream event just before
+ * that first packet, in order with the packets (acsspeakerselect: fields
+ * `slot` and `ssrc`; acsaudiolevelgate: `member`; all guint); the packet
+ * also has the DISCONT flag. DISCONT alone does not reset every decoder: opusdec
  * (GStreamer 1.22) has no flush function and keeps its state across a
  * DISCONT, so the new member's first two frames were decoded from the
  * previous member's state (measured: the first frame about twice as loud
@@ -28,8 +30,9 @@
 G_BEGIN_DECLS
 
 /* Name of the custom downstream event acsspeakerselect sends on a slot
- * when the slot's member changes */
-#define ACS_SPEAKER_CHANGED_EVENT "acs-speaker-changed"
+ * when the slot's member changes, and acsaudiolevelgate when its member's
+ * packets flow again */
+#define ACS_DECODER_RESET_EVENT "acs-decoder-reset"
 /* The caps field acs_decoder_reset_probe() counts up */
 #define ACS_STREAM_EPOCH_FIELD "acs-stream-epoch"
 
@@ -46,7 +49,7 @@ acs_decoder_reset_probe (GstPad * pad, GstPadProbeInfo * info,
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM)
     return GST_PAD_PROBE_OK;
   s = gst_event_get_structure (event);
-  if (s == NULL || !gst_structure_has_name (s, ACS_SPEAKER_CHANGED_EVENT))
+  if (s == NULL || !gst_structure_has_name (s, ACS_DECODER_RESET_EVENT))
     return GST_PAD_PROBE_OK;
 
   caps = gst_pad_get_current_caps (pad);

@@ -17,8 +17,11 @@
  * member is in the mixer's selection, so that only the selected speakers
  * are decoded. A dropped packet becomes a GAP event (same timestamp) so
  * that the mixer does not wait for it; the first packet forwarded after a
- * drop carries the DISCONT flag, so that the depayloader and the decoder
- * start afresh instead of concealing the hole. The very first packet is
+ * drop carries the DISCONT flag and comes right after an `acs-decoder-reset`
+ * custom downstream event (field `member`, guint), so that the depayloader
+ * and the decoder start afresh instead of concealing the hole (opusdec
+ * needs the probe of `gst-libs/acs/acsdecoderreset.h` for it: it ignores
+ * DISCONT; see #acsspeakerselect). The very first packet is
  * always forwarded: the depayloader and the decoder only send their caps
  * and segment downstream once they have handled a packet, and without a
  * segment the mixer would drop the GAP events of a member that was never
@@ -40,6 +43,8 @@
 #endif
 
 #include <gst/rtp/rtp.h>
+
+#include <acs/acsdecoderreset.h>
 
 #include "gstacsaudiolevelgate.h"
 #include "gstacsaudiolevel.h"
@@ -97,6 +102,8 @@ struct _GstAcsAudioLevelGate
   guint caps_ext_id;
   gint clock_rate;
   gboolean need_discont;
+  /* packets were dropped as not selected: the decoder must start afresh */
+  gboolean need_reset;
   gboolean primed;              /* a packet went downstream */
   gboolean have_last_ts;
   guint32 last_ts;
@@ -307,6 +314,7 @@ gst_acs_audio_level_gate_change_state (GstElement * element,
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     self->need_discont = FALSE;
+    self->need_reset = FALSE;
     self->primed = FALSE;
     self->have_last_ts = FALSE;
     self->caps_ext_id = 0;
@@ -413,6 +421,7 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
     GstClockTime pts = GST_BUFFER_PTS (buf);
 
     self->need_discont = TRUE;
+    self->need_reset = TRUE;
     gst_buffer_unref (buf);
     if (gaps && GST_CLOCK_TIME_IS_VALID (pts)) {
       if (!GST_CLOCK_TIME_IS_VALID (duration))
@@ -422,6 +431,14 @@ gst_acs_audio_level_gate_chain (GstPad * pad, GstObject * parent,
     return GST_FLOW_OK;
   }
 
+  if (self->need_reset) {
+    /* its decoder last decoded this member seconds ago, if ever */
+    gst_pad_push_event (self->srcpad,
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_new (ACS_DECODER_RESET_EVENT, "member", G_TYPE_UINT,
+                member, NULL)));
+    self->need_reset = FALSE;
+  }
   if (self->need_discont) {
     GST_DEBUG_OBJECT (self, "member %u selected again, DISCONT", member);
     buf = gst_buffer_make_writable (buf);

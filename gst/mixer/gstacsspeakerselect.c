@@ -32,7 +32,7 @@
  *
  * Decoder reset: when a slot's member changes (or after a flush), the first
  * packet forwarded on it carries the DISCONT flag and is preceded, in order
- * with the packets, by a custom downstream event `acs-speaker-changed`
+ * with the packets, by a custom downstream event `acs-decoder-reset`
  * (fields `slot` and `ssrc`, guint), so that the depayloader and the
  * decoder start afresh on the new member's stream instead of concealing a
  * loss between two unrelated streams. DISCONT is not enough for opusdec
@@ -173,7 +173,7 @@ typedef struct
   GstPad *pad;
   GstBuffer *buf;
   GstBufferList *list;
-  GstEvent *event;              /* a GAP, or acs-speaker-changed */
+  GstEvent *event;              /* a GAP, or acs-decoder-reset */
 } SelPush;
 
 typedef struct
@@ -1067,7 +1067,7 @@ gst_acs_speaker_select_queue_locked (GstAcsSpeakerSelect * self,
 
 /* Must be called with SELECT_LOCK: @buf (owned by the caller) leaves on
  * @slot; returns the buffer to queue (a new reference). The first packet
- * of a new member on a slot is preceded by an acs-speaker-changed event */
+ * of a new member on a slot is preceded by an acs-decoder-reset event */
 static GstBuffer *
 gst_acs_speaker_select_prepare_locked (GstAcsSpeakerSelect * self,
     SelSlot * slot, GstBuffer * buf, GstClockTime now)
@@ -1077,7 +1077,7 @@ gst_acs_speaker_select_prepare_locked (GstAcsSpeakerSelect * self,
 
   buf = gst_buffer_ref (buf);
   if (slot->need_discont) {
-    GstStructure *s = gst_structure_new (ACS_SPEAKER_CHANGED_EVENT,
+    GstStructure *s = gst_structure_new (ACS_DECODER_RESET_EVENT,
         "slot", G_TYPE_UINT, slot->index, "ssrc", G_TYPE_UINT,
         slot->member ? slot->member->ssrc : 0, NULL);
 

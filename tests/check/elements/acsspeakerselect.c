@@ -40,11 +40,11 @@ typedef struct
   GArray *pushes;               /* guint per push: list length, 0 for a
                                  * single buffer */
   GPtrArray *gaps;              /* GAP events */
-  GArray *changed;              /* Changed, acs-speaker-changed events */
+  GArray *changed;              /* Changed, acs-decoder-reset events */
   gboolean eos;
 } Slot;
 
-/* An acs-speaker-changed event, and how many buffers came before it */
+/* An acs-decoder-reset event, and how many buffers came before it */
 typedef struct
 {
   guint at;
@@ -104,7 +104,7 @@ slot_event (GstPad * pad, GstObject * parent, GstEvent * event)
   if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
     g_ptr_array_add (slot->gaps, gst_event_ref (event));
   else if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
-      gst_event_has_name (event, ACS_SPEAKER_CHANGED_EVENT)) {
+      gst_event_has_name (event, ACS_DECODER_RESET_EVENT)) {
     const GstStructure *st = gst_event_get_structure (event);
     Changed c = { slot->bufs->len, 0, G_MAXUINT };
 
@@ -865,7 +865,7 @@ GST_START_TEST (test_select_states)
 GST_END_TEST;
 
 /* The first packet of a new member on a slot comes after an
- * acs-speaker-changed event naming the slot and the member, in order with
+ * acs-decoder-reset event naming the slot and the member, in order with
  * the packets of the previous member, inside a buffer list too */
 GST_START_TEST (test_select_speaker_changed_event)
 {
