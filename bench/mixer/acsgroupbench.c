@@ -422,6 +422,15 @@ add_counter (Run * r, GstElement * e, const gchar * pad, gboolean count)
   gst_object_unref (src);
 }
 
+/* The probe that resets @odec on acs-decoder-reset events (from the
+ * gates and the speaker selection): what an application does */
+static void
+attach_decoder_reset (GstElement * odec)
+{
+  if (acs_decoder_reset_attach (odec) == 0)
+    g_error ("%s has no sink pad", GST_OBJECT_NAME (odec));
+}
+
 static Run *
 build_acs (guint n, guint k)
 {
@@ -462,6 +471,8 @@ build_acs (guint n, guint k)
     link_pads (dec, "src", gate, "sink");
     link_pads (gate, "src", depay, "sink");
     link_pads (depay, "src", odec, "sink");
+    /* the member selected again: its decoder starts afresh */
+    attach_decoder_reset (odec);
     link_pads (odec, "src", mixer, sink_name);
     if (m < k) {
       GstElement *menc = make_opusenc (bin), *mpay = make (bin, "rtpopuspay");
@@ -568,8 +579,7 @@ build_batched (guint n, guint k)
     link_pads (select, slot, depay, "sink");
     link_pads (depay, "src", odec, "sink");
     /* a new speaker in the slot: the decoder starts afresh */
-    if (acs_decoder_reset_attach (odec) == 0)
-      g_error ("opusdec without a sink pad");
+    attach_decoder_reset (odec);
     link_pads (odec, "src", mixer, sink_name);
     link_pads (mixer, slot, menc, "sink");
     link_pads (menc, "src", mpay, "sink");
