@@ -36,8 +36,31 @@
 #define HEARD 1000.0            /* a tone heard: amplitude at least this */
 #define NOT_HEARD 250.0         /* a tone absent: at most this (-30 dB) */
 
-/* The speakers' tones; the other members send silence */
-static const gdouble tones[K] = { 600.0, 1500.0 };
+/* What each member says: a tone (Hz, 0 for silence) before and from
+ * period `from`; the speakers at -10 dBov and below, the others silent */
+typedef struct
+{
+  gdouble before, after;
+} Voice;
+
+typedef struct
+{
+  guint from;
+  Voice voices[N_MEMBERS];
+} Script;
+
+/* members 0 and 1 speak, the others listen */
+static const Script steady = { PERIODS, {{600, 600}, {1500, 1500}} };
+
+/* member 1 stops at period 20 and member 2 starts, louder: it takes
+ * member 1's slot */
+static const Script handover = { 20, {{600, 600}, {1500, 0}, {0, 2400}} };
+
+static gdouble
+voice_at (const Script * script, guint m, guint p)
+{
+  return p < script->from ? script->voices[m].before : script->voices[m].after;
+}
 
 static const TestProfile *
 gcm (void)
@@ -49,27 +72,27 @@ gcm (void)
  * its tone (or silence), its SSRC, an RFC 6464 level, protected by
  * acssrtpenc with its own key */
 static GPtrArray *
-member_packets (guint m)
+member_packets (const Script * script, guint m)
 {
   GstHarness *opus = gst_harness_new_parse ("opusenc ! rtpopuspay pt=111");
   GstBuffer *key = test_key_new (gcm ()->key_len, KEY_IN (m));
   GstHarness *enc = test_enc_new (gcm (), key);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_buffer_unref);
-  gboolean speaks = m < K;
   guint p, i;
 
   gst_harness_set_src_caps_str (opus, "audio/x-raw, format=S16LE, "
       "layout=interleaved, rate=48000, channels=1");
   for (p = 0; p < PERIODS + 2; p++) {
     GstBuffer *raw = gst_buffer_new_allocate (NULL, FRAMES * 2, NULL);
+    gdouble f = voice_at (script, m, p);
     GstMapInfo map;
     gint16 *x;
 
     fail_unless (gst_buffer_map (raw, &map, GST_MAP_WRITE));
     x = (gint16 *) map.data;
     for (i = 0; i < FRAMES; i++)
-      x[i] = speaks ? (gint16) (AMPLITUDE * sin (2 * G_PI * tones[m] *
+      x[i] = f > 0 ? (gint16) (AMPLITUDE * sin (2 * G_PI * f *
               (p * FRAMES + i) / 48000)) : 0;
     gst_buffer_unmap (raw, &map);
     GST_BUFFER_PTS (raw) = p * PERIOD;
@@ -79,8 +102,11 @@ member_packets (guint m)
   for (p = 0; p < PERIODS; p++) {
     GstBuffer *pkt = gst_buffer_make_writable (gst_harness_pull (opus));
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    /* speakers at -10 and -11 dBov, the others silent */
-    guint8 level = 0x80 | (speaks ? 10 + m : 127);
+    gdouble f = voice_at (script, m, p);
+    /* speakers at -10 dBov and below, one that starts later at -5 dBov;
+     * silence as silence */
+    guint8 level = 0x80 | (f == 0 ? 127 : script->voices[m].before == 0 ?
+        5 : 10 + m);
 
     fail_unless (gst_rtp_buffer_map (pkt, GST_MAP_READWRITE, &rtp));
     gst_rtp_buffer_set_ssrc (&rtp, SSRC_IN (m));
@@ -230,7 +256,11 @@ received_audio (GPtrArray * out, guint m, gint16 ** pcm)
   return n;
 }
 
-GST_START_TEST (test_group_path_mix_minus_by_ear)
+/* Runs the members' packets of @script through the batched group path;
+ * checks that in the last 0.4 s each member hears every speaker but
+ * itself, and nobody hears a member who stopped speaking */
+static void
+run_group_path (const Script * script)
 {
   GstElement *pipeline, *dec, *sel, *fanout;
   GPtrArray *in[N_MEMBERS];
@@ -246,7 +276,7 @@ GST_START_TEST (test_group_path_mix_minus_by_ear)
   GString *slots = g_string_new (NULL);
 
   for (m = 0; m < N_MEMBERS; m++)
-    in[m] = member_packets (m);
+    in[m] = member_packets (script, m);
 
   for (s = 0; s < K; s++)
     g_string_append_printf (slots, " sel.src_%u ! rtpopusdepay ! "
@@ -333,21 +363,30 @@ GST_START_TEST (test_group_path_mix_minus_by_ear)
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg == NULL, "the pipeline posted an error");
 
-  /* the speakers hear each other, never themselves; everyone else hears
-   * both */
   for (m = 0; m < N_MEMBERS; m++) {
     gint16 *pcm;
     gsize n = received_audio (out, m, &pcm);
 
-    for (s = 0; s < K; s++) {
-      gdouble a = tone_amplitude (pcm, n, tones[s]);
+    for (s = 0; s < N_MEMBERS; s++) {
+      gdouble now = voice_at (script, s, PERIODS - 1);
+      gdouble then = script->voices[s].before;
+      gdouble a;
 
-      GST_INFO ("member %u hears %.0f Hz at amplitude %.0f", m, tones[s], a);
-      if (m == s)
-        fail_unless (a < NOT_HEARD, "member %u hears itself (%.0f)", m, a);
-      else
-        fail_unless (a > HEARD, "member %u does not hear speaker %u (%.0f)",
+      if (now > 0) {
+        a = tone_amplitude (pcm, n, now);
+        GST_INFO ("member %u hears %.0f Hz at amplitude %.0f", m, now, a);
+        if (m == s)
+          fail_unless (a < NOT_HEARD, "member %u hears itself (%.0f)", m, a);
+        else
+          fail_unless (a > HEARD, "member %u does not hear member %u (%.0f)",
+              m, s, a);
+      } else if (then > 0) {
+        a = tone_amplitude (pcm, n, then);
+        GST_INFO ("member %u hears %.0f Hz (stopped) at amplitude %.0f", m,
+            then, a);
+        fail_unless (a < NOT_HEARD, "member %u still hears member %u (%.0f)",
             m, s, a);
+      }
     }
     g_free (pcm);
   }
@@ -371,6 +410,23 @@ GST_START_TEST (test_group_path_mix_minus_by_ear)
   g_ptr_array_unref (out);
 }
 
+/* Two speakers, three listeners: each speaker hears the other, never
+ * itself; the listeners hear both */
+GST_START_TEST (test_group_path_mix_minus_by_ear)
+{
+  run_group_path (&steady);
+}
+
+GST_END_TEST;
+
+/* A speaker stops and a listener starts speaking: the newcomer takes the
+ * slot (re-routed, its decoder reset) and, like everyone, hears the other
+ * speaker and not itself; the one who stopped is heard by nobody */
+GST_START_TEST (test_group_path_speaker_handover)
+{
+  run_group_path (&handover);
+}
+
 GST_END_TEST;
 
 static Suite *
@@ -382,6 +438,7 @@ grouppath_suite (void)
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_group_path_mix_minus_by_ear);
+  tcase_add_test (tc, test_group_path_speaker_handover);
   return s;
 }
 
