@@ -202,6 +202,7 @@ struct _GstAcsMixerPad
    * input buffer (in_buf, mapped in in_map) when one buffer covers the
    * period, else copied piece by piece into stage */
   const gint16 *data;
+  gsize data_samples;
   guint64 data_period;
   GstBuffer *in_buf;
   GstMapInfo in_map;
@@ -1045,6 +1046,20 @@ gate_must_leave_locked (GstAcsMixer * self)
       || self->gate_events > 0 || self->gate_ret != GST_FLOW_OK;
 }
 
+/* The frames of every output period at @rate, from the
+ * output-buffer-duration; 0 when they vary (GstAudioAggregator then adds a
+ * frame now and then: its accumulated error) */
+static guint64
+period_frames (GstAcsMixer * self, gint rate)
+{
+  gint num = 0, den = 0;
+
+  g_object_get (self, "output-buffer-duration-fraction", &num, &den, NULL);
+  if (num <= 0 || den <= 0 || rate <= 0 || ((guint64) rate * num) % den != 0)
+    return 0;
+  return (guint64) rate *num / den;
+}
+
 /* Must be called with GATE_LOCK: what the fast path needs of the output
  * side. FALSE when a period cannot be fast: live, caps to renegotiate,
  * output offset unknown or not where the segment position is, periods
@@ -1055,15 +1070,12 @@ gate_fast_output_locked (GstAcsMixer * self)
 {
   GstAggregator *agg = GST_AGGREGATOR (self);
   GstAudioAggregatorPad *srcpad = GST_AUDIO_AGGREGATOR_PAD (agg->srcpad);
-  gint num = 0, den = 0, rate, bpf;
+  gint rate, bpf;
   guint64 frames;
   gboolean ok;
 
   if (self->out_next_offset < 0 || gst_pad_needs_reconfigure (agg->srcpad) ||
       GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg)))
-    return FALSE;
-  g_object_get (self, "output-buffer-duration-fraction", &num, &den, NULL);
-  if (num <= 0 || den <= 0)
     return FALSE;
 
   GST_OBJECT_LOCK (self);
@@ -1072,9 +1084,9 @@ gate_fast_output_locked (GstAcsMixer * self)
   self->fast_seg = GST_AGGREGATOR_PAD (agg->srcpad)->segment;
   GST_OBJECT_UNLOCK (self);
 
-  if (rate <= 0 || bpf <= 0 || ((guint64) rate * num) % den != 0)
+  if (rate <= 0 || bpf <= 0)
     return FALSE;
-  frames = (guint64) rate *num / den;
+  frames = period_frames (self, rate);
 
   ok = frames > 0 && frames == self->out_frames && frames <= G_MAXINT / bpf &&
       self->fast_seg.format == GST_FORMAT_TIME && self->fast_seg.rate > 0.0 &&
@@ -1210,8 +1222,10 @@ gate_fast_mix_locked (GstAcsMixer * self)
   guint i;
 
   if (gst_pad_needs_reconfigure (agg->srcpad) ||
-      GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg))) {
-    /* renegotiation, and live timing, are GstAggregator's */
+      GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg)) ||
+      period_frames (self, self->fast_rate) != self->fast_frames) {
+    /* renegotiation, live timing, and a new output-buffer-duration, are
+     * GstAggregator's */
     gate_poke_locked (self);
     return FALSE;
   }
@@ -1231,6 +1245,7 @@ gate_fast_mix_locked (GstAcsMixer * self)
     if (buf && gst_buffer_map (buf, &p->in_map, GST_MAP_READ)) {
       p->in_buf = buf;
       p->data = (const gint16 *) p->in_map.data;
+      p->data_samples = p->in_map.size / sizeof (gint16);
       p->data_period = self->period + 1;
     } else if (buf) {
       gst_buffer_unref (buf);
@@ -1883,6 +1898,7 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
         pad->in_buf = gst_buffer_ref (inbuf);
         pad->data = (const gint16 *) pad->in_map.data +
             (gsize) in_offset *channels;
+        pad->data_samples = samples;
         return FALSE;
       }
       gst_buffer_unmap (inbuf, &pad->in_map);
@@ -1892,6 +1908,7 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
     if (out_offset != 0 || num_frames != self->period_frames)
       memset (pad->stage, 0, samples * sizeof (gint16));
     pad->data = pad->stage;
+    pad->data_samples = samples;
   } else if (pad->data != pad->stage) {
     /* another piece of a period read in place so far: copy to the stage */
     if (!pad_ensure_stage (pad, samples)) {
@@ -1904,6 +1921,7 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
       memset (pad->stage, 0, samples * sizeof (gint16));
     pad_release_input (pad);
     pad->data = pad->stage;
+    pad->data_samples = samples;
   }
 
   if (!gst_buffer_map (inbuf, &map, GST_MAP_READ))
@@ -2335,6 +2353,13 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
 
     p->in_sum = FALSE;
+    if (pad_contributed (self, p) && p->data_samples < samples) {
+      /* an input kept by the fast path for a period of another size (the
+       * output-buffer-duration changed meanwhile): not mixed */
+      GST_WARNING_OBJECT (p, "input of %" G_GSIZE_FORMAT " samples for a "
+          "period of %" G_GSIZE_FORMAT ": not mixed", p->data_samples, samples);
+      p->data = NULL;
+    }
     if (pad_contributed (self, p)) {
       if (p->selected) {
         p->period_ms = sum_add_mean_square (self->sum, p->data, samples);

@@ -1602,6 +1602,58 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
 
 GST_END_TEST;
 
+/* The next output of @q: @frames samples of @dc at @pts */
+static void
+nl_expect_part (GAsyncQueue * q, gint16 dc, GstClockTime pts, guint frames)
+{
+  GstMiniObject *o = nl_pop (q);
+  GstMapInfo map;
+  guint i;
+
+  fail_unless (GST_IS_BUFFER (o));
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (o), pts);
+  gst_buffer_map (GST_BUFFER_CAST (o), &map, GST_MAP_READ);
+  fail_unless_equals_int (map.size, frames * 2);
+  for (i = 0; i < frames; i++)
+    fail_unless_equals_int (((gint16 *) map.data)[i], dc);
+  gst_buffer_unmap (GST_BUFFER_CAST (o), &map);
+  gst_mini_object_unref (o);
+}
+
+/* output-buffer-duration changed while a period is armed fast: the period
+ * goes back to GstAggregator, the outputs take the new size, nothing is
+ * read beyond an input */
+GST_START_TEST (test_nonlive_fast_duration_change)
+{
+  NlCall *c;
+  guint p = 0, m, half, i;
+
+  fast_count_start ();
+  c = nl_call_new (3, 3);
+  nl_until_fast (c, &p);
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), 0);
+  g_object_set (c->mixer, "output-buffer-duration", PERIOD / 2, NULL);
+  for (i = 0; i < 3; i++, p++) {
+    for (m = 0; m < 3; m++)
+      nl_push (c, m, nl_period (m, p));
+    for (half = 0; half < 2; half++) {
+      GstClockTime pts = p * PERIOD + half * PERIOD / 2;
+
+      for (m = 0; m < 3; m++)
+        nl_expect_part (c->q[m], 700 - (100 << m), pts, FRAMES / 2);
+      nl_expect_part (c->main_q, 700, pts, FRAMES / 2);
+    }
+    /* the period armed fast for 20 ms went back to GstAggregator */
+    fail_unless (g_atomic_int_get (&fast_fallbacks) >= 1);
+  }
+  for (m = 0; m < 3; m++)
+    fail_unless_equals_int (g_async_queue_length (c->q[m]), 0);
+  nl_call_free (c);
+  fast_count_stop ();
+}
+
+GST_END_TEST;
+
 /* Members join and leave while periods go the fast way */
 GST_START_TEST (test_nonlive_fast_join_leave)
 {
@@ -1715,6 +1767,7 @@ acsmixer_suite (void)
   tcase_add_test (tc, test_nonlive_fast_path);
   tcase_add_test (tc, test_nonlive_fast_not_ordinary);
   tcase_add_test (tc, test_nonlive_fast_join_leave);
+  tcase_add_test (tc, test_nonlive_fast_duration_change);
   return s;
 }
 
