@@ -981,9 +981,9 @@ parse_index (const gchar * name, const gchar * prefix, guint * index)
  * not ordinary, a second buffer on a pad, an event, a query, a pad added or
  * released, a state change, a renegotiation) first hands the slots, in
  * order, to GstAggregator's chain function (their queues are empty: it
- * never blocks; this is the one place where GstAggregator's locks are
- * taken under GATE_LOCK, never the other way round) and the period
- * continues on the ordinary gated path.
+ * never blocks; GstAggregator's locks are taken under GATE_LOCK, as
+ * for the pads' has_buffer and is_eos, never the other way round) and the
+ * period continues on the ordinary gated path.
  *
  * One difference remains for inputs whose timestamps are off the period
  * grid by less than GstAudioAggregator's alignment-threshold, without a
