@@ -202,6 +202,7 @@ struct _GstAcsMixerPad
    * input buffer (in_buf, mapped in in_map) when one buffer covers the
    * period, else copied piece by piece into stage */
   const gint16 *data;
+  gsize data_samples;
   guint64 data_period;
   GstBuffer *in_buf;
   GstMapInfo in_map;
@@ -228,6 +229,13 @@ struct _GstAcsMixerPad
   /* set once: GstAggregator's pad functions are wrapped (else the period
    * gate stays open for this element) */
   gboolean gate_wrapped;
+  /* GATE_LOCK: a buffer went through GstAggregator's chain function since
+   * the pad started or was flushed; buffers being handed to it; this
+   * period's buffer kept in the fast input slot (see "The fast input
+   * path") */
+  gboolean gate_chained;
+  gint gate_inflight;
+  GstBuffer *fast_buf;
 
   /* atomic copies of level_db (x 100) and selected, for the properties */
   gint level_centi;
@@ -281,7 +289,8 @@ struct _GstAcsMixer
 
   /* The period gate (non-live only, see "The period gate" below).
    * GATE_LOCK protects the fields below it; it is never taken while
-   * holding GstAggregator's locks or the object lock, and is released
+   * holding GstAggregator's locks or the object lock (the fast input path
+   * calls GstAggregator's chain function with it held), and is released
    * while a period is mixed */
   GMutex gate_lock;
   GCond gate_cond;
@@ -299,6 +308,24 @@ struct _GstAcsMixer
   gboolean gate_flushing;
   gint gate_queries;
   gint gate_events;
+  /* the fast input path: this period's inputs go to the pads' fast_buf
+   * slots; fast_pads are the pads counted (refs), fast_quick whether the
+   * next period may be armed from fast_pads without walking the pads */
+  gboolean fast;
+  gboolean fast_quick;
+  /* the last period mixed was a fast one */
+  gboolean fast_last;
+  GPtrArray *fast_pads;
+  GstSegment fast_seg;
+  guint64 fast_offset;
+  gint fast_rate;
+  guint fast_frames;
+  gsize fast_bytes;
+  GstClockTime fast_duration;
+  /* streaming thread: output offset after the last output buffer and its
+   * frames (-1 when unknown) */
+  gint64 out_next_offset;
+  guint64 out_frames;
   gint dominant;
   guint64 dominant_since;
 };
@@ -571,6 +598,8 @@ gst_acs_mixer_init (GstAcsMixer * self)
   self->summed = g_ptr_array_new ();
   self->rank_scratch = g_array_new (FALSE, FALSE, sizeof (AcsRankEntry));
   self->dominant = -1;
+  self->fast_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->out_next_offset = -1;
 
   g_object_set (self, "output-buffer-duration",
       DEFAULT_OUTPUT_BUFFER_DURATION, NULL);
@@ -583,6 +612,9 @@ gst_acs_mixer_dispose (GObject * object)
 
   g_ptr_array_set_size (self->sel, 0);
   g_ptr_array_set_size (self->pads, 0);
+  GATE_LOCK (self);
+  g_ptr_array_set_size (self->fast_pads, 0);
+  GATE_UNLOCK (self);
 
   G_OBJECT_CLASS (parent_class)->dispose (object);
 }
@@ -601,6 +633,7 @@ gst_acs_mixer_finalize (GObject * object)
   g_ptr_array_unref (self->sel);
   g_ptr_array_unref (self->summed);
   g_array_unref (self->rank_scratch);
+  g_ptr_array_unref (self->fast_pads);
   g_free (self->sum);
   gst_clear_buffer (&self->mix_keep);
   g_mutex_clear (&self->lock);
@@ -811,8 +844,10 @@ gst_acs_mixer_change_state (GstElement * element, GstStateChange transition)
 
       /* the pads' queues are empty: count events from zero again */
       GST_OBJECT_LOCK (self);
-      for (l = element->sinkpads; l; l = l->next)
+      for (l = element->sinkpads; l; l = l->next) {
         GST_ACS_MIXER_PAD (l->data)->gate_events = 0;
+        GST_ACS_MIXER_PAD (l->data)->gate_chained = FALSE;
+      }
       GST_OBJECT_UNLOCK (self);
       self->gate_events = 0;
     }
@@ -924,10 +959,72 @@ parse_index (const gchar * name, const gchar * prefix, guint * index)
  * GstAggregator's loop, which handles it as before. Live pipelines keep
  * GstAggregator's own waiting, with its timeouts on the clock. */
 
+/* The fast input path (non-live, inside the period gate).
+ *
+ * Even with the gate, every member's buffer still goes through
+ * GstAggregator's chain function (pad and aggregator locks, a queue, a
+ * condition broadcast: a futex system call) and, once the period is mixed,
+ * through GstAudioAggregator's per-pad work (peek, clip, resync, mix
+ * bookkeeping, drop: another broadcast). When the gate is armed and every
+ * pad's queue is empty, the period is armed "fast": an ordinary buffer (one
+ * buffer covering exactly the pad's next period: size of a period, no
+ * DISCONT/RESYNC/GAP flag, inside the pad's segment, its running time
+ * placing it, as GstAudioAggregator places a buffer on resync, at the
+ * output offset of the next period) is kept in the pad's fast_buf slot
+ * instead, under GATE_LOCK only. The thread bringing the last one mixes the
+ * period: the slots become the pads' in-place inputs and
+ * GstAudioAggregator's aggregate runs with timeout = TRUE and no queued
+ * input, which produces the output buffer exactly as for any other period
+ * (offset, timestamps, segment position, blocksize, samples-selected) and
+ * leaves each pad's position to be resynced from its next buffer's
+ * timestamp; finish_buffer mixes the slots. Anything else (a buffer that is
+ * not ordinary, a second buffer on a pad, an event, a query, a pad added or
+ * released, a state change, a renegotiation) first hands the slots, in
+ * order, to GstAggregator's chain function (their queues are empty: it
+ * never blocks; GstAggregator's locks are taken under GATE_LOCK, as
+ * for the pads' has_buffer and is_eos, never the other way round) and the
+ * period continues on the ordinary gated path.
+ *
+ * One difference remains for inputs whose timestamps are off the period
+ * grid by less than GstAudioAggregator's alignment-threshold, without a
+ * DISCONT flag: such a buffer is not ordinary, and when it follows fast
+ * periods GstAudioAggregator places it by its timestamp (resync) where it
+ * would otherwise have gone on counting samples. Such a member keeps the
+ * element on the ordinary path from then on. */
+
+/* Must be called with GATE_LOCK: the period leaves the fast path; its
+ * buffers so far go to GstAggregator's queues, in order */
+static void
+gate_fast_fallback_locked (GstAcsMixer * self)
+{
+  GstFlowReturn ret;
+  guint i;
+
+  self->fast_quick = FALSE;
+  if (!self->fast)
+    return;
+  self->fast = FALSE;
+  GST_DEBUG_OBJECT (self, "fast input path: period handed to GstAggregator");
+  for (i = 0; i < self->fast_pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (self->fast_pads, i);
+    GstBuffer *buf = g_steal_pointer (&p->fast_buf);
+
+    if (!buf)
+      continue;
+    /* also when flushing: GstAggregator drops what the flushed pads hold,
+     * the others keep theirs */
+    ret = agg_pad_chain (GST_PAD (p), GST_OBJECT_CAST (self), buf);
+    if (ret != GST_FLOW_OK)
+      GST_DEBUG_OBJECT (p, "queued input refused: %s", gst_flow_get_name (ret));
+    p->gate_chained = TRUE;
+  }
+}
+
 /* Must be called with GATE_LOCK */
 static void
 gate_poke_locked (GstAcsMixer * self)
 {
+  gate_fast_fallback_locked (self);
   self->gate_poked = TRUE;
   g_cond_broadcast (&self->gate_cond);
 }
@@ -949,43 +1046,242 @@ gate_must_leave_locked (GstAcsMixer * self)
       || self->gate_events > 0 || self->gate_ret != GST_FLOW_OK;
 }
 
+/* The frames of every output period at @rate, from the
+ * output-buffer-duration; 0 when they vary (GstAudioAggregator then adds a
+ * frame now and then: its accumulated error) */
+static guint64
+period_frames (GstAcsMixer * self, gint rate)
+{
+  gint num = 0, den = 0;
+
+  g_object_get (self, "output-buffer-duration-fraction", &num, &den, NULL);
+  if (num <= 0 || den <= 0 || rate <= 0 || ((guint64) rate * num) % den != 0)
+    return 0;
+  return (guint64) rate *num / den;
+}
+
+/* Must be called with GATE_LOCK: what the fast path needs of the output
+ * side. FALSE when a period cannot be fast: live, caps to renegotiate,
+ * output offset unknown or not where the segment position is, periods
+ * whose number of frames varies (GstAudioAggregator's accumulated error),
+ * reverse playback */
+static gboolean
+gate_fast_output_locked (GstAcsMixer * self)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  GstAudioAggregatorPad *srcpad = GST_AUDIO_AGGREGATOR_PAD (agg->srcpad);
+  gint rate, bpf;
+  guint64 frames;
+  gboolean ok;
+
+  if (self->out_next_offset < 0 || gst_pad_needs_reconfigure (agg->srcpad) ||
+      GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg)))
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  rate = GST_AUDIO_INFO_RATE (&srcpad->info);
+  bpf = GST_AUDIO_INFO_BPF (&srcpad->info);
+  self->fast_seg = GST_AGGREGATOR_PAD (agg->srcpad)->segment;
+  GST_OBJECT_UNLOCK (self);
+
+  if (rate <= 0 || bpf <= 0)
+    return FALSE;
+  frames = period_frames (self, rate);
+
+  ok = frames > 0 && frames == self->out_frames && frames <= G_MAXINT / bpf &&
+      self->fast_seg.format == GST_FORMAT_TIME && self->fast_seg.rate > 0.0 &&
+      GST_CLOCK_TIME_IS_VALID (self->fast_seg.position) &&
+      self->fast_seg.position == self->fast_seg.start +
+      gst_util_uint64_scale (self->out_next_offset, GST_SECOND, rate);
+  if (!ok)
+    return FALSE;
+  self->fast_rate = rate;
+  self->fast_frames = frames;
+  self->fast_bytes = frames * bpf;
+  self->fast_duration = gst_util_uint64_scale (frames, GST_SECOND, rate);
+  self->fast_offset = self->out_next_offset;
+  return TRUE;
+}
+
 /* Must be called with GATE_LOCK, nobody mixing: counts the sink pads that
  * have no buffer and are not EOS (GstAggregator waits for those), and marks
- * them. Returns FALSE when there is no sink pad (GstAggregator does not
- * mix then) or one whose functions are not wrapped. */
+ * them. Arms the period fast when every pad is EOS or may take the fast
+ * path (the pad's queue is empty, nothing on its way to it). Returns FALSE
+ * when there is no sink pad (GstAggregator does not mix then) or one whose
+ * functions are not wrapped. */
 static gboolean
 gate_arm_locked (GstAcsMixer * self)
 {
   GList *l;
-  gboolean any = FALSE;
+  gboolean any = FALSE, fast;
+  guint eligible = 0;
 
+  gate_fast_fallback_locked (self);
+  g_ptr_array_set_size (self->fast_pads, 0);
+  fast = gate_fast_output_locked (self);
   self->gate_missing = 0;
   GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
     GstAcsMixerPad *p = l->data;
     GstAggregatorPad *ap = l->data;
+    gboolean has_buffer, eos;
 
     if (!p->gate_wrapped) {
       /* we would not see its buffers and events */
       any = FALSE;
+      fast = FALSE;
       break;
     }
-    p->gate_waiting = !gst_aggregator_pad_has_buffer (ap) &&
-        !gst_aggregator_pad_is_eos (ap);
+    has_buffer = gst_aggregator_pad_has_buffer (ap);
+    eos = gst_aggregator_pad_is_eos (ap);
+    p->gate_waiting = !has_buffer && !eos;
     if (p->gate_waiting)
       self->gate_missing++;
     any = TRUE;
+    if (fast && (has_buffer || p->gate_inflight > 0 || p->gate_events > 0 ||
+            (!eos && (!p->gate_chained || GST_AUDIO_INFO_BPF
+                    (&GST_AUDIO_AGGREGATOR_PAD (p)->info) * self->fast_frames
+                    != self->fast_bytes
+                    || GST_AUDIO_INFO_RATE (&GST_AUDIO_AGGREGATOR_PAD
+                        (p)->info) != self->fast_rate))))
+      fast = FALSE;
+    if (fast && !eos) {
+      g_ptr_array_add (self->fast_pads, gst_object_ref (p));
+      eligible++;
+    }
   }
   GST_OBJECT_UNLOCK (self);
   self->gate_armed = TRUE;
+  self->fast = any && fast && eligible > 0 && eligible == self->gate_missing;
+  self->fast_quick = self->fast;
+  if (!self->fast)
+    g_ptr_array_set_size (self->fast_pads, 0);
+  else
+    GST_LOG_OBJECT (self, "fast input path armed for %u pads", eligible);
   return any;
 }
 
+/* Must be called with GATE_LOCK, after a fast period: the next one armed
+ * the same way, without walking the pads, when nothing but fast buffers
+ * came since the last full arming; else armed as usual */
+static gboolean
+gate_rearm_locked (GstAcsMixer * self)
+{
+  guint i;
+
+  if (!self->fast_quick || self->out_frames != self->fast_frames ||
+      self->out_next_offset < 0 || gst_pad_needs_reconfigure
+      (GST_AGGREGATOR_SRC_PAD (self)))
+    return gate_arm_locked (self);
+  for (i = 0; i < self->fast_pads->len; i++)
+    ((GstAcsMixerPad *) g_ptr_array_index (self->fast_pads, i))->gate_waiting =
+        TRUE;
+  self->gate_missing = self->fast_pads->len;
+  self->fast_offset = self->out_next_offset;
+  self->fast = TRUE;
+  self->gate_armed = TRUE;
+  return TRUE;
+}
+
+/* Must be called with GATE_LOCK, fast and waiting for @pad: whether @buf is
+ * ordinary (see "The fast input path") */
+static gboolean
+gate_fast_takes (GstAcsMixer * self, GstAcsMixerPad * pad, GstBuffer * buf)
+{
+  const GstSegment *seg = &GST_AGGREGATOR_PAD (pad)->segment;
+  GstClockTime pts = GST_BUFFER_PTS (buf), rt, pos;
+
+  if ((GST_BUFFER_FLAGS (buf) & (GST_BUFFER_FLAG_DISCONT |
+              GST_BUFFER_FLAG_RESYNC | GST_BUFFER_FLAG_GAP)) ||
+      !GST_CLOCK_TIME_IS_VALID (pts) ||
+      gst_buffer_get_size (buf) != self->fast_bytes ||
+      seg->format != GST_FORMAT_TIME || seg->rate != self->fast_seg.rate ||
+      pts < seg->start || (GST_CLOCK_TIME_IS_VALID (seg->stop) &&
+          pts + self->fast_duration > seg->stop))
+    return FALSE;
+  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME, pts);
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    return FALSE;
+  pos = gst_segment_position_from_running_time (&self->fast_seg,
+      GST_FORMAT_TIME, rt);
+  return GST_CLOCK_TIME_IS_VALID (pos) && pos >= self->fast_seg.start &&
+      gst_util_uint64_scale (pos - self->fast_seg.start, self->fast_rate,
+      GST_SECOND) == (guint64) self->fast_offset;
+}
+
+/* Must be called with GATE_LOCK, fast, every slot filled, the task parked
+ * and nobody else mixing: mixes the period from the slots. GATE_LOCK is
+ * released while mixing. Returns FALSE when the period went back to
+ * GstAggregator or mixing failed. */
+static gboolean
+gate_fast_mix_locked (GstAcsMixer * self)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  GPtrArray *pads;
+  GstFlowReturn ret;
+  guint i;
+
+  if (gst_pad_needs_reconfigure (agg->srcpad) ||
+      GST_CLOCK_TIME_IS_VALID (gst_aggregator_get_latency (agg)) ||
+      period_frames (self, self->fast_rate) != self->fast_frames) {
+    /* renegotiation, live timing, and a new output-buffer-duration, are
+     * GstAggregator's */
+    gate_poke_locked (self);
+    return FALSE;
+  }
+  self->fast = FALSE;
+  self->gate_running = TRUE;
+  self->gate_armed = FALSE;
+  pads = g_ptr_array_ref (self->fast_pads);
+  /* the slots become the next period's inputs, read in place
+   * (create_output_buffer counts the period) */
+  for (i = 0; i < pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (pads, i);
+    GstBuffer *buf = g_steal_pointer (&p->fast_buf);
+
+    pad_release_input (p);
+    p->data = NULL;
+    p->data_period = G_MAXUINT64;
+    if (buf && gst_buffer_map (buf, &p->in_map, GST_MAP_READ)) {
+      p->in_buf = buf;
+      p->data = (const gint16 *) p->in_map.data;
+      p->data_samples = p->in_map.size / sizeof (gint16);
+      p->data_period = self->period + 1;
+    } else if (buf) {
+      gst_buffer_unref (buf);
+    }
+  }
+  GATE_UNLOCK (self);
+
+  GST_LOG_OBJECT (self, "mixing a fast period");
+  ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, TRUE);
+  /* not mixed (the period did not start): the inputs are dropped */
+  for (i = 0; i < pads->len; i++) {
+    GstAcsMixerPad *p = g_ptr_array_index (pads, i);
+
+    if (p->data_period > self->period && p->data_period != G_MAXUINT64) {
+      pad_release_input (p);
+      p->data = NULL;
+      p->data_period = G_MAXUINT64;
+    }
+  }
+
+  GATE_LOCK (self);
+  g_ptr_array_unref (pads);
+  self->gate_running = FALSE;
+  self->fast_last = TRUE;
+  if (ret != GST_FLOW_OK) {
+    self->gate_ret = ret;
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Must be called with GATE_LOCK, the task parked and nobody else mixing:
- * mixes periods (GstAudioAggregator's aggregate) while every pad is ready
- * (checked again here: the count is only a hint, a buffer may have been
- * clipped away or refused) and the task need not leave. GATE_LOCK is
- * released while mixing. */
+ * mixes periods (GstAudioAggregator's aggregate, or fast periods) while
+ * every pad is ready (checked again here: the count is only a hint, a
+ * buffer may have been clipped away or refused) and the task need not
+ * leave. GATE_LOCK is released while mixing. */
 static void
 gate_mix_locked (GstAcsMixer * self)
 {
@@ -993,6 +1289,17 @@ gate_mix_locked (GstAcsMixer * self)
   GstFlowReturn ret;
 
   while (!gate_must_leave_locked (self)) {
+    if (self->fast) {
+      if (self->gate_missing > 0)
+        break;
+      if (!gate_fast_mix_locked (self))
+        break;
+      if (!gate_must_leave_locked (self) && !gate_rearm_locked (self)) {
+        self->gate_poked = TRUE;
+        break;
+      }
+      continue;
+    }
     if (!gate_arm_locked (self)) {
       self->gate_poked = TRUE;
       break;
@@ -1007,6 +1314,7 @@ gate_mix_locked (GstAcsMixer * self)
     }
     self->gate_running = TRUE;
     self->gate_armed = FALSE;
+    self->fast_last = FALSE;
     GATE_UNLOCK (self);
     ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, FALSE);
     GATE_LOCK (self);
@@ -1017,8 +1325,25 @@ gate_mix_locked (GstAcsMixer * self)
     }
   }
   /* the parked task only has something to do when it must leave */
-  if (gate_must_leave_locked (self))
+  if (gate_must_leave_locked (self)) {
+    gate_fast_fallback_locked (self);
     g_cond_broadcast (&self->gate_cond);
+  }
+}
+
+/* Whether every sink pad is EOS with nothing queued */
+static gboolean
+all_pads_drained (GstAcsMixer * self)
+{
+  GList *l;
+  gboolean ret = GST_ELEMENT (self)->sinkpads != NULL;
+
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT (self)->sinkpads; l && ret; l = l->next)
+    ret = gst_aggregator_pad_is_eos (l->data) &&
+        !gst_aggregator_pad_has_buffer (l->data);
+  GST_OBJECT_UNLOCK (self);
+  return ret;
 }
 
 static GstFlowReturn
@@ -1026,6 +1351,21 @@ gst_acs_mixer_aggregate (GstAggregator * agg, gboolean timeout)
 {
   GstAcsMixer *self = GST_ACS_MIXER (agg);
   GstFlowReturn ret;
+  gboolean after_fast;
+
+  GATE_LOCK (self);
+  after_fast = self->fast_last;
+  self->fast_last = FALSE;
+  GATE_UNLOCK (self);
+  /* After a fast period GstAudioAggregator has no position for the pads
+   * (they are resynced from their next buffer): when they have all ended,
+   * it would take the end of the stream for an offset of 0 and output a
+   * buffer at the start of the segment. Every period is complete: the
+   * stream ends here */
+  if (after_fast && !timeout && all_pads_drained (self)) {
+    GST_DEBUG_OBJECT (self, "every member ended after a fast period: EOS");
+    return GST_FLOW_EOS;
+  }
 
   ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, timeout);
   if (ret != GST_FLOW_OK || timeout ||
@@ -1055,6 +1395,8 @@ gst_acs_mixer_aggregate (GstAggregator * agg, gboolean timeout)
     }
     g_cond_wait (&self->gate_cond, &self->gate_lock);
   }
+  gate_fast_fallback_locked (self);
+  g_ptr_array_set_size (self->fast_pads, 0);
   ret = self->gate_ret;
   GST_LOG_OBJECT (self, "back to GstAggregator: %s (poked %d flushing %d "
       "queries %d events %d)", gst_flow_get_name (ret), self->gate_poked,
@@ -1074,9 +1416,32 @@ gst_acs_mixer_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstAcsMixerPad *mpad = GST_ACS_MIXER_PAD (pad);
   GstFlowReturn ret;
 
+  GATE_LOCK (self);
+  if (self->fast) {
+    if (mpad->gate_waiting && gate_fast_takes (self, mpad, buf)) {
+      mpad->fast_buf = buf;
+      mpad->gate_waiting = FALSE;
+      if (--self->gate_missing == 0) {
+        if (self->gate_parked && !self->gate_running)
+          gate_mix_locked (self);
+        else
+          g_cond_broadcast (&self->gate_cond);
+      }
+      GATE_UNLOCK (self);
+      return GST_FLOW_OK;
+    }
+    /* not ordinary: this period is GstAggregator's */
+    gate_fast_fallback_locked (self);
+  }
+  self->fast_quick = FALSE;
+  mpad->gate_inflight++;
+  GATE_UNLOCK (self);
+
   ret = agg_pad_chain (pad, parent, buf);
 
   GATE_LOCK (self);
+  mpad->gate_inflight--;
+  mpad->gate_chained = TRUE;
   if (mpad->gate_waiting) {
     mpad->gate_waiting = FALSE;
     if (self->gate_armed && self->gate_missing > 0 && --self->gate_missing == 0) {
@@ -1120,6 +1485,8 @@ gst_acs_mixer_sink_pad_event (GstPad * pad, GstObject * parent,
   if (type == GST_EVENT_FLUSH_STOP) {
     GATE_LOCK (self);
     self->gate_flushing = FALSE;
+    /* GstAggregator's chain function sees this pad's first buffer again */
+    GST_ACS_MIXER_PAD (pad)->gate_chained = FALSE;
     GATE_UNLOCK (self);
   }
   return ret;
@@ -1425,6 +1792,8 @@ gst_acs_mixer_stop (GstAggregator * agg)
   g_ptr_array_set_size (self->pads, 0);
   gst_clear_buffer (&self->mix_keep);
   self->dominant = -1;
+  self->out_next_offset = -1;
+  self->out_frames = 0;
   GST_OBJECT_LOCK (self);
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
     pad_release_input (l->data);
@@ -1529,6 +1898,7 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
         pad->in_buf = gst_buffer_ref (inbuf);
         pad->data = (const gint16 *) pad->in_map.data +
             (gsize) in_offset *channels;
+        pad->data_samples = samples;
         return FALSE;
       }
       gst_buffer_unmap (inbuf, &pad->in_map);
@@ -1538,6 +1908,7 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
     if (out_offset != 0 || num_frames != self->period_frames)
       memset (pad->stage, 0, samples * sizeof (gint16));
     pad->data = pad->stage;
+    pad->data_samples = samples;
   } else if (pad->data != pad->stage) {
     /* another piece of a period read in place so far: copy to the stage */
     if (!pad_ensure_stage (pad, samples)) {
@@ -1550,6 +1921,7 @@ gst_acs_mixer_aggregate_one_buffer (GstAudioAggregator * aagg,
       memset (pad->stage, 0, samples * sizeof (gint16));
     pad_release_input (pad);
     pad->data = pad->stage;
+    pad->data_samples = samples;
   }
 
   if (!gst_buffer_map (inbuf, &map, GST_MAP_READ))
@@ -1981,6 +2353,13 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     GstAcsMixerPad *p = g_ptr_array_index (self->pads, i);
 
     p->in_sum = FALSE;
+    if (pad_contributed (self, p) && p->data_samples < samples) {
+      /* an input kept by the fast path for a period of another size (the
+       * output-buffer-duration changed meanwhile): not mixed */
+      GST_WARNING_OBJECT (p, "input of %" G_GSIZE_FORMAT " samples for a "
+          "period of %" G_GSIZE_FORMAT ": not mixed", p->data_samples, samples);
+      p->data = NULL;
+    }
     if (pad_contributed (self, p)) {
       if (p->selected) {
         p->period_ms = sum_add_mean_square (self->sum, p->data, samples);
@@ -2130,6 +2509,20 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   }
   MIXER_UNLOCK (self);
 
+  /* where the next period starts (GstAudioAggregator's offset), for the
+   * fast input path */
+  if (GST_BUFFER_OFFSET_IS_VALID (outbuf) &&
+      GST_BUFFER_OFFSET_END_IS_VALID (outbuf) &&
+      GST_BUFFER_OFFSET_END (outbuf) > GST_BUFFER_OFFSET (outbuf) &&
+      GST_BUFFER_OFFSET_END (outbuf) <= G_MAXINT64) {
+    self->out_next_offset = GST_BUFFER_OFFSET_END (outbuf);
+    self->out_frames = GST_BUFFER_OFFSET_END (outbuf) -
+        GST_BUFFER_OFFSET (outbuf);
+  } else {
+    self->out_next_offset = -1;
+    self->out_frames = 0;
+  }
+
   /* The full mix on the aggregator's own pad; unlinked is fine */
   gst_buffer_ref (outbuf);
   ret = GST_AGGREGATOR_CLASS (parent_class)->finish_buffer (agg, outbuf);
@@ -2267,6 +2660,7 @@ gst_acs_mixer_pad_finalize (GObject * object)
   GstAcsMixerPad *pad = GST_ACS_MIXER_PAD (object);
 
   pad_release_input (pad);
+  gst_clear_buffer (&pad->fast_buf);
   g_free (pad->stage);
   gst_clear_buffer (&pad->out_buf);
   gst_clear_buffer (&pad->out_keep);

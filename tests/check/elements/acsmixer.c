@@ -1266,6 +1266,476 @@ GST_START_TEST (test_nonlive_stop_while_waiting)
 
 GST_END_TEST;
 
+/* The fast input path: counted from the element's log (its only trace;
+ * the outputs are the same as without it) */
+static gint fast_periods, fast_fallbacks;
+
+static void
+fast_count_log (GstDebugCategory * cat, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer data)
+{
+  const gchar *text;
+
+  if (strcmp (gst_debug_category_get_name (cat), "acsmixer") != 0)
+    return;
+  text = gst_debug_message_get (message);
+  if (!text)
+    return;
+  if (strstr (text, "mixing a fast period"))
+    g_atomic_int_inc (&fast_periods);
+  else if (strstr (text, "period handed to GstAggregator"))
+    g_atomic_int_inc (&fast_fallbacks);
+}
+
+static void
+fast_count_start (void)
+{
+  g_atomic_int_set (&fast_periods, 0);
+  g_atomic_int_set (&fast_fallbacks, 0);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_add_log_function (fast_count_log, NULL, NULL);
+  gst_debug_set_threshold_for_name ("acsmixer", GST_LEVEL_LOG);
+}
+
+static void
+fast_count_stop (void)
+{
+  gst_debug_unset_threshold_for_name ("acsmixer");
+  gst_debug_remove_log_function (fast_count_log);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+}
+
+/* The full mix of a period on the aggregator's src: value, timestamps and
+ * offsets as GstAudioAggregator makes them */
+static void
+nl_expect_main (NlCall * c, gint16 dc, guint period)
+{
+  GstMiniObject *o = nl_pop (c->main_q);
+  GstBuffer *buf;
+
+  fail_unless (GST_IS_BUFFER (o));
+  buf = GST_BUFFER_CAST (o);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), period * PERIOD);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), PERIOD);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), period * FRAMES);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (buf),
+      (period + 1) * FRAMES);
+  assert_dc (buf, dc);
+  gst_mini_object_unref (o);
+}
+
+/* Pushes @buf (a period of @dc or part of it) from member @m */
+static void
+nl_push (NlCall * c, guint m, GstBuffer * buf)
+{
+  fail_unless_equals_int (gst_pad_push (c->feed[m], buf), GST_FLOW_OK);
+}
+
+/* Every member sends ordinary buffers: after the first period, periods go
+ * the fast way; mix-minus, the shared output of the members outside the
+ * top k, timestamps and offsets are those of the ordinary path */
+GST_START_TEST (test_nonlive_fast_path)
+{
+  const guint periods = 12;
+  NlCall *c;
+  guint p, m;
+
+  fast_count_start ();
+  c = nl_call_new (3, 3);
+  for (p = 0; p < periods; p++) {
+    gint16 dc[3], sum = 0;
+
+    for (m = 0; m < 3; m++) {
+      dc[m] = (gint16) ((p + 1) * 100 * (m + 1));
+      sum += dc[m];
+    }
+    for (m = 0; m < 3; m++)
+      nl_push_dc (c, (m + p) % 3, dc[(m + p) % 3], p);
+    for (m = 0; m < 3; m++)
+      nl_expect_dc (c->q[m], sum - dc[m], p);
+    nl_expect_main (c, sum, p);
+  }
+  /* the first period arms it */
+  fail_unless (g_atomic_int_get (&fast_periods) >= (gint) periods - 4,
+      "%d fast periods", g_atomic_int_get (&fast_periods));
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), 0);
+  nl_call_free (c);
+
+  /* top-k = 1: member 2 is the loudest; the others hear the shared mix */
+  c = nl_call_new (3, 1);
+  g_atomic_int_set (&fast_periods, 0);
+  for (p = 0; p < periods; p++) {
+    GstMiniObject *o[3];
+
+    nl_push_dc (c, 0, 100, p);
+    nl_push_dc (c, 1, 200, p);
+    nl_push_dc (c, 2, 3000, p);
+    for (m = 0; m < 3; m++) {
+      o[m] = nl_pop (c->q[m]);
+      fail_unless (GST_IS_BUFFER (o[m]));
+    }
+    /* member 2 hears nothing mixed but itself removed: silence */
+    assert_dc (GST_BUFFER_CAST (o[2]), 0);
+    fail_unless_equals_string (output_group (GST_BUFFER_CAST (o[2])), "member");
+    assert_dc (GST_BUFFER_CAST (o[0]), 3000);
+    fail_unless (o[0] == o[1]);
+    fail_unless_equals_string (output_group (GST_BUFFER_CAST (o[0])), "shared");
+    for (m = 0; m < 3; m++)
+      gst_mini_object_unref (o[m]);
+    nl_expect_main (c, 3000, p);
+  }
+  fail_unless (g_atomic_int_get (&fast_periods) >= (gint) periods - 4);
+  nl_call_free (c);
+  fast_count_stop ();
+}
+
+GST_END_TEST;
+
+/* The outputs of period @p when the members in @in (of DC 100, 200, 400)
+ * were mixed */
+static void
+nl_expect_period (NlCall * c, const gboolean in[3], guint p)
+{
+  gint16 sum = 0;
+  guint m;
+
+  for (m = 0; m < 3; m++)
+    if (in[m])
+      sum += (gint16) (100 << m);
+  for (m = 0; m < 3; m++)
+    nl_expect_dc (c->q[m], in[m] ? sum - (100 << m) : sum, p);
+  nl_expect_main (c, sum, p);
+}
+
+static GstBuffer *
+nl_period (guint m, guint p)
+{
+  return make_buffer (NULL, (gint16) (100 << m), p);
+}
+
+typedef struct
+{
+  NlCall *c;
+  guint m;
+  GstBuffer *buf;
+} NlPush;
+
+static gpointer
+nl_push_thread (gpointer data)
+{
+  NlPush *push = data;
+
+  return GINT_TO_POINTER (gst_pad_push (push->c->feed[push->m], push->buf));
+}
+
+/* Ordinary periods from *@p on until one is mixed the fast way: the next
+ * one is armed fast when the test pushes it (the thread that mixed a fast
+ * period arms the next one before its push returns) */
+static void
+nl_until_fast (NlCall * c, guint * p)
+{
+  const gboolean all[3] = { TRUE, TRUE, TRUE };
+  guint i, m;
+
+  for (i = 0; i < 20; i++, (*p)++) {
+    gint before = g_atomic_int_get (&fast_periods);
+
+    for (m = 0; m < 3; m++)
+      nl_push (c, m, nl_period (m, *p));
+    nl_expect_period (c, all, *p);
+    if (g_atomic_int_get (&fast_periods) > before) {
+      (*p)++;
+      return;
+    }
+  }
+  fail ("no fast period");
+}
+
+/* Buffers that are not ordinary, each in a period armed fast: the period
+ * goes back to GstAggregator (with the buffers kept so far) and is mixed as
+ * without the fast path; the next periods are fast again. Non-live, a
+ * period is mixed once every member has a buffer: when a member's buffer
+ * did not finish the period (a half, a late buffer dropped), the period
+ * comes out once the others have sent the next one, and that member sends
+ * last */
+GST_START_TEST (test_nonlive_fast_not_ordinary)
+{
+  const gboolean all[3] = { TRUE, TRUE, TRUE };
+  NlCall *c;
+  guint p = 0, m;
+  gint handed;
+
+  fast_count_start ();
+  c = nl_call_new (3, 3);
+
+  /* member 1 sends two halves, the second after the others; in the next
+   * period member 1 sends last: both periods come out */
+  nl_until_fast (c, &p);
+  handed = g_atomic_int_get (&fast_fallbacks);
+  {
+    GstBuffer *whole = nl_period (1, p), *h1, *h2;
+
+    h1 = gst_buffer_copy_region (whole, GST_BUFFER_COPY_ALL, 0, FRAMES);
+    GST_BUFFER_DURATION (h1) = PERIOD / 2;
+    h2 = gst_buffer_copy_region (whole, GST_BUFFER_COPY_ALL, FRAMES, FRAMES);
+    GST_BUFFER_PTS (h2) = p * PERIOD + PERIOD / 2;
+    GST_BUFFER_DURATION (h2) = PERIOD / 2;
+    gst_buffer_unref (whole);
+    nl_push (c, 0, nl_period (0, p));
+    nl_push (c, 1, h1);
+    nl_push (c, 2, nl_period (2, p));
+    nl_push (c, 1, h2);
+    nl_push (c, 0, nl_period (0, p + 1));
+    nl_push (c, 2, nl_period (2, p + 1));
+    nl_push (c, 1, nl_period (1, p + 1));
+    nl_expect_period (c, all, p);
+    nl_expect_period (c, all, p + 1);
+    p += 2;
+  }
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+
+  /* member 2's buffer is marked DISCONT (aligned all the same) */
+  nl_until_fast (c, &p);
+  handed = g_atomic_int_get (&fast_fallbacks);
+  {
+    GstBuffer *b = nl_period (2, p);
+
+    GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+    nl_push (c, 0, nl_period (0, p));
+    nl_push (c, 1, nl_period (1, p));
+    nl_push (c, 2, b);
+    nl_expect_period (c, all, p);
+    p++;
+  }
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+
+  /* member 0 sends a gap: not mixed */
+  nl_until_fast (c, &p);
+  handed = g_atomic_int_get (&fast_fallbacks);
+  {
+    const gboolean no0[3] = { FALSE, TRUE, TRUE };
+    GstBuffer *b = nl_period (0, p);
+
+    GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_GAP);
+    nl_push (c, 0, b);
+    nl_push (c, 1, nl_period (1, p));
+    nl_push (c, 2, nl_period (2, p));
+    nl_expect_period (c, no0, p);
+    p++;
+  }
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+
+  /* member 2 first sends a late copy of its last period (marked DISCONT:
+   * resynced, dropped), then this one; in the next period member 2 sends
+   * last: both come out */
+  nl_until_fast (c, &p);
+  handed = g_atomic_int_get (&fast_fallbacks);
+  {
+    GstBuffer *late = make_buffer (NULL, 1234, p - 1);
+
+    GST_BUFFER_FLAG_SET (late, GST_BUFFER_FLAG_DISCONT);
+    nl_push (c, 0, nl_period (0, p));
+    nl_push (c, 1, nl_period (1, p));
+    nl_push (c, 2, late);
+    nl_push (c, 2, nl_period (2, p));
+    for (m = 0; m < 3; m++)
+      nl_push (c, m, nl_period (m, p + 1));
+    nl_expect_period (c, all, p);
+    nl_expect_period (c, all, p + 1);
+    p += 2;
+  }
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+
+  /* member 1 skips a period and sends the next one (early, marked
+   * DISCONT) after the others: the period is mixed without it */
+  nl_until_fast (c, &p);
+  handed = g_atomic_int_get (&fast_fallbacks);
+  {
+    const gboolean no1[3] = { TRUE, FALSE, TRUE };
+    GstBuffer *early = nl_period (1, p + 1);
+
+    GST_BUFFER_FLAG_SET (early, GST_BUFFER_FLAG_DISCONT);
+    nl_push (c, 0, nl_period (0, p));
+    nl_push (c, 2, nl_period (2, p));
+    nl_push (c, 1, early);
+    nl_expect_period (c, no1, p);
+    nl_push (c, 0, nl_period (0, p + 1));
+    nl_push (c, 2, nl_period (2, p + 1));
+    nl_expect_period (c, all, p + 1);
+    p += 2;
+  }
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+
+  /* a second buffer on a pad whose first one is kept: handed back in
+   * order. Member 1 sends two periods (the second from its own thread: it
+   * waits until the first is mixed), then the others */
+  nl_until_fast (c, &p);
+  handed = g_atomic_int_get (&fast_fallbacks);
+  {
+    NlPush ahead = { c, 1, nl_period (1, p + 1) };
+    GThread *t;
+
+    nl_push (c, 1, nl_period (1, p));
+    t = g_thread_new ("ahead", nl_push_thread, &ahead);
+    while (g_atomic_int_get (&fast_fallbacks) == handed)
+      g_usleep (1000);
+    nl_push (c, 0, nl_period (0, p));
+    nl_push (c, 2, nl_period (2, p));
+    nl_expect_period (c, all, p);
+    fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (t)), GST_FLOW_OK);
+    nl_push (c, 2, nl_period (2, p + 1));
+    nl_push (c, 0, nl_period (0, p + 1));
+    nl_expect_period (c, all, p + 1);
+    p += 2;
+  }
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+
+  /* and fast again */
+  nl_until_fast (c, &p);
+  for (m = 0; m < 3; m++)
+    fail_unless_equals_int (g_async_queue_length (c->q[m]), 0);
+  fail_unless_equals_int (g_async_queue_length (c->main_q), 0);
+  nl_call_free (c);
+  fast_count_stop ();
+}
+
+GST_END_TEST;
+
+/* The next output of @q: @frames samples of @dc at @pts */
+static void
+nl_expect_part (GAsyncQueue * q, gint16 dc, GstClockTime pts, guint frames)
+{
+  GstMiniObject *o = nl_pop (q);
+  GstMapInfo map;
+  guint i;
+
+  fail_unless (GST_IS_BUFFER (o));
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (o), pts);
+  gst_buffer_map (GST_BUFFER_CAST (o), &map, GST_MAP_READ);
+  fail_unless_equals_int (map.size, frames * 2);
+  for (i = 0; i < frames; i++)
+    fail_unless_equals_int (((gint16 *) map.data)[i], dc);
+  gst_buffer_unmap (GST_BUFFER_CAST (o), &map);
+  gst_mini_object_unref (o);
+}
+
+/* output-buffer-duration changed while a period is armed fast: the period
+ * goes back to GstAggregator, the outputs take the new size, nothing is
+ * read beyond an input */
+GST_START_TEST (test_nonlive_fast_duration_change)
+{
+  NlCall *c;
+  guint p = 0, m, half, i;
+
+  fast_count_start ();
+  c = nl_call_new (3, 3);
+  nl_until_fast (c, &p);
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), 0);
+  g_object_set (c->mixer, "output-buffer-duration", PERIOD / 2, NULL);
+  for (i = 0; i < 3; i++, p++) {
+    for (m = 0; m < 3; m++)
+      nl_push (c, m, nl_period (m, p));
+    for (half = 0; half < 2; half++) {
+      GstClockTime pts = p * PERIOD + half * PERIOD / 2;
+
+      for (m = 0; m < 3; m++)
+        nl_expect_part (c->q[m], 700 - (100 << m), pts, FRAMES / 2);
+      nl_expect_part (c->main_q, 700, pts, FRAMES / 2);
+    }
+    /* the period armed fast for 20 ms went back to GstAggregator */
+    fail_unless (g_atomic_int_get (&fast_fallbacks) >= 1);
+  }
+  for (m = 0; m < 3; m++)
+    fail_unless_equals_int (g_async_queue_length (c->q[m]), 0);
+  nl_call_free (c);
+  fast_count_stop ();
+}
+
+GST_END_TEST;
+
+/* Members join and leave while periods go the fast way */
+GST_START_TEST (test_nonlive_fast_join_leave)
+{
+  NlCall *c;
+  GstPad *pad;
+  guint p, m;
+
+  fast_count_start ();
+  c = nl_call_new (3, 4);
+  for (p = 0; p < 6; p++) {
+    for (m = 0; m < 3; m++)
+      nl_push_dc (c, m, (gint16) (100 << m), p);
+    for (m = 0; m < 3; m++)
+      nl_expect_dc (c->q[m], 700 - (100 << m), p);
+    nl_expect_main (c, 700, p);
+  }
+  fail_unless (g_atomic_int_get (&fast_periods) >= 2);
+
+  /* member 3 joins between periods 6 and 7; members 0 and 1 have sent
+   * period 6 already (kept in the fast slots) */
+  nl_push_dc (c, 0, 100, 6);
+  nl_push_dc (c, 1, 200, 6);
+  c->q[3] = g_async_queue_new ();
+  pad = gst_element_request_pad_simple (c->mixer, "src_3");
+  c->catch[3] = nl_catch_new (pad, c->q[3]);
+  gst_object_unref (pad);
+  pad = gst_element_request_pad_simple (c->mixer, "sink_3");
+  c->feed[3] = nl_feed_new (pad, 3);
+  gst_object_unref (pad);
+  c->n = 4;
+  nl_push_dc (c, 2, 400, 6);
+  /* member 3 sends period 6 too (non-live, the others wait for a member
+   * that has joined) */
+  nl_push_dc (c, 3, 800, 6);
+  for (m = 0; m < 4; m++)
+    nl_expect_dc (c->q[m], 1500 - (100 << m), 6);
+  nl_expect_main (c, 1500, 6);
+
+  g_atomic_int_set (&fast_periods, 0);
+  for (p = 7; p < 13; p++) {
+    for (m = 0; m < 4; m++)
+      nl_push_dc (c, m, (gint16) (100 << m), p);
+    for (m = 0; m < 4; m++)
+      nl_expect_dc (c->q[m], 1500 - (100 << m), p);
+    nl_expect_main (c, 1500, p);
+  }
+  fail_unless (g_atomic_int_get (&fast_periods) >= 2);
+
+  /* member 1 leaves while period 13 waits for it, after members 0 and 3
+   * sent theirs */
+  nl_push_dc (c, 0, 100, 13);
+  nl_push_dc (c, 3, 800, 13);
+  pad = gst_pad_get_peer (c->feed[1]);
+  gst_pad_unlink (c->feed[1], pad);
+  gst_element_release_request_pad (c->mixer, pad);
+  gst_object_unref (pad);
+  nl_push_dc (c, 2, 400, 13);
+  /* src_1 stays: it hears the full mix */
+  nl_expect_dc (c->q[1], 1300, 13);
+  nl_expect_dc (c->q[0], 1200, 13);
+  nl_expect_dc (c->q[2], 900, 13);
+  nl_expect_dc (c->q[3], 500, 13);
+  nl_expect_main (c, 1300, 13);
+
+  g_atomic_int_set (&fast_periods, 0);
+  for (p = 14; p < 20; p++) {
+    nl_push_dc (c, 3, 800, p);
+    nl_push_dc (c, 2, 400, p);
+    nl_push_dc (c, 0, 100, p);
+    nl_expect_dc (c->q[1], 1300, p);
+    nl_expect_dc (c->q[0], 1200, p);
+    nl_expect_dc (c->q[2], 900, p);
+    nl_expect_dc (c->q[3], 500, p);
+    nl_expect_main (c, 1300, p);
+  }
+  fail_unless (g_atomic_int_get (&fast_periods) >= 2);
+  nl_call_free (c);
+  fast_count_stop ();
+}
+
+GST_END_TEST;
+
 static Suite *
 acsmixer_suite (void)
 {
@@ -1294,6 +1764,10 @@ acsmixer_suite (void)
   tcase_add_test (tc, test_nonlive_eos);
   tcase_add_test (tc, test_nonlive_leave);
   tcase_add_test (tc, test_nonlive_stop_while_waiting);
+  tcase_add_test (tc, test_nonlive_fast_path);
+  tcase_add_test (tc, test_nonlive_fast_not_ordinary);
+  tcase_add_test (tc, test_nonlive_fast_join_leave);
+  tcase_add_test (tc, test_nonlive_fast_duration_change);
   return s;
 }
 
