@@ -12,6 +12,8 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+
+#include <acs/acsdecoderreset.h>
 #include <gst/check/gsttestclock.h>
 #include <gst/base/gstaggregator.h>
 #include <gst/rtp/rtp.h>
@@ -789,6 +791,14 @@ GST_START_TEST (test_gate_selection_from_audio_level)
   levels[1] = 50;
   {
     gboolean resumed = FALSE;
+    guint resets = 0;
+    GstEvent *ev;
+
+    /* the first packet (priming the decoder) came without a reset */
+    while ((ev = gst_harness_try_pull_event (g[0]))) {
+      fail_if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM);
+      gst_event_unref (ev);
+    }
 
     for (; p < 40 && !resumed; p++, seq++) {
       GstBuffer *out;
@@ -805,9 +815,24 @@ GST_START_TEST (test_gate_selection_from_audio_level)
         resumed = TRUE;
         gst_buffer_unref (out);
       }
+      /* and just before it, once, the event that resets its decoder */
+      while ((ev = gst_harness_try_pull_event (g[0]))) {
+        if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+            gst_event_has_name (ev, ACS_DECODER_RESET_EVENT)) {
+          guint member = G_MAXUINT;
+
+          fail_unless (gst_structure_get_uint (gst_event_get_structure (ev),
+                  "member", &member));
+          fail_unless_equals_int (member, 0);
+          fail_unless (out != NULL, "reset event without a packet");
+          resets++;
+        }
+        gst_event_unref (ev);
+      }
       call_period_unref (c, silence, p);
     }
     fail_unless (resumed);
+    fail_unless_equals_int (resets, 1);
   }
   /* dropped packets became GAP events downstream */
   {
