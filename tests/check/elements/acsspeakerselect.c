@@ -917,50 +917,25 @@ GST_END_TEST;
 
 #define TONE_FRAMES 12
 
-/* @n 20 ms frames of a @freq Hz tone, encoded by opusenc and payloaded by
- * rtpopuspay, each packet with an RFC 6464 level of @level and the PTS of
- * period @first + i */
+/* A tone of *(const gdouble *) data Hz throughout */
+static gdouble
+steady_tone (guint period, gconstpointer data)
+{
+  return *(const gdouble *) data;
+}
+
+/* @n packets of member @member's @freq Hz tone, with level @level, from
+ * period @first */
 static GPtrArray *
 opus_tone_packets (guint member, gdouble freq, guint n, guint first,
     guint level)
 {
-  GstHarness *h = gst_harness_new_parse ("opusenc ! rtpopuspay pt=111");
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_buffer_unref);
-  guint i, j;
+  GPtrArray *out = level_test_opus_packets (n, steady_tone, &freq, 12000);
+  guint i;
 
-  gst_harness_set_src_caps_str (h, "audio/x-raw, format=S16LE, "
-      "layout=interleaved, rate=48000, channels=1");
-  for (i = 0; i < n + 2; i++) {
-    GstBuffer *raw = gst_buffer_new_allocate (NULL, 960 * 2, NULL);
-    GstMapInfo map;
-    gint16 *x;
-
-    fail_unless (gst_buffer_map (raw, &map, GST_MAP_WRITE));
-    x = (gint16 *) map.data;
-    for (j = 0; j < 960; j++)
-      x[j] = (gint16) (12000 * sin (2 * G_PI * freq * (i * 960 + j) / 48000));
-    gst_buffer_unmap (raw, &map);
-    GST_BUFFER_PTS (raw) = i * PERIOD;
-    GST_BUFFER_DURATION (raw) = PERIOD;
-    fail_unless_equals_int (gst_harness_push (h, raw), GST_FLOW_OK);
-  }
-  for (i = 0; i < n; i++) {
-    GstBuffer *pkt = gst_harness_pull (h);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    guint8 v = 0x80 | level;
-
-    pkt = gst_buffer_make_writable (pkt);
-    fail_unless (gst_rtp_buffer_map (pkt, GST_MAP_READWRITE, &rtp));
-    gst_rtp_buffer_set_ssrc (&rtp, SSRC (member));
-    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
-            &v, 1));
-    gst_rtp_buffer_unmap (&rtp);
-    GST_BUFFER_PTS (pkt) = (first + i) * PERIOD;
-    GST_BUFFER_DURATION (pkt) = PERIOD;
-    g_ptr_array_add (out, pkt);
-  }
-  gst_harness_teardown (h);
+  for (i = 0; i < n; i++)
+    out->pdata[i] = level_test_mark (out->pdata[i], SSRC (member), EXT_ID,
+        level, first + i);
   return out;
 }
 

@@ -20,6 +20,7 @@
 
 #include <acs/acsdecoderreset.h>
 
+#include "leveltestutil.h"
 #include "srtptestutil.h"
 
 #define N_MEMBERS 5
@@ -68,62 +69,49 @@ gcm (void)
   return &test_profiles[0];
 }
 
+typedef struct
+{
+  const Script *script;
+  guint m;
+} MemberVoice;
+
+static gdouble
+member_tone (guint period, gconstpointer data)
+{
+  const MemberVoice *v = data;
+
+  return voice_at (v->script, v->m, period);
+}
+
 /* Member @m's SRTP packets, one per period: opusenc and rtpopuspay on
- * its tone (or silence), its SSRC, an RFC 6464 level, protected by
- * acssrtpenc with its own key */
+ * its voice, its SSRC, an RFC 6464 level, protected by acssrtpenc with
+ * its own key */
 static GPtrArray *
 member_packets (const Script * script, guint m)
 {
-  GstHarness *opus = gst_harness_new_parse ("opusenc ! rtpopuspay pt=111");
+  MemberVoice v = { script, m };
+  GPtrArray *out = level_test_opus_packets (PERIODS, member_tone, &v,
+      AMPLITUDE);
   GstBuffer *key = test_key_new (gcm ()->key_len, KEY_IN (m));
   GstHarness *enc = test_enc_new (gcm (), key);
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_buffer_unref);
-  guint p, i;
+  guint p;
 
-  gst_harness_set_src_caps_str (opus, "audio/x-raw, format=S16LE, "
-      "layout=interleaved, rate=48000, channels=1");
-  for (p = 0; p < PERIODS + 2; p++) {
-    GstBuffer *raw = gst_buffer_new_allocate (NULL, FRAMES * 2, NULL);
-    gdouble f = voice_at (script, m, p);
-    GstMapInfo map;
-    gint16 *x;
-
-    fail_unless (gst_buffer_map (raw, &map, GST_MAP_WRITE));
-    x = (gint16 *) map.data;
-    for (i = 0; i < FRAMES; i++)
-      x[i] = f > 0 ? (gint16) (AMPLITUDE * sin (2 * G_PI * f *
-              (p * FRAMES + i) / 48000)) : 0;
-    gst_buffer_unmap (raw, &map);
-    GST_BUFFER_PTS (raw) = p * PERIOD;
-    GST_BUFFER_DURATION (raw) = PERIOD;
-    fail_unless_equals_int (gst_harness_push (opus, raw), GST_FLOW_OK);
-  }
   for (p = 0; p < PERIODS; p++) {
-    GstBuffer *pkt = gst_buffer_make_writable (gst_harness_pull (opus));
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     gdouble f = voice_at (script, m, p);
     /* speakers at -10 dBov and below, one that starts later at -5 dBov;
      * silence as silence */
-    guint8 level = 0x80 | (f == 0 ? 127 : script->voices[m].before == 0 ?
-        5 : 10 + m);
+    guint level = f == 0 ? 127 : script->voices[m].before == 0 ? 5 : 10 + m;
+    GstBuffer *pkt = level_test_mark (out->pdata[p], SSRC_IN (m), EXT_ID,
+        level, p);
 
-    fail_unless (gst_rtp_buffer_map (pkt, GST_MAP_READWRITE, &rtp));
-    gst_rtp_buffer_set_ssrc (&rtp, SSRC_IN (m));
-    fail_unless (gst_rtp_buffer_add_extension_onebyte_header (&rtp, EXT_ID,
-            &level, 1));
-    gst_rtp_buffer_unmap (&rtp);
-    GST_BUFFER_PTS (pkt) = p * PERIOD;
-    GST_BUFFER_DURATION (pkt) = PERIOD;
     pkt = test_protect (enc, pkt);
     fail_unless (pkt != NULL);
     GST_BUFFER_PTS (pkt) = p * PERIOD;
     GST_BUFFER_DURATION (pkt) = PERIOD;
-    g_ptr_array_add (out, pkt);
+    out->pdata[p] = pkt;
   }
   gst_buffer_unref (key);
   gst_harness_teardown (enc);
-  gst_harness_teardown (opus);
   return out;
 }
 
