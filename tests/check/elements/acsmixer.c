@@ -1350,6 +1350,25 @@ nl_expect_main (NlCall * c, gint16 dc, guint period)
   gst_mini_object_unref (o);
 }
 
+/* Members 0 to @n - 1 send DC 100 << m in periods @first to @last - 1:
+ * each hears the others' sum, src all of it */
+static void
+nl_dc_periods (NlCall * c, guint n, guint first, guint last)
+{
+  gint16 sum = 0;
+  guint m, p;
+
+  for (m = 0; m < n; m++)
+    sum += 100 << m;
+  for (p = first; p < last; p++) {
+    for (m = 0; m < n; m++)
+      nl_push_dc (c, m, (gint16) (100 << m), p);
+    for (m = 0; m < n; m++)
+      nl_expect_dc (c->q[m], sum - (100 << m), p);
+    nl_expect_main (c, sum, p);
+  }
+}
+
 /* Pushes @buf (a period of @dc or part of it) from member @m */
 static void
 nl_push (NlCall * c, guint m, GstBuffer * buf)
@@ -1688,13 +1707,7 @@ GST_START_TEST (test_nonlive_fast_join_leave)
 
   fast_count_start ();
   c = nl_call_new (3, 4);
-  for (p = 0; p < 6; p++) {
-    for (m = 0; m < 3; m++)
-      nl_push_dc (c, m, (gint16) (100 << m), p);
-    for (m = 0; m < 3; m++)
-      nl_expect_dc (c->q[m], 700 - (100 << m), p);
-    nl_expect_main (c, 700, p);
-  }
+  nl_dc_periods (c, 3, 0, 6);
   fail_unless (g_atomic_int_get (&fast_periods) >= 2);
 
   /* member 3 joins between periods 6 and 7; members 0 and 1 have sent
@@ -1718,13 +1731,7 @@ GST_START_TEST (test_nonlive_fast_join_leave)
   nl_expect_main (c, 1500, 6);
 
   g_atomic_int_set (&fast_periods, 0);
-  for (p = 7; p < 13; p++) {
-    for (m = 0; m < 4; m++)
-      nl_push_dc (c, m, (gint16) (100 << m), p);
-    for (m = 0; m < 4; m++)
-      nl_expect_dc (c->q[m], 1500 - (100 << m), p);
-    nl_expect_main (c, 1500, p);
-  }
+  nl_dc_periods (c, 4, 7, 13);
   fail_unless (g_atomic_int_get (&fast_periods) >= 2);
 
   /* member 1 leaves while period 13 waits for it, after members 0 and 3
