@@ -247,8 +247,38 @@ received_audio (GPtrArray * out, guint m, gint16 ** pcm)
 /* Runs the members' packets of @script through the batched group path;
  * checks that in the last 0.4 s each member hears every speaker but
  * itself, and nobody hears a member who stopped speaking */
+/* Bad senders for run_group_path(): member 3's packets replaced by bytes
+ * that are not RTP, member 4's tampered with after protection (they fail
+ * authentication); both are listeners in the steady script */
+#define GARBAGE_MEMBER 3
+#define TAMPERED_MEMBER 4
+
 static void
-run_group_path (const Script * script)
+spoil_packets (GPtrArray * in[])
+{
+  guint p;
+
+  for (p = 0; p < PERIODS; p++) {
+    GstBuffer *g = gst_buffer_new_allocate (NULL, 40, NULL);
+    GstBuffer *t = in[TAMPERED_MEMBER]->pdata[p];
+    GstMapInfo map;
+
+    /* 0x5a...: RTP version 1 */
+    gst_buffer_memset (g, 0, 0x5a, 40);
+    GST_BUFFER_PTS (g) = p * PERIOD;
+    gst_buffer_unref (in[GARBAGE_MEMBER]->pdata[p]);
+    in[GARBAGE_MEMBER]->pdata[p] = g;
+
+    t = gst_buffer_make_writable (t);
+    fail_unless (gst_buffer_map (t, &map, GST_MAP_WRITE));
+    map.data[map.size - 20] ^= 0x01;
+    gst_buffer_unmap (t, &map);
+    in[TAMPERED_MEMBER]->pdata[p] = t;
+  }
+}
+
+static void
+run_group_path (const Script * script, gboolean bad_senders)
 {
   GstElement *pipeline, *dec, *sel, *fanout;
   GPtrArray *in[N_MEMBERS];
@@ -265,6 +295,8 @@ run_group_path (const Script * script)
 
   for (m = 0; m < N_MEMBERS; m++)
     in[m] = member_packets (script, m);
+  if (bad_senders)
+    spoil_packets (in);
 
   for (s = 0; s < K; s++)
     g_string_append_printf (slots, " sel.src_%u ! rtpopusdepay ! "
@@ -350,6 +382,13 @@ run_group_path (const Script * script)
   g_mutex_unlock (&eos_lock);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg == NULL, "the pipeline posted an error");
+  if (bad_senders) {
+    /* every bad packet dropped and counted, nothing else */
+    fail_unless_equals_uint64 (test_get_stat (dec, "malformed"), PERIODS);
+    fail_unless_equals_uint64 (test_get_stat (dec, "auth-failures"), PERIODS);
+    fail_unless_equals_uint64 (test_get_stat (dec, "packets-unprotected"),
+        (N_MEMBERS - 2) * PERIODS);
+  }
 
   for (m = 0; m < N_MEMBERS; m++) {
     gint16 *pcm;
@@ -402,7 +441,7 @@ run_group_path (const Script * script)
  * itself; the listeners hear both */
 GST_START_TEST (test_group_path_mix_minus_by_ear)
 {
-  run_group_path (&steady);
+  run_group_path (&steady, FALSE);
 }
 
 GST_END_TEST;
@@ -412,7 +451,17 @@ GST_END_TEST;
  * speaker and not itself; the one who stopped is heard by nobody */
 GST_START_TEST (test_group_path_speaker_handover)
 {
-  run_group_path (&handover);
+  run_group_path (&handover, FALSE);
+}
+
+GST_END_TEST;
+
+/* Two listeners send garbage and tampered SRTP: acssrtpdec drops and
+ * counts their packets, and everyone, them included, hears the speakers
+ * as before */
+GST_START_TEST (test_group_path_bad_senders)
+{
+  run_group_path (&steady, TRUE);
 }
 
 GST_END_TEST;
@@ -427,6 +476,7 @@ grouppath_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_group_path_mix_minus_by_ear);
   tcase_add_test (tc, test_group_path_speaker_handover);
+  tcase_add_test (tc, test_group_path_bad_senders);
   return s;
 }
 
