@@ -1104,25 +1104,38 @@ nl_expect_dc (GAsyncQueue * q, gint16 dc, guint period)
   gst_mini_object_unref (o);
 }
 
+static void nl_expect_main (NlCall * c, gint16 dc, guint period);
+
+/* Period @p of three members sending DC (p + 1) x 100 x (m + 1), in a
+ * different order every period: each hears the others' sum; src all of it,
+ * with GstAudioAggregator's timestamps and offsets when @exact_main */
+static void
+nl_ramp_period (NlCall * c, guint p, gboolean exact_main)
+{
+  gint16 dc[3], sum = 0;
+  guint m;
+
+  for (m = 0; m < 3; m++) {
+    dc[m] = (gint16) ((p + 1) * 100 * (m + 1));
+    sum += dc[m];
+  }
+  for (m = 0; m < 3; m++)
+    nl_push_dc (c, (m + p) % 3, dc[(m + p) % 3], p);
+  for (m = 0; m < 3; m++)
+    nl_expect_dc (c->q[m], sum - dc[m], p);
+  if (exact_main)
+    nl_expect_main (c, sum, p);
+  else
+    nl_expect_dc (c->main_q, sum, p);
+}
+
 GST_START_TEST (test_nonlive_mix_minus)
 {
   NlCall *c = nl_call_new (3, 3);
-  guint p, m;
+  guint p;
 
-  for (p = 0; p < 10; p++) {
-    gint16 dc[3], sum = 0;
-
-    for (m = 0; m < 3; m++) {
-      dc[m] = (gint16) ((p + 1) * 100 * (m + 1));
-      sum += dc[m];
-    }
-    /* members arrive in a different order every period */
-    for (m = 0; m < 3; m++)
-      nl_push_dc (c, (m + p) % 3, dc[(m + p) % 3], p);
-    for (m = 0; m < 3; m++)
-      nl_expect_dc (c->q[m], sum - dc[m], p);
-    nl_expect_dc (c->main_q, sum, p);
-  }
+  for (p = 0; p < 10; p++)
+    nl_ramp_period (c, p, FALSE);
   {
     GstStructure *s;
     guint64 periods;
@@ -1387,19 +1400,8 @@ GST_START_TEST (test_nonlive_fast_path)
 
   fast_count_start ();
   c = nl_call_new (3, 3);
-  for (p = 0; p < periods; p++) {
-    gint16 dc[3], sum = 0;
-
-    for (m = 0; m < 3; m++) {
-      dc[m] = (gint16) ((p + 1) * 100 * (m + 1));
-      sum += dc[m];
-    }
-    for (m = 0; m < 3; m++)
-      nl_push_dc (c, (m + p) % 3, dc[(m + p) % 3], p);
-    for (m = 0; m < 3; m++)
-      nl_expect_dc (c->q[m], sum - dc[m], p);
-    nl_expect_main (c, sum, p);
-  }
+  for (p = 0; p < periods; p++)
+    nl_ramp_period (c, p, TRUE);
   /* the first period arms it */
   fail_unless (g_atomic_int_get (&fast_periods) >= (gint) periods - 4,
       "%d fast periods", g_atomic_int_get (&fast_periods));
