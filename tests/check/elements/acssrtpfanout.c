@@ -165,31 +165,57 @@ push_ok (GstHarness * h, GstBuffer * buf)
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
 }
 
-/* Receiving side of one destination: a libsrtp2 session with its key */
+typedef enum
+{
+  SUITE_AES_CM_128_HMAC_SHA1_80,
+  SUITE_AEAD_AES_128_GCM,
+  SUITE_AEAD_AES_256_GCM,
+} TestSuite;
+
+/* A libsrtp2 session of the key made from @seed: for @ssrc when @sender,
+ * else for any inbound SSRC with a replay window of @window packets */
 static srtp_t
-receiver_new (guint8 seed, gboolean gcm)
+session_new (guint8 seed, TestSuite suite, gboolean sender, guint32 ssrc,
+    gulong window)
 {
   srtp_policy_t policy;
   srtp_t session = NULL;
-  GstBuffer *key = test_key_new (gcm ? 28 : 30, seed);
+  GstBuffer *key = test_key_new (suite == SUITE_AEAD_AES_256_GCM ? 44 :
+      suite == SUITE_AEAD_AES_128_GCM ? 28 : 30, seed);
   GstMapInfo map;
 
   memset (&policy, 0, sizeof (policy));
-  if (gcm) {
+  if (suite == SUITE_AEAD_AES_256_GCM) {
+    srtp_crypto_policy_set_aes_gcm_256_16_auth (&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_256_16_auth (&policy.rtcp);
+  } else if (suite == SUITE_AEAD_AES_128_GCM) {
     srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtp);
     srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtcp);
   } else {
     srtp_crypto_policy_set_rtp_default (&policy.rtp);
     srtp_crypto_policy_set_rtcp_default (&policy.rtcp);
   }
-  policy.ssrc.type = ssrc_any_inbound;
+  if (sender) {
+    policy.ssrc.type = ssrc_specific;
+    policy.ssrc.value = ssrc;
+  } else {
+    policy.ssrc.type = ssrc_any_inbound;
+  }
   fail_unless (gst_buffer_map (key, &map, GST_MAP_READ));
   policy.key = map.data;
-  policy.window_size = 1024;
+  policy.window_size = window;
   fail_unless_equals_int (srtp_create (&session, &policy), srtp_err_status_ok);
   gst_buffer_unmap (key, &map);
   gst_buffer_unref (key);
   return session;
+}
+
+/* Receiving side of one destination: a libsrtp2 session with its key */
+static srtp_t
+receiver_new (guint8 seed, gboolean gcm)
+{
+  return session_new (seed, gcm ? SUITE_AEAD_AES_128_GCM :
+      SUITE_AES_CM_128_HMAC_SHA1_80, FALSE, 0, 1024);
 }
 
 /* Returns the clear packet, or NULL when @session cannot unprotect @buf */
@@ -1007,37 +1033,13 @@ GST_START_TEST (test_no_key_in_log)
 GST_END_TEST;
 
 /* libsrtp2 sessions of the key made from @seed, for @ssrc (a sender) or
- * any inbound SSRC (a receiver), AES-GCM with 128- or 256-bit keys */
+ * any inbound SSRC (a receiver, with acssrtpdec's default replay window),
+ * AES-GCM with 128- or 256-bit keys */
 static srtp_t
 gcm_session_new (guint8 seed, gboolean aes256, gboolean sender, guint32 ssrc)
 {
-  srtp_policy_t policy;
-  srtp_t session = NULL;
-  GstBuffer *key = test_key_new (aes256 ? 44 : 28, seed);
-  GstMapInfo map;
-
-  memset (&policy, 0, sizeof (policy));
-  if (aes256) {
-    srtp_crypto_policy_set_aes_gcm_256_16_auth (&policy.rtp);
-    srtp_crypto_policy_set_aes_gcm_256_16_auth (&policy.rtcp);
-  } else {
-    srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtp);
-    srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtcp);
-  }
-  if (sender) {
-    policy.ssrc.type = ssrc_specific;
-    policy.ssrc.value = ssrc;
-  } else {
-    policy.ssrc.type = ssrc_any_inbound;
-  }
-  fail_unless (gst_buffer_map (key, &map, GST_MAP_READ));
-  policy.key = map.data;
-  /* acssrtpdec's default replay window */
-  policy.window_size = 128;
-  fail_unless_equals_int (srtp_create (&session, &policy), srtp_err_status_ok);
-  gst_buffer_unmap (key, &map);
-  gst_buffer_unref (key);
-  return session;
+  return session_new (seed, aes256 ? SUITE_AEAD_AES_256_GCM :
+      SUITE_AEAD_AES_128_GCM, sender, ssrc, 128);
 }
 
 /* An RTP packet with two CSRCs, a one-byte header extension (an RFC 6464
