@@ -1394,6 +1394,10 @@ static void
 on_network_event (SoupMessage * msg, GSocketClientEvent event,
     GIOStream * connection, GstAcsSignal * self)
 {
+  if (event == G_SOCKET_CLIENT_CONNECTING || event == G_SOCKET_CLIENT_COMPLETE)
+    GST_DEBUG_OBJECT (self, "%s: new connection %s",
+        g_uri_get_path (soup_message_get_uri (msg)),
+        event == G_SOCKET_CLIENT_CONNECTING ? "connecting" : "ready");
   /* With a pinned certificate no CA may vouch for the controller: without
    * a database every handshake asks accept-certificate, which compares */
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && self->pinned
@@ -1440,6 +1444,17 @@ send_action (GstAcsSignal * self, Action * a, const gchar * method,
     action_free (a);
     return;
   }
+  /* libsoup opens a new connection for every request it may not repeat
+   * (a POST, RFC 9110 section 9.2.2), because it re-sends a request whose
+   * kept-alive connection turns out closed. Requests on an existing call
+   * may be repeated: the controller answers a repeated transition like the
+   * first (docs/protocol.md, "Repeated requests") and a repeated candidate
+   * is one the peer's ICE agent already has. So they reuse the warm TLS
+   * connection: no TCP and TLS handshake per candidate or answer, which
+   * costs round trips always and seconds when a SYN is lost. Only placing
+   * a call, which would ring twice, keeps a connection of its own. */
+  if (a->kind != ACTION_PLACE_CALL)
+    soup_message_add_flags (a->msg, SOUP_MESSAGE_IDEMPOTENT);
   a->cancellable = g_object_ref (self->cancellable);
   self->n_pending++;
   soup_session_send_and_read_async (self->session, a->msg,

@@ -82,6 +82,19 @@ action_roles (AcsCallAction action)
   return roles;
 }
 
+/* The declines differ by reason only: a repeat may name another */
+static AcsCallAction
+action_family (AcsCallAction action)
+{
+  switch (action) {
+    case ACS_CALL_ACTION_DECLINE_BUSY:
+    case ACS_CALL_ACTION_DECLINE_UNAVAILABLE:
+      return ACS_CALL_ACTION_DECLINE;
+    default:
+      return action;
+  }
+}
+
 static const AcsCallTransition *
 find_transition (const AcsCall * call, AcsCallAction action, AcsCallRole role,
     AcsCallTransitionResult * result)
@@ -100,6 +113,11 @@ find_transition (const AcsCall * call, AcsCallAction action, AcsCallRole role,
       return t;
     }
   }
+  /* A party repeating the transition that brought the call where it is
+   * (a request re-sent over a new connection, as a SIP retransmission) */
+  if ((call->last_by & role) != 0
+      && action_family (call->last_action) == action_family (action))
+    *result = ACS_CALL_TRANSITION_REPEATED;
   return NULL;
 }
 
@@ -110,7 +128,8 @@ find_transition (const AcsCall * call, AcsCallAction action, AcsCallRole role,
  * @role: who would do it
  *
  * Returns: whether acs_call_transition() would apply @action now, or why
- *   not.
+ *   not; %ACS_CALL_TRANSITION_REPEATED when @role's last transition on
+ *   @call was this one (a decline with any reason repeats a decline).
  */
 AcsCallTransitionResult
 acs_call_check_transition (const AcsCall * call, AcsCallAction action,
@@ -151,6 +170,8 @@ acs_call_transition (AcsCall * call, AcsCallAction action, AcsCallRole role,
   acs_call_changed (call);
   call->state = t->to;
   call->sip_status = t->sip_status;
+  call->last_action = action;
+  call->last_by = role;
   if (t->to == ACS_CALL_STATE_ACTIVE)
     call->answered = now;
   if (t->to == ACS_CALL_STATE_ENDED) {

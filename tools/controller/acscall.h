@@ -71,6 +71,7 @@ typedef enum
   ACS_CALL_TRANSITION_OK,
   ACS_CALL_TRANSITION_FORBIDDEN,
   ACS_CALL_TRANSITION_WRONG_STATE,
+  ACS_CALL_TRANSITION_REPEATED,
 } AcsCallTransitionResult;
 
 /**
@@ -99,6 +100,9 @@ typedef struct
   gint64 ended;                 /* 0 until ended */
   const gchar *end_reason;      /* static string, NULL until ended */
   guint sip_status;
+  /* the last transition a party made (a repeat of it is absorbed) */
+  AcsCallAction last_action;
+  AcsCallRole last_by;
   gchar *offer_sdp;
   gchar *answer_sdp;            /* NULL until answered */
   /* candidates (JSON text of the event data) the callee trickled before

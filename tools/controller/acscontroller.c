@@ -612,6 +612,16 @@ lookup_call (Request * req, const gchar * call_id, AcsCallRole * role)
   return call;
 }
 
+static void
+respond_call (Request * req, guint status, AcsCall * call)
+{
+  const gchar *json = acs_call_get_json (call);
+
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json",
+      SOUP_MEMORY_COPY, json, call->json_len);
+}
+
 static gboolean
 check_transition (Request * req, AcsCall * call, AcsCallAction action,
     AcsCallRole role)
@@ -629,18 +639,13 @@ check_transition (Request * req, AcsCall * call, AcsCallAction action,
               "not allowed in state '%s'",
               acs_call_state_to_string (call->state)));
       return FALSE;
+    case ACS_CALL_TRANSITION_REPEATED:
+      /* The first one was applied: the same answer, nothing changes and
+       * no event is published again (docs/protocol.md) */
+      respond_call (req, SOUP_STATUS_OK, call);
+      return FALSE;
   }
   return FALSE;
-}
-
-static void
-respond_call (Request * req, guint status, AcsCall * call)
-{
-  const gchar *json = acs_call_get_json (call);
-
-  soup_server_message_set_status (req->msg, status, NULL);
-  soup_server_message_set_response (req->msg, "application/json",
-      SOUP_MEMORY_COPY, json, call->json_len);
 }
 
 /* Handlers */

@@ -145,6 +145,7 @@ typedef struct
   GCond cond;
   /* Protected by lock */
   GPtrArray *requests;          /* "METHOD /path body" */
+  GHashTable *client_ports;     /* the client ports seen: one a connection */
   GPtrArray *last_event_ids;    /* Last-Event-ID of each stream, "" if none */
   GHashTable *replies;          /* "METHOD /path" -> Reply */
   guint events_status;          /* 0: serve the stream */
@@ -195,6 +196,9 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
   g_mutex_lock (&srv->lock);
   g_ptr_array_add (srv->requests, g_strdup_printf ("%s %.*s", key,
           (int) body->length, body->data ? body->data : ""));
+  g_hash_table_add (srv->client_ports, GUINT_TO_POINTER
+      (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+              (soup_server_message_get_remote_address (msg)))));
   g_cond_broadcast (&srv->cond);
 
   if (g_strcmp0 (auth, expected) != 0) {
@@ -296,6 +300,7 @@ test_server_new (Certs * certs, const gchar * token)
   g_cond_init (&srv->cond);
   srv->token = g_strdup (token);
   srv->requests = g_ptr_array_new_with_free_func (g_free);
+  srv->client_ports = g_hash_table_new (NULL, NULL);
   srv->last_event_ids = g_ptr_array_new_with_free_func (g_free);
   srv->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) reply_free);
@@ -335,6 +340,7 @@ test_server_free (TestServer * srv)
   g_main_loop_unref (srv->loop);
   g_main_context_unref (srv->context);
   g_ptr_array_unref (srv->requests);
+  g_hash_table_unref (srv->client_ports);
   g_ptr_array_unref (srv->last_event_ids);
   g_hash_table_unref (srv->replies);
   g_free (srv->place_call_event);
@@ -1363,6 +1369,14 @@ GST_START_TEST (test_place_call_and_candidates)
   fail_unless_equals_string (gst_structure_get_string (reply, "state"),
       "ended");
   gst_structure_free (reply);
+  /* The event stream's connection and one more: placing the call opens it
+   * (not repeatable), the candidates and the hang-up reuse it rather than
+   * paying a TCP and TLS handshake each */
+  g_mutex_lock (&srv->lock);
+  fail_unless (g_hash_table_size (srv->client_ports) <= 2,
+      "%u connections for %u requests", g_hash_table_size (srv->client_ports),
+      srv->requests->len);
+  g_mutex_unlock (&srv->lock);
   fail_unless_equals_int (count_messages (GST_MESSAGE_ERROR), 0);
   fail_unless_equals_int (count_messages (GST_MESSAGE_WARNING), 0);
   free_signal (el);
