@@ -1446,15 +1446,21 @@ send_action (GstAcsSignal * self, Action * a, const gchar * method,
   }
   /* libsoup opens a new connection for every request it may not repeat
    * (a POST, RFC 9110 section 9.2.2), because it re-sends a request whose
-   * kept-alive connection turns out closed. Requests on an existing call
-   * may be repeated: the controller answers a repeated transition like the
-   * first (docs/protocol.md, "Repeated requests") and a repeated candidate
-   * is one the peer's ICE agent already has. So they reuse the warm TLS
-   * connection: no TCP and TLS handshake per candidate or answer, which
-   * costs round trips always and seconds when a SYN is lost. Only placing
-   * a call, which would ring twice, keeps a connection of its own. */
-  if (a->kind != ACTION_PLACE_CALL)
-    soup_message_add_flags (a->msg, SOUP_MESSAGE_IDEMPOTENT);
+   * kept-alive connection turns out closed. Ours may all be repeated: the
+   * controller answers a repeated transition like the first, a repeated
+   * candidate is one the peer's ICE agent already has, and a call placed
+   * again with the same Idempotency-Key is the call the first request
+   * placed (docs/protocol.md, "Repeated requests"). So they reuse the warm
+   * TLS connection: no TCP and TLS handshake per request, which costs
+   * round trips always and seconds when a SYN is lost. */
+  if (a->kind == ACTION_PLACE_CALL) {
+    gchar *key = g_uuid_string_random ();
+
+    soup_message_headers_replace (soup_message_get_request_headers (a->msg),
+        "Idempotency-Key", key);
+    g_free (key);
+  }
+  soup_message_add_flags (a->msg, SOUP_MESSAGE_IDEMPOTENT);
   a->cancellable = g_object_ref (self->cancellable);
   self->n_pending++;
   soup_session_send_and_read_async (self->session, a->msg,

@@ -390,6 +390,51 @@ def case_full_flow(ctl):
         s.close()
 
 
+def case_place_repeat(ctl):
+    """POST /v1/calls with an Idempotency-Key may be repeated (a client
+    re-sends it when its kept-alive connection closed under it): the
+    repeat gets the call the first one placed, and the callee is invited
+    once"""
+    alice, bob = ctl.token("alice"), ctl.token("bob")
+    b_ev = EventStream(ctl, bob)
+    body = {"to": {"user": "bob"}, "offer": {"sdp": make_sdp("K1")}}
+    key = {"Idempotency-Key": "6f1c2a52-3d0e-4a51-9a7e-5b2d7c1e9f00"}
+    st1, c1, _ = ctl.request("POST", "/v1/calls", alice, body, headers=key)
+    st2, c2, _ = ctl.request("POST", "/v1/calls", alice, body, headers=key)
+    check(st1 == 201 and st2 == 201, "placed twice: %d %d" % (st1, st2))
+    check(c1["id"] == c2["id"] and len(c1["id"]) == 22,
+          "the repeat names the same call: %s %s" % (c1["id"], c2["id"]))
+    check(b_ev.expect("call.incoming")["call"]["id"] == c1["id"],
+          "bob invited")
+    b_ev.expect_nothing()
+    # the call moves on; a late repeat still names it, as it is now
+    act(ctl, bob, c1["id"], "ringing")
+    st3, c3, _ = ctl.request("POST", "/v1/calls", alice, body, headers=key)
+    check(st3 == 201 and c3["id"] == c1["id"] and c3["state"] == "ringing",
+          "late repeat: %d %r" % (st3, c3))
+    # the same key from another caller is another request
+    carol = ctl.token("carol")
+    st4, c4, _ = ctl.request("POST", "/v1/calls", carol, body, headers=key)
+    check(st4 == 201 and c4["id"] != c1["id"], "carol's call is hers")
+    # the same key for another callee: refused, nothing placed
+    other = {"to": {"user": "dave"}, "offer": {"sdp": make_sdp("K2")}}
+    st5, e5, _ = ctl.request("POST", "/v1/calls", alice, other, headers=key)
+    check(st5 == 422 and e5["error"]["code"] == "key_reused" and
+          e5["error"]["field"] == "Idempotency-Key",
+          "key reused for another call: %d %r" % (st5, e5))
+    for bad in ("", "has space", "x" * 256, "caf\u00e9"):
+        st6, e6, _ = ctl.request("POST", "/v1/calls", alice, body,
+                                 headers={"Idempotency-Key": bad})
+        check(st6 == 400 and e6["error"]["field"] == "Idempotency-Key",
+              "key %r: %d %r" % (bad[:20], st6, e6))
+    b_ev.expect("call.incoming")          # carol's
+    b_ev.expect_nothing()
+    # without a key every request places a call
+    ids = {place(ctl, alice, "bob", make_sdp("K3"))["id"] for _ in range(2)}
+    check(len(ids) == 2, "two calls without a key")
+    b_ev.close()
+
+
 def case_hangup_by_callee(ctl):
     alice, bob = ctl.token("alice"), ctl.token("bob")
     a_ev, b_ev = EventStream(ctl, alice), EventStream(ctl, bob)
@@ -1066,6 +1111,7 @@ def case_https_only(ctl):
 
 CASES = {
     "full_flow": (case_full_flow, []),
+    "place_repeat": (case_place_repeat, []),
     "hangup_by_callee": (case_hangup_by_callee, []),
     "cancel": (case_cancel, []),
     "decline": (case_decline, []),

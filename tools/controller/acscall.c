@@ -16,6 +16,7 @@
 
 #include <acs/acstoken.h>
 
+#include <string.h>
 #include <sys/random.h>
 
 typedef struct
@@ -251,6 +252,40 @@ acs_call_new_id (void)
       got += n;
   }
   return acs_base64url_encode (bytes, sizeof (bytes));
+}
+
+/**
+ * acs_call_keyed_id:
+ * @secret: the controller's secret
+ * @secret_len: its length
+ * @user: the caller
+ * @key: the request's `Idempotency-Key`
+ *
+ * The id of the call @user places with @key: the same for a repeat of the
+ * request, so the repeat finds the call it created (in any call store),
+ * and as unguessable as acs_call_new_id() without @secret. The first 128
+ * bits of HMAC-SHA256(@secret, "acs-call-id" NUL @user NUL @key).
+ *
+ * Returns: (transfer full): 22 base64url characters.
+ */
+gchar *
+acs_call_keyed_id (const guint8 * secret, gsize secret_len,
+    const gchar * user, const gchar * key)
+{
+  static const gchar label[] = "acs-call-id";
+  GHmac *hmac = g_hmac_new (G_CHECKSUM_SHA256, secret, secret_len);
+  guint8 digest[32];
+  gsize len = sizeof (digest);
+  gchar *id;
+
+  g_hmac_update (hmac, (const guchar *) label, sizeof (label));
+  g_hmac_update (hmac, (const guchar *) user, strlen (user) + 1);
+  g_hmac_update (hmac, (const guchar *) key, strlen (key));
+  g_hmac_get_digest (hmac, digest, &len);
+  g_hmac_unref (hmac);
+  id = acs_base64url_encode (digest, 16);
+  memset (digest, 0, sizeof (digest));
+  return id;
 }
 
 /**

@@ -128,6 +128,9 @@ void acs_call_free (AcsCall * call);
 
 gchar *acs_call_new_id (void);
 
+gchar *acs_call_keyed_id (const guint8 * secret, gsize secret_len,
+    const gchar * user, const gchar * key);
+
 AcsCallRole acs_call_get_role (const AcsCall * call, const gchar * user);
 
 const gchar *acs_call_get_peer (const AcsCall * call, const gchar * user);

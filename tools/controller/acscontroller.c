@@ -650,6 +650,21 @@ check_transition (Request * req, AcsCall * call, AcsCallAction action,
 
 /* Handlers */
 
+#define MAX_IDEMPOTENCY_KEY 255
+
+/* RFC 9110 field value characters, no space: what a UUID or any token a
+ * client would generate is made of */
+static gboolean
+valid_idempotency_key (const gchar * key)
+{
+  gsize n = 0;
+
+  for (; *key != '\0'; key++, n++)
+    if (*key <= 0x20 || *key >= 0x7f || n >= MAX_IDEMPOTENCY_KEY)
+      return FALSE;
+  return n > 0;
+}
+
 static void
 handle_place (Request * req)
 {
@@ -660,7 +675,16 @@ handle_place (Request * req)
   AcsApiError *error = NULL;
   AcsCall *call;
   GString *line;
+  const gchar *key =
+      soup_message_headers_get_one (soup_server_message_get_request_headers
+      (req->msg), "Idempotency-Key");
 
+  if (key != NULL && !valid_idempotency_key (key)) {
+    respond_error (req, acs_api_error_new (400, "invalid_field",
+            "Idempotency-Key", "1 to %d visible ASCII characters",
+            MAX_IDEMPOTENCY_KEY));
+    return;
+  }
   if (!(body = read_body (req)))
     return;
   if (!acs_request_get_place (body, &place, &error)) {
@@ -674,10 +698,29 @@ handle_place (Request * req)
     return;
   }
 
-  do {
-    g_free (id);
-    id = acs_call_new_id ();
-  } while (acs_call_store_get (self->store, id) != NULL);
+  if (key != NULL) {
+    /* A repeat of the request finds the call the first one placed */
+    gsize secret_len;
+    const guint8 *secret = g_bytes_get_data (self->config.token_secret,
+        &secret_len);
+
+    id = acs_call_keyed_id (secret, secret_len, req->user, key);
+    if ((call = acs_call_store_get (self->store, id)) != NULL) {
+      if (strcmp (call->caller, req->user) != 0
+          || strcmp (call->callee, place.to_user) != 0)
+        respond_error (req, acs_api_error_new (422, "key_reused",
+                "Idempotency-Key", "this key placed another call"));
+      else
+        respond_call (req, SOUP_STATUS_CREATED, call);
+      acs_place_request_clear (&place);
+      return;
+    }
+  } else {
+    do {
+      g_free (id);
+      id = acs_call_new_id ();
+    } while (acs_call_store_get (self->store, id) != NULL);
+  }
   call = acs_call_new (id, place.kind, req->user, place.to_user,
       place.offer_sdp, g_get_real_time () / G_USEC_PER_SEC);
   call->session_expires = self->config.session_expires_ms / 1000;

@@ -146,6 +146,7 @@ typedef struct
   /* Protected by lock */
   GPtrArray *requests;          /* "METHOD /path body" */
   GHashTable *client_ports;     /* the client ports seen: one a connection */
+  gchar *place_key;             /* Idempotency-Key of the last POST /v1/calls */
   GPtrArray *last_event_ids;    /* Last-Event-ID of each stream, "" if none */
   GHashTable *replies;          /* "METHOD /path" -> Reply */
   guint events_status;          /* 0: serve the stream */
@@ -199,6 +200,11 @@ server_handler (SoupServer * server, SoupServerMessage * msg,
   g_hash_table_add (srv->client_ports, GUINT_TO_POINTER
       (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
               (soup_server_message_get_remote_address (msg)))));
+  if (strcmp (key, "POST /v1/calls") == 0) {
+    g_free (srv->place_key);
+    srv->place_key =
+        g_strdup (soup_message_headers_get_one (req, "Idempotency-Key"));
+  }
   g_cond_broadcast (&srv->cond);
 
   if (g_strcmp0 (auth, expected) != 0) {
@@ -341,6 +347,7 @@ test_server_free (TestServer * srv)
   g_main_context_unref (srv->context);
   g_ptr_array_unref (srv->requests);
   g_hash_table_unref (srv->client_ports);
+  g_free (srv->place_key);
   g_ptr_array_unref (srv->last_event_ids);
   g_hash_table_unref (srv->replies);
   g_free (srv->place_call_event);
@@ -1310,9 +1317,17 @@ GST_START_TEST (test_place_call_and_candidates)
   test_server_set_reply (srv, "POST /v1/calls/c9/candidates", 202, "{}");
   test_server_set_reply (srv, "POST /v1/calls/c9/hangup", 200,
       CALL_JSON ("c9", "ended", "alice"));
+  test_server_set_reply (srv, "GET /v1/ice-servers", 200,
+      "{\"ice_servers\": [{\"urls\": [\"stun:203.0.113.3:3478\"]}], "
+      "\"ttl\": 3600}");
   /* The callee rings before alice has the reply to her request */
   srv->place_call_event = g_strdup ("id: 1\nevent: call.ringing\ndata: "
       "{\"call\": " CALL_JSON ("c9", "ringing", "alice") "}\n\n");
+
+  /* As acscallbin does: the ICE servers first, then the call */
+  p = gst_promise_new ();
+  g_signal_emit_by_name (el, "get-ice-servers", p);
+  gst_structure_free (promise_result (p));
 
   /* Candidates gathered before the call has an id wait for it */
   g_signal_emit_by_name (el, "add-local-candidate", 0,
@@ -1333,6 +1348,11 @@ GST_START_TEST (test_place_call_and_candidates)
   i = wait_request (srv, "POST /v1/calls {", 0);
   fail_unless (strstr (g_ptr_array_index (srv->requests, i),
           "\"to\":{\"user\":\"bob\"}") != NULL);
+  /* What makes placing the call repeatable (protocol.md 3.1): a UUID */
+  g_mutex_lock (&srv->lock);
+  fail_unless (srv->place_key != NULL && g_uuid_string_is_valid
+      (srv->place_key), "Idempotency-Key: %s", GST_STR_NULL (srv->place_key));
+  g_mutex_unlock (&srv->lock);
   /* What waited for the id goes in one request, in order */
   i = wait_request (srv, "POST /v1/calls/c9/candidates {\"candidates\":"
       "[{\"candidate\":\"candidate:1 ", i);
@@ -1369,9 +1389,9 @@ GST_START_TEST (test_place_call_and_candidates)
   fail_unless_equals_string (gst_structure_get_string (reply, "state"),
       "ended");
   gst_structure_free (reply);
-  /* The event stream's connection and one more: placing the call opens it
-   * (not repeatable), the candidates and the hang-up reuse it rather than
-   * paying a TCP and TLS handshake each */
+  /* The event stream's connection and one more for the ICE servers, the
+   * call, its candidates and the hang-up, rather than a TCP and TLS
+   * handshake for each POST */
   g_mutex_lock (&srv->lock);
   fail_unless (g_hash_table_size (srv->client_ports) <= 2,
       "%u connections for %u requests", g_hash_table_size (srv->client_ports),
