@@ -218,3 +218,77 @@ gst_acs_level_install_ranking_properties (GObjectClass * klass,
           GST_ACS_LEVEL_DEFAULT_HOLD_TIME, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 }
+
+/**
+ * gst_acs_level_ranking_init:
+ * @r: ranking settings
+ *
+ * Sets the GST_ACS_LEVEL_DEFAULT_* values.
+ */
+void
+gst_acs_level_ranking_init (GstAcsLevelRanking * r)
+{
+  r->window = GST_ACS_LEVEL_DEFAULT_WINDOW;
+  r->hysteresis = GST_ACS_LEVEL_DEFAULT_HYSTERESIS;
+  r->hold_time = GST_ACS_LEVEL_DEFAULT_HOLD_TIME;
+}
+
+/**
+ * gst_acs_level_ranking_set_property:
+ * @r: ranking settings
+ * @first_prop_id: the element's id of `level-window`; `hysteresis` and
+ *   `hold-time` follow it
+ * @prop_id: the property being set
+ * @value: its value
+ *
+ * For an element's set_property, with the element's lock held as for its
+ * other properties.
+ *
+ * Returns: whether @prop_id was one of the three.
+ */
+gboolean
+gst_acs_level_ranking_set_property (GstAcsLevelRanking * r,
+    guint first_prop_id, guint prop_id, const GValue * value)
+{
+  switch (prop_id - first_prop_id) {
+    case 0:
+      r->window = g_value_get_uint (value);
+      return TRUE;
+    case 1:
+      r->hysteresis = g_value_get_double (value);
+      return TRUE;
+    case 2:
+      r->hold_time = g_value_get_uint (value);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/**
+ * gst_acs_level_ranking_get_property:
+ * @r: ranking settings
+ * @first_prop_id: as for gst_acs_level_ranking_set_property()
+ * @prop_id: the property being read
+ * @value: (out caller-allocates): where its value goes
+ *
+ * Returns: whether @prop_id was one of the three.
+ */
+gboolean
+gst_acs_level_ranking_get_property (const GstAcsLevelRanking * r,
+    guint first_prop_id, guint prop_id, GValue * value)
+{
+  switch (prop_id - first_prop_id) {
+    case 0:
+      g_value_set_uint (value, r->window);
+      return TRUE;
+    case 1:
+      g_value_set_double (value, r->hysteresis);
+      return TRUE;
+    case 2:
+      g_value_set_uint (value, r->hold_time);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}

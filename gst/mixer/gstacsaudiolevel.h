@@ -60,6 +60,23 @@ G_GNUC_INTERNAL gint gst_acs_level_track_weakest (gpointer const *items,
 G_GNUC_INTERNAL void gst_acs_level_install_ranking_properties (GObjectClass *
     klass, guint prop_window, guint prop_hysteresis, guint prop_hold);
 
-G_END_DECLS
+/* The settings of a ranking by audio level: the `level-window` (ms),
+ * `hysteresis` (dB) and `hold-time` (ms) properties, whose ids an element
+ * declares consecutively in this order */
+typedef struct
+{
+  guint window;
+  gdouble hysteresis;
+  guint hold_time;
+} GstAcsLevelRanking;
 
+G_GNUC_INTERNAL void gst_acs_level_ranking_init (GstAcsLevelRanking * r);
+G_GNUC_INTERNAL gboolean gst_acs_level_ranking_set_property
+    (GstAcsLevelRanking * r, guint first_prop_id, guint prop_id,
+    const GValue * value);
+G_GNUC_INTERNAL gboolean gst_acs_level_ranking_get_property
+    (const GstAcsLevelRanking * r, guint first_prop_id, guint prop_id,
+    GValue * value);
+
+G_END_DECLS
 #endif /* __GST_ACS_AUDIO_LEVEL_H__ */

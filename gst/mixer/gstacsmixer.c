@@ -76,6 +76,7 @@
 #include <string.h>
 
 #include "gstacsmixer.h"
+#include "gstacsaudiolevel.h"
 #include "gstacsmixerelements.h"
 
 #if defined(__SSE2__)
@@ -88,9 +89,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_acs_mixer_debug);
 
 #define DEFAULT_MODE GST_ACS_MIXER_MODE_MCU
 #define DEFAULT_TOP_K 3
-#define DEFAULT_LEVEL_WINDOW 200
-#define DEFAULT_HYSTERESIS 6.0
-#define DEFAULT_HOLD_TIME 500
 #define DEFAULT_OUTPUT_BUFFER_DURATION (20 * GST_MSECOND)
 #define DEFAULT_PAD_MUTE FALSE
 
@@ -123,6 +121,10 @@ enum
   PROP_STATS,
   PROP_EMIT_SIGNALS,
 };
+
+/* gst_acs_level_ranking_set_property() counts from PROP_LEVEL_WINDOW */
+G_STATIC_ASSERT (PROP_HYSTERESIS == PROP_LEVEL_WINDOW + 1
+    && PROP_HOLD_TIME == PROP_LEVEL_WINDOW + 2);
 
 enum
 {
@@ -249,9 +251,7 @@ struct _GstAcsMixer
   /* properties, GST_OBJECT_LOCK */
   GstAcsMixerMode mode;
   guint top_k;
-  guint level_window;
-  gdouble hysteresis;
-  guint hold_time;
+  GstAcsLevelRanking level_ranking;
 
   /* MIXER_LOCK protects the fields below it */
   GMutex lock;
@@ -483,7 +483,7 @@ gst_acs_mixer_class_init (GstAcsMixerClass * klass)
       g_param_spec_uint ("level-window", "Level window",
           "Time constant in milliseconds of the exponential average of each "
           "member's power used for ranking, 1 to 10000; any state",
-          1, 10000, DEFAULT_LEVEL_WINDOW,
+          1, 10000, GST_ACS_LEVEL_DEFAULT_WINDOW,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -491,7 +491,7 @@ gst_acs_mixer_class_init (GstAcsMixerClass * klass)
       g_param_spec_double ("hysteresis", "Hysteresis",
           "How many dB louder than a selected (or the dominant) member "
           "another member must be to take its place, 0 to 60; any state",
-          0.0, 60.0, DEFAULT_HYSTERESIS,
+          0.0, 60.0, GST_ACS_LEVEL_DEFAULT_HYSTERESIS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -499,7 +499,7 @@ gst_acs_mixer_class_init (GstAcsMixerClass * klass)
       g_param_spec_uint ("hold-time", "Hold time",
           "Minimum time in milliseconds a member stays selected or dominant "
           "before a louder one may replace it, 0 to 60000; any state",
-          0, 60000, DEFAULT_HOLD_TIME,
+          0, 60000, GST_ACS_LEVEL_DEFAULT_HOLD_TIME,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -572,9 +572,7 @@ gst_acs_mixer_init (GstAcsMixer * self)
 {
   self->mode = DEFAULT_MODE;
   self->top_k = DEFAULT_TOP_K;
-  self->level_window = DEFAULT_LEVEL_WINDOW;
-  self->hysteresis = DEFAULT_HYSTERESIS;
-  self->hold_time = DEFAULT_HOLD_TIME;
+  gst_acs_level_ranking_init (&self->level_ranking);
   /* Live, GstAggregator's default (zero) times out the first period at
    * base time + latency; if no member's audio has arrived by then,
    * GstAudioAggregator has no output format and fails for good
@@ -754,17 +752,10 @@ gst_acs_mixer_set_property (GObject * object, guint prop_id,
     case PROP_TOP_K:
       self->top_k = g_value_get_uint (value);
       break;
-    case PROP_LEVEL_WINDOW:
-      self->level_window = g_value_get_uint (value);
-      break;
-    case PROP_HYSTERESIS:
-      self->hysteresis = g_value_get_double (value);
-      break;
-    case PROP_HOLD_TIME:
-      self->hold_time = g_value_get_uint (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_acs_level_ranking_set_property (&self->level_ranking,
+              PROP_LEVEL_WINDOW, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -798,17 +789,10 @@ gst_acs_mixer_get_property (GObject * object, guint prop_id,
     case PROP_TOP_K:
       g_value_set_uint (value, self->top_k);
       break;
-    case PROP_LEVEL_WINDOW:
-      g_value_set_uint (value, self->level_window);
-      break;
-    case PROP_HYSTERESIS:
-      g_value_set_double (value, self->hysteresis);
-      break;
-    case PROP_HOLD_TIME:
-      g_value_set_uint (value, self->hold_time);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_acs_level_ranking_get_property (&self->level_ranking,
+              PROP_LEVEL_WINDOW, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -2327,9 +2311,9 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
 
   GST_OBJECT_LOCK (self);
   top_k = self->top_k;
-  level_window = self->level_window;
-  hysteresis = self->hysteresis;
-  hold_time = self->hold_time;
+  level_window = self->level_ranking.window;
+  hysteresis = self->level_ranking.hysteresis;
+  hold_time = self->level_ranking.hold_time;
   for (l = GST_ELEMENT (self)->sinkpads; l; l = l->next)
     g_ptr_array_add (self->pads, gst_object_ref (l->data));
   GST_OBJECT_UNLOCK (self);

@@ -101,6 +101,10 @@ enum
   PROP_STATS,
 };
 
+/* gst_acs_level_ranking_set_property() counts from PROP_LEVEL_WINDOW */
+G_STATIC_ASSERT (PROP_HYSTERESIS == PROP_LEVEL_WINDOW + 1
+    && PROP_HOLD_TIME == PROP_LEVEL_WINDOW + 2);
+
 enum
 {
   SIGNAL_ON_DOMINANT_SPEAKER,
@@ -205,9 +209,7 @@ struct _GstAcsSfu
   /* properties, GST_OBJECT_LOCK */
   guint top_k;
   guint ext_id;
-  guint level_window;
-  gdouble hysteresis;
-  guint hold_time;
+  GstAcsLevelRanking ranking;
   guint last_n;
 
   GMutex lock;                  /* SFU_LOCK */
@@ -448,9 +450,7 @@ gst_acs_sfu_init (GstAcsSfu * self)
 {
   self->top_k = DEFAULT_TOP_K;
   self->ext_id = DEFAULT_EXT_ID;
-  self->level_window = GST_ACS_LEVEL_DEFAULT_WINDOW;
-  self->hysteresis = GST_ACS_LEVEL_DEFAULT_HYSTERESIS;
-  self->hold_time = GST_ACS_LEVEL_DEFAULT_HOLD_TIME;
+  gst_acs_level_ranking_init (&self->ranking);
   self->last_n = DEFAULT_LAST_N;
   self->video_n = DEFAULT_LAST_N;
   self->dominant = -1;
@@ -539,23 +539,16 @@ gst_acs_sfu_set_property (GObject * object, guint prop_id,
       self->ext_id = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_LEVEL_WINDOW:
+    default:{
+      gboolean ranking;
+
       GST_OBJECT_LOCK (self);
-      self->level_window = g_value_get_uint (value);
+      ranking = gst_acs_level_ranking_set_property (&self->ranking,
+          PROP_LEVEL_WINDOW, prop_id, value);
       GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_HYSTERESIS:
-      GST_OBJECT_LOCK (self);
-      self->hysteresis = g_value_get_double (value);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_HOLD_TIME:
-      GST_OBJECT_LOCK (self);
-      self->hold_time = g_value_get_uint (value);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!ranking)
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
       break;
   }
 }
@@ -700,21 +693,6 @@ gst_acs_sfu_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->ext_id);
       GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_LEVEL_WINDOW:
-      GST_OBJECT_LOCK (self);
-      g_value_set_uint (value, self->level_window);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_HYSTERESIS:
-      GST_OBJECT_LOCK (self);
-      g_value_set_double (value, self->hysteresis);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_HOLD_TIME:
-      GST_OBJECT_LOCK (self);
-      g_value_set_uint (value, self->hold_time);
-      GST_OBJECT_UNLOCK (self);
-      break;
     case PROP_LAST_N:
       GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->last_n);
@@ -750,8 +728,16 @@ gst_acs_sfu_get_property (GObject * object, guint prop_id,
               (guint64) g_hash_table_size (self->members), NULL));
       SFU_UNLOCK (self);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:{
+      gboolean ranking;
+
+      GST_OBJECT_LOCK (self);
+      ranking = gst_acs_level_ranking_get_property (&self->ranking,
+          PROP_LEVEL_WINDOW, prop_id, value);
+      GST_OBJECT_UNLOCK (self);
+      if (!ranking)
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
       break;
   }
 }
@@ -1841,9 +1827,9 @@ gst_acs_sfu_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GST_OBJECT_LOCK (self);
   top_k = self->top_k;
   ext_id = self->ext_id;
-  window = self->level_window;
-  hysteresis = self->hysteresis;
-  hold = self->hold_time;
+  window = self->ranking.window;
+  hysteresis = self->ranking.hysteresis;
+  hold = self->ranking.hold_time;
   GST_OBJECT_UNLOCK (self);
 
   SFU_LOCK (self);

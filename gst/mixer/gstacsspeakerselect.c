@@ -124,6 +124,10 @@ enum
   PROP_STATS,
 };
 
+/* gst_acs_level_ranking_set_property() counts from PROP_LEVEL_WINDOW */
+G_STATIC_ASSERT (PROP_HYSTERESIS == PROP_LEVEL_WINDOW + 1
+    && PROP_HOLD_TIME == PROP_LEVEL_WINDOW + 2);
+
 enum
 {
   SIGNAL_SELECTION_CHANGED,
@@ -193,9 +197,7 @@ struct _GstAcsSpeakerSelect
   /* properties, SELECT_LOCK */
   guint top_k;
   guint ext_id;
-  guint level_window;
-  gdouble hysteresis;
-  guint hold_time;
+  GstAcsLevelRanking ranking;
   guint member_timeout;
   gboolean gaps;
 
@@ -405,9 +407,7 @@ gst_acs_speaker_select_init (GstAcsSpeakerSelect * self)
 
   self->top_k = DEFAULT_TOP_K;
   self->ext_id = DEFAULT_EXT_ID;
-  self->level_window = GST_ACS_LEVEL_DEFAULT_WINDOW;
-  self->hysteresis = GST_ACS_LEVEL_DEFAULT_HYSTERESIS;
-  self->hold_time = GST_ACS_LEVEL_DEFAULT_HOLD_TIME;
+  gst_acs_level_ranking_init (&self->ranking);
   self->member_timeout = DEFAULT_MEMBER_TIMEOUT;
   self->gaps = DEFAULT_GAPS;
 
@@ -451,15 +451,6 @@ gst_acs_speaker_select_set_property (GObject * object, guint prop_id,
     case PROP_EXT_ID:
       self->ext_id = g_value_get_uint (value);
       break;
-    case PROP_LEVEL_WINDOW:
-      self->level_window = g_value_get_uint (value);
-      break;
-    case PROP_HYSTERESIS:
-      self->hysteresis = g_value_get_double (value);
-      break;
-    case PROP_HOLD_TIME:
-      self->hold_time = g_value_get_uint (value);
-      break;
     case PROP_MEMBER_TIMEOUT:
       self->member_timeout = g_value_get_uint (value);
       break;
@@ -467,7 +458,9 @@ gst_acs_speaker_select_set_property (GObject * object, guint prop_id,
       self->gaps = g_value_get_boolean (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_acs_level_ranking_set_property (&self->ranking,
+              PROP_LEVEL_WINDOW, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   SELECT_UNLOCK (self);
@@ -518,15 +511,6 @@ gst_acs_speaker_select_get_property (GObject * object, guint prop_id,
     case PROP_EXT_ID:
       g_value_set_uint (value, self->ext_id);
       break;
-    case PROP_LEVEL_WINDOW:
-      g_value_set_uint (value, self->level_window);
-      break;
-    case PROP_HYSTERESIS:
-      g_value_set_double (value, self->hysteresis);
-      break;
-    case PROP_HOLD_TIME:
-      g_value_set_uint (value, self->hold_time);
-      break;
     case PROP_MEMBER_TIMEOUT:
       g_value_set_uint (value, self->member_timeout);
       break;
@@ -557,7 +541,9 @@ gst_acs_speaker_select_get_property (GObject * object, guint prop_id,
               "members", G_TYPE_UINT, g_hash_table_size (self->members), NULL));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_acs_level_ranking_get_property (&self->ranking,
+              PROP_LEVEL_WINDOW, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   SELECT_UNLOCK (self);
@@ -1213,8 +1199,9 @@ gst_acs_speaker_select_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   gst_acs_speaker_select_expire_locked (self, now, capacity,
       self->member_timeout * GST_MSECOND);
   slot = gst_acs_speaker_select_handle_packet_locked (self, buf, now,
-      self->ext_id ? self->ext_id : self->caps_ext_id, self->level_window,
-      capacity, self->hysteresis, self->hold_time * GST_MSECOND);
+      self->ext_id ? self->ext_id : self->caps_ext_id, self->ranking.window,
+      capacity, self->ranking.hysteresis,
+      self->ranking.hold_time * GST_MSECOND);
   if (slot)
     slot->out_buf = gst_acs_speaker_select_prepare_locked (self, slot, buf,
         now);
@@ -1244,9 +1231,9 @@ gst_acs_speaker_select_chain_list (GstPad * pad, GstObject * parent,
   SELECT_LOCK (self);
   capacity = MIN (self->top_k, self->slots->len);
   ext_id = self->ext_id ? self->ext_id : self->caps_ext_id;
-  window = self->level_window;
-  hysteresis = self->hysteresis;
-  hold = self->hold_time * GST_MSECOND;
+  window = self->ranking.window;
+  hysteresis = self->ranking.hysteresis;
+  hold = self->ranking.hold_time * GST_MSECOND;
   start = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
       first_pts);
 
