@@ -1478,7 +1478,7 @@ nl_push_thread (gpointer data)
 /* Ordinary periods from *@p on until one is mixed the fast way: the next
  * one is armed fast when the test pushes it (the thread that mixed a fast
  * period arms the next one before its push returns) */
-static void
+static gint
 nl_until_fast (NlCall * c, guint * p)
 {
   const gboolean all[3] = { TRUE, TRUE, TRUE };
@@ -1492,10 +1492,20 @@ nl_until_fast (NlCall * c, guint * p)
     nl_expect_period (c, all, *p);
     if (g_atomic_int_get (&fast_periods) > before) {
       (*p)++;
-      return;
+      return g_atomic_int_get (&fast_fallbacks);
     }
   }
   fail ("no fast period");
+  return -1;
+}
+
+/* What a buffer that is not ordinary does to a fast period: the period
+ * falls back to GstAggregator once, since nl_until_fast() returned
+ * @handed */
+static void
+nl_expect_one_fallback (gint handed)
+{
+  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
 }
 
 /* Buffers that are not ordinary, each in a period armed fast: the period
@@ -1517,8 +1527,7 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
 
   /* member 1 sends two halves, the second after the others; in the next
    * period member 1 sends last: both periods come out */
-  nl_until_fast (c, &p);
-  handed = g_atomic_int_get (&fast_fallbacks);
+  handed = nl_until_fast (c, &p);
   {
     GstBuffer *whole = nl_period (1, p), *h1, *h2;
 
@@ -1539,11 +1548,10 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
     nl_expect_period (c, all, p + 1);
     p += 2;
   }
-  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+  nl_expect_one_fallback (handed);
 
   /* member 2's buffer is marked DISCONT (aligned all the same) */
-  nl_until_fast (c, &p);
-  handed = g_atomic_int_get (&fast_fallbacks);
+  handed = nl_until_fast (c, &p);
   {
     GstBuffer *b = nl_period (2, p);
 
@@ -1554,11 +1562,10 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
     nl_expect_period (c, all, p);
     p++;
   }
-  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+  nl_expect_one_fallback (handed);
 
   /* member 0 sends a gap: not mixed */
-  nl_until_fast (c, &p);
-  handed = g_atomic_int_get (&fast_fallbacks);
+  handed = nl_until_fast (c, &p);
   {
     const gboolean no0[3] = { FALSE, TRUE, TRUE };
     GstBuffer *b = nl_period (0, p);
@@ -1570,13 +1577,12 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
     nl_expect_period (c, no0, p);
     p++;
   }
-  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+  nl_expect_one_fallback (handed);
 
   /* member 2 first sends a late copy of its last period (marked DISCONT:
    * resynced, dropped), then this one; in the next period member 2 sends
    * last: both come out */
-  nl_until_fast (c, &p);
-  handed = g_atomic_int_get (&fast_fallbacks);
+  handed = nl_until_fast (c, &p);
   {
     GstBuffer *late = make_buffer (NULL, 1234, p - 1);
 
@@ -1591,12 +1597,11 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
     nl_expect_period (c, all, p + 1);
     p += 2;
   }
-  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+  nl_expect_one_fallback (handed);
 
   /* member 1 skips a period and sends the next one (early, marked
    * DISCONT) after the others: the period is mixed without it */
-  nl_until_fast (c, &p);
-  handed = g_atomic_int_get (&fast_fallbacks);
+  handed = nl_until_fast (c, &p);
   {
     const gboolean no1[3] = { TRUE, FALSE, TRUE };
     GstBuffer *early = nl_period (1, p + 1);
@@ -1611,13 +1616,12 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
     nl_expect_period (c, all, p + 1);
     p += 2;
   }
-  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+  nl_expect_one_fallback (handed);
 
   /* a second buffer on a pad whose first one is kept: handed back in
    * order. Member 1 sends two periods (the second from its own thread: it
    * waits until the first is mixed), then the others */
-  nl_until_fast (c, &p);
-  handed = g_atomic_int_get (&fast_fallbacks);
+  handed = nl_until_fast (c, &p);
   {
     NlPush ahead = { c, 1, nl_period (1, p + 1) };
     GThread *t;
@@ -1635,7 +1639,7 @@ GST_START_TEST (test_nonlive_fast_not_ordinary)
     nl_expect_period (c, all, p + 1);
     p += 2;
   }
-  fail_unless_equals_int (g_atomic_int_get (&fast_fallbacks), handed + 1);
+  nl_expect_one_fallback (handed);
 
   /* and fast again */
   nl_until_fast (c, &p);

@@ -672,26 +672,11 @@ typedef struct
 } KeyRequest;
 
 static GstCaps *
-make_key_caps (const TestProfile * p, GstBuffer * key, gint ssrc)
-{
-  GstCaps *caps = gst_caps_new_simple ("application/x-srtp",
-      "srtp-key", GST_TYPE_BUFFER, key,
-      "srtp-cipher", G_TYPE_STRING, p->rtp_cipher,
-      "srtp-auth", G_TYPE_STRING, p->rtp_auth,
-      "srtcp-cipher", G_TYPE_STRING, p->rtcp_cipher,
-      "srtcp-auth", G_TYPE_STRING, p->rtcp_auth, NULL);
-
-  if (ssrc >= 0)
-    gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, (guint) ssrc, NULL);
-  return caps;
-}
-
-static GstCaps *
 on_request_key (GstElement * dec, guint ssrc, KeyRequest * req)
 {
   if (ssrc == req->keyed_ssrc) {
     req->calls[0]++;
-    return make_key_caps (req->p, req->key, -1);
+    return test_key_caps (req->p, req->key, "application/x-srtp", -1);
   }
   req->calls[1]++;
   return NULL;
@@ -845,7 +830,7 @@ caps_key_round_trip (const TestProfile * p, gint caps_ssrc, guint8 seed)
   GstBuffer *key = test_key_new (p->key_len, seed);
   GstHarness *enc = test_enc_new (p, key);
   GstHarness *dec = gst_harness_new ("acssrtpdec");
-  GstCaps *caps = make_key_caps (p, key, caps_ssrc);
+  GstCaps *caps = test_key_caps (p, key, "application/x-srtp", caps_ssrc);
   GstBuffer *in, *out, *clear;
   guint k, count = 0;
 

@@ -124,12 +124,7 @@ on_request_key (GstElement * dec, guint ssrc, gpointer user_data)
   if (ssrc < SSRC_IN (0) || ssrc >= SSRC_IN (N_MEMBERS))
     return NULL;
   key = test_key_new (gcm ()->key_len, KEY_IN (ssrc - SSRC_IN (0)));
-  caps = gst_caps_new_simple ("application/x-srtp",
-      "srtp-key", GST_TYPE_BUFFER, key,
-      "srtp-cipher", G_TYPE_STRING, gcm ()->rtp_cipher,
-      "srtp-auth", G_TYPE_STRING, gcm ()->rtp_auth,
-      "srtcp-cipher", G_TYPE_STRING, gcm ()->rtcp_cipher,
-      "srtcp-auth", G_TYPE_STRING, gcm ()->rtcp_auth, NULL);
+  caps = test_key_caps (gcm (), key, "application/x-srtp", -1);
   gst_buffer_unref (key);
   return caps;
 }

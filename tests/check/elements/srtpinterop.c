@@ -96,19 +96,6 @@ make_packet (guint i, gboolean * rtcp)
   }
 }
 
-static GstCaps *
-key_caps (const TestProfile * p, GstBuffer * key, const gchar * name,
-    guint ssrc)
-{
-  return gst_caps_new_simple (name,
-      "ssrc", G_TYPE_UINT, ssrc,
-      "srtp-key", GST_TYPE_BUFFER, key,
-      "srtp-cipher", G_TYPE_STRING, p->rtp_cipher,
-      "srtp-auth", G_TYPE_STRING, p->rtp_auth,
-      "srtcp-cipher", G_TYPE_STRING, p->rtcp_cipher,
-      "srtcp-auth", G_TYPE_STRING, p->rtcp_auth, NULL);
-}
-
 typedef struct
 {
   const TestProfile *p;
@@ -121,7 +108,7 @@ on_srtpdec_request_key (GstElement * dec, guint ssrc, KeyRequest * req)
 {
   fail_unless_equals_int (ssrc, SSRC2);
   req->calls++;
-  return key_caps (req->p, req->key, "application/x-srtp", ssrc);
+  return test_key_caps (req->p, req->key, "application/x-srtp", ssrc);
 }
 
 static void
@@ -193,9 +180,9 @@ run_interop (const TestProfile * p, guint8 seed)
   g_signal_connect (e, "request-key", G_CALLBACK (on_srtpdec_request_key),
       &req);
   upstream_init (&dec, e, "rtp_sink", "rtp_src", "rtcp_sink", "rtcp_src");
-  gst_harness_set_src_caps (dec.rtp, key_caps (p, key, "application/x-srtp",
-          SSRC));
-  gst_harness_set_src_caps (dec.rtcp, key_caps (p, key,
+  gst_harness_set_src_caps (dec.rtp, test_key_caps (p, key,
+          "application/x-srtp", SSRC));
+  gst_harness_set_src_caps (dec.rtcp, test_key_caps (p, key,
           "application/x-srtcp", SSRC));
   for (i = 0; i < N_PACKETS; i++) {
     GstBuffer *out = upstream_push (&dec, ours[i], is_rtcp[i]);

@@ -40,6 +40,32 @@ test_key_new (gsize len, guint8 seed)
   return gst_buffer_new_wrapped (data, len);
 }
 
+/**
+ * test_key_caps:
+ * @p: the profile
+ * @key: its master key and salt
+ * @media_type: `application/x-srtp` or `application/x-srtcp`
+ * @ssrc: the `ssrc` field, or -1 for none
+ *
+ * Returns: (transfer full): the caps srtpdec and acssrtpdec take a key
+ *   from (a caps event, or the reply to `request-key`).
+ */
+GstCaps *
+test_key_caps (const TestProfile * p, GstBuffer * key,
+    const gchar * media_type, gint64 ssrc)
+{
+  GstCaps *caps = gst_caps_new_simple (media_type,
+      "srtp-key", GST_TYPE_BUFFER, key,
+      "srtp-cipher", G_TYPE_STRING, p->rtp_cipher,
+      "srtp-auth", G_TYPE_STRING, p->rtp_auth,
+      "srtcp-cipher", G_TYPE_STRING, p->rtcp_cipher,
+      "srtcp-auth", G_TYPE_STRING, p->rtcp_auth, NULL);
+
+  if (ssrc >= 0)
+    gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, (guint) ssrc, NULL);
+  return caps;
+}
+
 static void
 write_rtp (guint8 * d, guint32 ssrc, guint16 seq, guint32 ts, gsize payload_len)
 {
