@@ -9,8 +9,9 @@
 #include <gst/check/gstharness.h>
 
 G_BEGIN_DECLS
+
 /* One protection profile as the tests see it */
-    typedef struct
+typedef struct
 {
   const gchar *name;            /* value name of GstAcsSrtpProfile */
   const gchar *rtp_cipher;      /* srtpenc nicks */
@@ -43,7 +44,8 @@ GstHarness *test_dec_new (const TestProfile * p, GstBuffer * key);
 GstBus *test_harness_add_bus (GstHarness * h);
 
 gboolean test_buffer_equal (GstBuffer * a, GstBuffer * b);
-gboolean test_buffer_equal_data (GstBuffer * a, const guint8 * data, gsize len);
+gboolean test_buffer_equal_data (GstBuffer * a, const guint8 * data,
+    gsize len);
 guint64 test_get_stat (GstElement * element, const gchar * field);
 guint test_get_n_streams (GstElement * element);
 gboolean test_get_stream (GstElement * element, guint32 ssrc,
@@ -55,4 +57,5 @@ GstBuffer *test_unprotect (GstHarness * dec, GstBuffer * in);
 void test_assert_no_output (GstHarness * h);
 
 G_END_DECLS
+
 #endif /* __SRTP_TEST_UTIL_H__ */
