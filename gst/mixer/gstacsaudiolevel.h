@@ -79,4 +79,5 @@ G_GNUC_INTERNAL gboolean gst_acs_level_ranking_get_property
     GValue * value);
 
 G_END_DECLS
+
 #endif /* __GST_ACS_AUDIO_LEVEL_H__ */
