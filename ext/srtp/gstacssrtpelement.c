@@ -12,9 +12,11 @@
 
 #ifdef HAVE_NSS
 #include <nss.h>
+#include "acssrtpnssgcm.h"
 #endif
 
 GST_DEBUG_CATEGORY (gst_acs_srtp_debug);
+#define GST_CAT_DEFAULT gst_acs_srtp_debug
 
 /* libsrtp2 2.5 fails a second srtp_init() in a process (its crypto kernel
  * re-runs self-tests that cannot run twice), and another user of the
@@ -60,6 +62,30 @@ nss_init_for_many_keys (void)
 #endif
 }
 
+/* libsrtp2's AES-GCM on one NSS context per key instead of a PKCS #11
+ * session per packet (ext/srtp/acssrtpnssgcm.c, docs/decisions.md);
+ * GST_ACS_SRTP_GCM=libsrtp2 keeps libsrtp2's own, to compare. Process-wide:
+ * another user of libsrtp2 in the process gets it too. */
+static void
+srtp_gcm_install (void)
+{
+#ifdef HAVE_NSS
+  const gchar *choice = g_getenv ("GST_ACS_SRTP_GCM");
+  srtp_err_status_t err;
+
+  if (g_strcmp0 (choice, "libsrtp2") == 0) {
+    GST_INFO ("AES-GCM: libsrtp2's own (GST_ACS_SRTP_GCM=libsrtp2)");
+    return;
+  }
+  err = acs_srtp_nss_gcm_install ();
+  if (err != srtp_err_status_ok)
+    GST_WARNING ("AES-GCM: libsrtp2 refused the NSS context per key cipher "
+        "(error %d); libsrtp2's own stays", err);
+  else
+    GST_INFO ("AES-GCM: one NSS context per key");
+#endif
+}
+
 static gpointer
 srtp_library_init (gpointer data)
 {
@@ -77,6 +103,7 @@ srtp_library_init (gpointer data)
   if (err != srtp_err_status_ok)
     GST_DEBUG ("libsrtp2 was initialised by another user in this process");
   srtp_install_event_handler (gst_acs_srtp_event_handler);
+  srtp_gcm_install ();
 
   gst_type_mark_as_plugin_api (GST_TYPE_ACS_SRTP_CIPHER_TYPE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_ACS_SRTP_AUTH_TYPE, 0);
