@@ -1228,9 +1228,26 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
   gst_init (NULL, NULL);
   {
-    /* A second srtp_init() in a process fails in libsrtp2 2.5; the
-     * plugin may have made the first */
-    srtp_err_status_t err = srtp_init ();
+    /* The acssrtp plugin replaces libsrtp2's AES-GCM for the whole process
+     * when it loads (docs/decisions.md): loaded first, every implementation
+     * here, the bare loop and srtpenc included, runs on the same AES-GCM
+     * (GST_ACS_SRTP_GCM=libsrtp2 keeps libsrtp2's own for all of them). A
+     * second srtp_init() in a process fails in libsrtp2 2.5; the plugin
+     * made the first. */
+    GstElement *first = gst_element_factory_make ("acssrtpenc", NULL);
+    srtp_err_status_t err;
+
+    if (first == NULL) {
+      g_printerr ("acssrtpenc not found (GST_PLUGIN_PATH_1_0?)\n");
+      return 1;
+    }
+    gst_object_unref (first);
+    if (!opt_one)
+      g_printerr ("AES-GCM in this run: %s\n",
+          g_strcmp0 (g_getenv ("GST_ACS_SRTP_GCM"), "libsrtp2") == 0 ?
+          "libsrtp2's own (GST_ACS_SRTP_GCM=libsrtp2)" :
+          "one NSS context per key (the acssrtp plugin's)");
+    err = srtp_init ();
 
     if (err != srtp_err_status_ok)
       g_printerr ("srtp_init: libsrtp2 status %d (already initialised?)\n",
