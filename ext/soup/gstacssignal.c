@@ -806,6 +806,7 @@ do_start (gpointer data)
   GST_DEBUG_OBJECT (self, "session started for %s", self->base_uri);
 
   acs_signal_stream_connect (self);
+  acs_signal_preconnect (self);
   if (cfg->refresh) {
     Action *a = g_new0 (Action, 1);
 
@@ -1428,6 +1429,45 @@ acs_signal_new_message (GstAcsSignal * self, const gchar * method,
   g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event), self);
   self->tls_errors = 0;
   return msg;
+}
+
+static void
+on_preconnected (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  GstAcsSignal *self = user_data;
+  GError *err = NULL;
+
+  if (soup_session_preconnect_finish (SOUP_SESSION (source), res, &err)) {
+    GST_DEBUG_OBJECT (self, "requests' connection ready");
+  } else {
+    if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      GST_DEBUG_OBJECT (self, "requests' connection not made ahead: %s",
+          err->message);
+    g_error_free (err);
+  }
+  gst_object_unref (self);
+}
+
+/* Opens the requests' connection (TCP and TLS) ahead of the request that
+ * needs it: at start, alongside the event stream's instead of after it,
+ * and when a call comes in, alongside the ringing, in case the idle one
+ * was closed meanwhile. Each handshake can lose a SYN (1 s on a lossy
+ * path, docs/performance.md); made in parallel the waits overlap instead
+ * of adding up. libsoup keeps the connection idle for the next request
+ * and does nothing if one is idle already. Element's thread. */
+void
+acs_signal_preconnect (GstAcsSignal * self)
+{
+  SoupMessage *msg;
+
+  if (self->session == NULL)
+    return;
+  msg = acs_signal_new_message (self, "GET", "/v1/ice-servers", NULL);
+  if (msg == NULL)
+    return;
+  soup_session_preconnect_async (self->session, msg, G_PRIORITY_DEFAULT,
+      self->cancellable, on_preconnected, gst_object_ref (self));
+  g_object_unref (msg);
 }
 
 static void on_action_done (GObject * source, GAsyncResult * res,

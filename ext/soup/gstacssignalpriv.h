@@ -174,6 +174,7 @@ gboolean acs_signal_call_state_from_string (const gchar * s,
 void acs_signal_clear_candidates (GstAcsSignal * self);
 SoupMessage *acs_signal_new_message (GstAcsSignal * self,
     const gchar * method, const gchar * path, GBytes * body);
+void acs_signal_preconnect (GstAcsSignal * self);
 Action *acs_signal_action_new (GstAcsSignal * self, ActionKind kind,
     GstPromise * promise);
 gboolean acs_signal_run_action (gpointer data);

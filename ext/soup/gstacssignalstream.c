@@ -93,6 +93,8 @@ handle_incoming (GstAcsSignal * self, const gchar * call_id, JsonObject * data)
   acs_signal_update_call (self, call_id, state);
 
   GST_INFO_OBJECT (self, "incoming call %s from %s", call_id, from);
+  /* ringing and the answer follow: have their connection ready */
+  acs_signal_preconnect (self);
   s = gst_structure_new ("acs-signal-incoming", "call-id", G_TYPE_STRING,
       call_id, "from", G_TYPE_STRING, from, NULL);
   /* As a GstSDPMessage, which debug logs print as NULL: SDP holds keys */

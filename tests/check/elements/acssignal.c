@@ -1407,6 +1407,85 @@ GST_START_TEST (test_place_call_and_candidates)
 
 GST_END_TEST;
 
+/* TCP connections established to the test server's @port, counted on the
+ * server's side in the kernel's tables (libsoup's server does not tell
+ * when it accepts one) */
+static guint
+count_established (guint port)
+{
+  const gchar *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  guint i, n = 0;
+
+  for (i = 0; i < G_N_ELEMENTS (tables); i++) {
+    gchar *text = NULL;
+    gchar **lines;
+    guint j;
+
+    if (!g_file_get_contents (tables[i], &text, NULL, NULL))
+      continue;
+    lines = g_strsplit (text, "\n", -1);
+    /* "sl local_address rem_address st ...", addresses as HEX:PORT */
+    for (j = 1; lines[j]; j++) {
+      gchar **f = g_strsplit_set (g_strstrip (lines[j]), " ", -1);
+      gchar **fields = g_new0 (gchar *, g_strv_length (f) + 1);
+      guint k, m = 0;
+      const gchar *colon;
+
+      for (k = 0; f[k]; k++)
+        if (*f[k])
+          fields[m++] = f[k];
+      if (m > 3 && (colon = strrchr (fields[1], ':'))
+          && g_ascii_strtoull (colon + 1, NULL, 16) == port
+          && strcmp (fields[3], "01") == 0)
+        n++;
+      g_free (fields);
+      g_strfreev (f);
+    }
+    g_strfreev (lines);
+    g_free (text);
+  }
+  return n;
+}
+
+/* The requests' connection is opened with the event stream's, not when the
+ * first request needs it (a SYN lost on a lossy path then costs the call's
+ * set-up nothing as long as the stream's takes as long), and the first
+ * request uses it */
+GST_START_TEST (test_request_connection_ahead)
+{
+  Certs *certs = certs_new ();
+  gchar *token = make_token ("alice");
+  TestServer *srv = test_server_new (certs, token);
+  GstElement *el = start_connected (srv, certs, token);
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
+  GstPromise *p;
+
+  test_server_set_reply (srv, "GET /v1/ice-servers", 200,
+      "{\"ice_servers\": [], \"ttl\": 3600}");
+  while (count_established (srv->port) < 2
+      && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  fail_unless_equals_int (count_established (srv->port), 2);
+  g_mutex_lock (&srv->lock);
+  fail_unless_equals_int (srv->requests->len, 1);       /* the stream's GET */
+  g_mutex_unlock (&srv->lock);
+
+  p = gst_promise_new ();
+  g_signal_emit_by_name (el, "get-ice-servers", p);
+  gst_structure_free (promise_result (p));
+  fail_unless_equals_int (count_established (srv->port), 2);
+  g_mutex_lock (&srv->lock);
+  fail_unless_equals_int (g_hash_table_size (srv->client_ports), 2);
+  g_mutex_unlock (&srv->lock);
+
+  free_signal (el);
+  test_server_free (srv);
+  g_free (token);
+  certs_free (certs);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_ice_servers)
 {
   Certs *certs = certs_new ();
@@ -1666,6 +1745,7 @@ acssignal_suite (void)
   tcase_add_test (tc, test_action_409_is_a_warning);
   tcase_add_test (tc, test_place_call_and_candidates);
   tcase_add_test (tc, test_ice_servers);
+  tcase_add_test (tc, test_request_connection_ahead);
   tcase_add_test (tc, test_actions_when_stopped);
   tcase_add_test (tc, test_token_not_logged);
   tcase_add_test (tc, test_states);
