@@ -9,6 +9,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gio/gio.h>
 #include <string.h>
 
 /* Two acsicebin elements in harnesses, candidates exchanged in process */
@@ -612,6 +613,77 @@ GST_START_TEST (test_unreachable_stun_informs)
 
 GST_END_TEST;
 
+/* STUN requests go out 4 times, the first retransmission after 200 ms,
+ * doubling: on a lossy path a lost request costs 200 ms, not libnice's
+ * default 500 (docs/decisions.md). libnice's stun-max-retransmissions
+ * counts every transmission, the first included. Counted at a STUN server
+ * that never answers: every local candidate sends 4 Binding requests,
+ * then gathering gives up (3 with libnice's defaults). */
+GST_START_TEST (test_stun_retransmissions)
+{
+  GstElement *ice = make_ice (FALSE);
+  GstBus *bus = attach_bus (ice);
+  GSocket *server;
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *bound, *from;
+  GHashTable *per_source = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  GstMessage *msg;
+  gchar *uri;
+  guint8 data[1500];
+  gssize len;
+
+  server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, NULL);
+  fail_unless (server != NULL);
+  fail_unless (g_socket_bind (server, addr, FALSE, NULL));
+  bound = g_socket_get_local_address (server, NULL);
+  uri = g_strdup_printf ("stun://127.0.0.1:%u",
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_object_set (ice, "stun-server", uri, NULL);
+  gst_element_set_state (ice, GST_STATE_PLAYING);
+  /* posted when gathering gave up on the server */
+  msg = wait_bus (ice, GST_MESSAGE_INFO, 20000);
+  fail_unless (msg != NULL, "no message about the silent STUN server");
+  gst_message_unref (msg);
+
+  g_socket_set_blocking (server, FALSE);
+  while ((len = g_socket_receive_from (server, &from, (gchar *) data,
+              sizeof (data), NULL, NULL)) > 0) {
+    gchar *src = g_inet_address_to_string (g_inet_socket_address_get_address
+        (G_INET_SOCKET_ADDRESS (from)));
+    gchar *name = g_strdup_printf ("%s:%u", src,
+        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)));
+
+    /* a Binding request: message type 0x0001 */
+    fail_unless (len >= 20 && data[0] == 0x00 && data[1] == 0x01,
+        "not a STUN Binding request from %s", name);
+    g_hash_table_insert (per_source, name, GUINT_TO_POINTER
+        (GPOINTER_TO_UINT (g_hash_table_lookup (per_source, name)) + 1));
+    g_free (src);
+    g_object_unref (from);
+  }
+  fail_unless (g_hash_table_size (per_source) > 0, "no STUN request seen");
+  g_hash_table_iter_init (&iter, per_source);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    fail_unless_equals_int (GPOINTER_TO_UINT (value), 4);
+
+  gst_element_set_state (ice, GST_STATE_NULL);
+  gst_element_set_bus (ice, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (ice);
+  g_hash_table_unref (per_source);
+  g_free (uri);
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  g_object_unref (server);
+}
+
+GST_END_TEST;
+
 static GString *debug_log = NULL;
 static GMutex debug_log_lock;
 
@@ -724,6 +796,7 @@ acsicebin_suite (void)
   tcase_add_test (tc, test_lost_path_is_reported);
   tcase_add_test (tc, test_unreachable_turn_warns);
   tcase_add_test (tc, test_unreachable_stun_informs);
+  tcase_add_test (tc, test_stun_retransmissions);
   tcase_add_test (tc, test_turn_credentials_not_logged);
   tcase_add_test (tc, test_states);
   return s;
