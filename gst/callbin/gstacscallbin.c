@@ -40,9 +40,10 @@
  * makes fresh SRTP keys (getrandom): the offer carries AEAD_AES_128_GCM
  * and AES_CM_128_HMAC_SHA1_80 keys, the answer the suite it picked and its
  * own key. STUN and TURN servers come from the controller
- * (`get-ice-servers`) unless `stun-server` or `turn-server` is set; ICE
- * gathers only once they are known, so acsicebin stays in READY (its state
- * locked) until then.
+ * (`get-ice-servers`, asked for as the caller starts and as the callee
+ * rings) unless `stun-server` or `turn-server` is set; ICE gathers only
+ * once they are known, so acsicebin stays in READY (its state locked)
+ * until then.
  *
  * Call progress is posted as `acs-call-state` element messages; acsicebin's
  * `acs-ice-state` and `acs-ice-selected-pair` reach the bus as they are.
@@ -163,6 +164,17 @@ static const gchar *state_names[] = {
   "idle", "calling", "incoming", "ringing", "active", "ended"
 };
 
+/* The ICE servers of the current run (READY -> PAUSED to PAUSED -> READY) */
+typedef enum
+{
+  SERVERS_NONE,
+  SERVERS_FETCHING,
+  SERVERS_READY,
+} ServersState;
+
+/* A step of the call that needs the ICE servers configured */
+typedef void (*NextStep) (GstAcsCallBin * self);
+
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE ("audio_sink",
     GST_PAD_SINK,
@@ -226,6 +238,9 @@ struct _GstAcsCallBin
   CallState state;
   gboolean caller;
   gboolean stream_up;
+  ServersState servers;         /* the ICE servers: asked for, known */
+  guint servers_gen;            /* bumped per READY -> PAUSED */
+  NextStep servers_next;        /* what waits for them */
   gboolean ice_started;
   gboolean stopping;
   gchar *offer;                 /* the incoming offer, until answered */
@@ -277,6 +292,7 @@ static void on_ended (GstElement * sig, const gchar * call_id,
 static void on_ice_candidate (GstElement * ice, const gchar * candidate,
     GstAcsCallBin * self);
 static void on_gathering_done (GstElement * ice, GstAcsCallBin * self);
+static void servers_fetch (GstAcsCallBin * self);
 static void on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad,
     GstAcsCallBin * self);
 static GstPadProbeReturn sink_eos_probe (GstPad * pad,
@@ -907,6 +923,9 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
       self->caller = self->target != NULL && *self->target != '\0';
       self->state = CALL_IDLE;
       self->stream_up = FALSE;
+      self->servers = SERVERS_NONE;
+      self->servers_gen++;
+      self->servers_next = NULL;
       self->ice_started = FALSE;
       self->stopping = FALSE;
       self->profile = ACS_SRTP_PROFILE_CUSTOM;
@@ -941,6 +960,18 @@ gst_acs_call_bin_change_state (GstElement * element, GstStateChange transition)
   }
 
   switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:{
+      gboolean caller;
+
+      /* acssignal is started: the caller's ICE servers come while its
+       * event stream connects */
+      GST_OBJECT_LOCK (self);
+      caller = self->caller;
+      GST_OBJECT_UNLOCK (self);
+      if (caller)
+        servers_fetch (self);
+      break;
+    }
     case GST_STATE_CHANGE_PAUSED_TO_READY:{
       GList *pads;
 
@@ -1216,12 +1247,10 @@ place_call (GstAcsCallBin * self)
   ice_start (self);
 }
 
-typedef void (*NextStep) (GstAcsCallBin * self);
-
 typedef struct
 {
   GstAcsCallBin *self;
-  NextStep next;
+  guint gen;
 } ServersRequest;
 
 static void
@@ -1241,13 +1270,37 @@ apply_servers (GstAcsCallBin * self, const gchar * stun,
   }
 }
 
+/* The ICE servers are known (or known to be missing): runs what waited
+ * for them */
+static void
+servers_ready (GstAcsCallBin * self, guint gen)
+{
+  NextStep next = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (gen == self->servers_gen && self->servers != SERVERS_READY) {
+    self->servers = SERVERS_READY;
+    next = self->servers_next;
+    self->servers_next = NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (next)
+    next (self);
+}
+
 static void
 servers_reply (GstPromise * promise, gpointer user_data)
 {
   ServersRequest *req = user_data;
   const GstStructure *reply = gst_promise_get_reply (promise);
+  gboolean current;
 
-  if (reply && gst_structure_has_name (reply, "acs-signal-ice-servers")) {
+  GST_OBJECT_LOCK (req->self);
+  current = req->gen == req->self->servers_gen;
+  GST_OBJECT_UNLOCK (req->self);
+  if (!current) {
+    GST_DEBUG_OBJECT (req->self, "ICE servers of an earlier run: ignored");
+  } else if (reply && gst_structure_has_name (reply, "acs-signal-ice-servers")) {
     const GValue *turns = gst_structure_get_value (reply, "turn-servers");
     guint i, n = turns ? gst_value_array_get_size (turns) : 0;
     const gchar **uris = g_new0 (const gchar *, n + 1);
@@ -1261,19 +1314,30 @@ servers_reply (GstPromise * promise, gpointer user_data)
   } else {
     GST_WARNING_OBJECT (req->self, "no ICE servers from the controller");
   }
-  req->next (req->self);
+  servers_ready (req->self, req->gen);
   gst_object_unref (req->self);
   g_free (req);
 }
 
-/* Configures the ICE servers (the properties, else the controller's), then
- * runs @next, possibly from acssignal's thread */
+/* Asks for the ICE servers ahead of the step that needs them (the
+ * caller's offer, the callee's answer), once per run: from the
+ * properties if set, else from the controller, whose reply then overlaps
+ * the event stream's connection (caller) or the ringing (callee) instead
+ * of adding a request's round trip, and on a lossy path its
+ * retransmissions, to the call's set-up. */
 static void
-fetch_servers_then (GstAcsCallBin * self, NextStep next)
+servers_fetch (GstAcsCallBin * self)
 {
   gchar *stun, *turn;
+  guint gen;
 
   GST_OBJECT_LOCK (self);
+  if (self->servers != SERVERS_NONE) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  self->servers = SERVERS_FETCHING;
+  gen = self->servers_gen;
   stun = g_strdup (self->stun_server);
   turn = g_strdup (self->turn_server);
   GST_OBJECT_UNLOCK (self);
@@ -1285,17 +1349,35 @@ fetch_servers_then (GstAcsCallBin * self, NextStep next)
     g_free (stun);
     if (turn)
       acs_secret_free (turn, strlen (turn));
-    next (self);
+    servers_ready (self, gen);
   } else {
     ServersRequest *req = g_new0 (ServersRequest, 1);
     GstPromise *promise;
 
     req->self = gst_object_ref (self);
-    req->next = next;
+    req->gen = gen;
     promise = gst_promise_new_with_change_func (servers_reply, req, NULL);
     g_signal_emit_by_name (self->sig, "get-ice-servers", promise);
     gst_promise_unref (promise);
   }
+}
+
+/* Runs @next once the ICE servers are configured (now if they are),
+ * possibly from acssignal's thread */
+static void
+servers_then (GstAcsCallBin * self, NextStep next)
+{
+  gboolean ready;
+
+  GST_OBJECT_LOCK (self);
+  ready = self->servers == SERVERS_READY;
+  if (!ready)
+    self->servers_next = next;
+  GST_OBJECT_UNLOCK (self);
+  if (ready)
+    next (self);
+  else
+    servers_fetch (self);
 }
 
 /* Applies the SRTP keys: @remote is the peer's a=crypto, @local our key */
@@ -1397,7 +1479,7 @@ gst_acs_call_bin_answer (GstAcsCallBin * self)
   go = self->offer != NULL && self->state == CALL_RINGING;
   GST_OBJECT_UNLOCK (self);
   if (go)
-    fetch_servers_then (self, do_answer);
+    servers_then (self, do_answer);
 }
 
 /* From acssignal's thread. The controller could not end the call: a
@@ -1546,7 +1628,7 @@ gst_acs_call_bin_handle_message (GstBin * bin, GstMessage * message)
     caller = self->caller;
     GST_OBJECT_UNLOCK (self);
     if (first && caller)
-      fetch_servers_then (self, place_call);
+      servers_then (self, place_call);
   }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
       && GST_MESSAGE_SRC (message) == GST_OBJECT (self->ice)
@@ -1577,6 +1659,8 @@ on_incoming (GstElement * sig, const gchar * call_id, const gchar * from,
     return;
   }
   GST_INFO_OBJECT (self, "incoming call from %s", from);
+  /* while it rings: the answer then does not wait for them */
+  servers_fetch (self);
   g_signal_emit_by_name (sig, "ring", NULL);
   post_state (self, CALL_RINGING, NULL, 180);
   if (auto_answer)

@@ -131,6 +131,14 @@ def run_call(ctl, acs_call, tmp, bob_args=(), alice_args=()):
     return results, bob_wav
 
 
+def ice_server_requests(ctl, user):
+    """How many GET /v1/ice-servers of @user the controller has logged."""
+    with open(os.path.join(ctl.dir, "stderr")) as f:
+        return sum(1 for line in f
+                   if "request method=GET path=/v1/ice-servers " in line and
+                   (" user=%s" % user) in line)
+
+
 def gst_launch_call(ctl, tmp):
     env = dict(os.environ)
     env.pop("ACS_TOKEN", None)
@@ -255,6 +263,7 @@ def main():
             check(r["ok"] is True and r["end_reason"] == 603 and
                   r["error"] is None, "%s after a decline: %s" % (name, r))
         # the caller cancels while it rings: both end with 487
+        fetched = ice_server_requests(ctl, "bob")
         results, _ = run_call(ctl, sys.argv[2], tmp,
                               ["--answer-after", "10", "--expect-end", "487"],
                               ["--cancel-after", "0.3", "--expect-end",
@@ -262,6 +271,10 @@ def main():
         for name, r in results.items():
             check(r["ok"] is True and r["end_reason"] == 487 and
                   r["error"] is None, "%s after a cancel: %s" % (name, r))
+        # bob asked for the ICE servers while it rang, not once he answers
+        # (he never did): his answer would not wait for them
+        check(ice_server_requests(ctl, "bob") == fetched + 1,
+              "bob did not fetch the ICE servers while ringing")
 
         # video both ways: each decodes the other's colour
         results, bob_wav = run_call(
