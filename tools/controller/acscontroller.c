@@ -1219,17 +1219,21 @@ acs_controller_free (AcsController * self)
 
   acs_event_hub_close_streams (self->hub);
   soup_server_disconnect (self->server);
-  g_clear_object (&self->server);
   /* TLS connections close asynchronously, partly in GIO's worker threads:
    * give them time to finish and drop their messages, and let the idle
    * workers exit (after half a second idle), so that the process ends
-   * with no thread holding TLS state. */
+   * with no thread holding TLS state. The server stays until then:
+   * libsoup 3.2 ends a request's I/O with the server as a plain pointer
+   * (soup_server_message_read_request() in soup-server.c), and a request
+   * cut by the disconnect still reports to it. */
   g_thread_pool_set_max_unused_threads (0);
   g_thread_pool_stop_unused_threads ();
   loop = g_main_loop_new (NULL, FALSE);
   g_timeout_add (SHUTDOWN_DRAIN_MS, quit_loop, loop);
   g_main_loop_run (loop);
   g_main_loop_unref (loop);
+  for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
+  g_clear_object (&self->server);
   for (i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++);
 
   acs_timer_queue_free (self->timers);
