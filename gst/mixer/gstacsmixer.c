@@ -51,11 +51,19 @@
  * over whenever an event, a query, a pad change or a state change needs
  * GstAggregator). Properties may be set from any thread.
  *
+ * As with tee, one thread pushes every `src_%u`: a sink downstream that
+ * waits for preroll holds it, and if a second sink is still waiting for
+ * its first buffer the pipeline never reaches PLAYING. Give every sink
+ * but one `async=false`, or put a queue on each member's branch.
+ *
+ * When every member's input has ended, the element ends the call: EOS on
+ * `src` and on every `src_%u`.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 acsmixer name=m \
- *   audiotestsrc freq=440 is-live=true ! m.sink_0  m.src_0 ! fakesink \
- *   audiotestsrc freq=660 is-live=true ! m.sink_1  m.src_1 ! fakesink \
+ *   audiotestsrc freq=440 is-live=true ! m.sink_0  m.src_0 ! fakesink async=false \
+ *   audiotestsrc freq=660 is-live=true ! m.sink_1  m.src_1 ! fakesink async=false \
  *   audiotestsrc freq=880 is-live=true ! m.sink_2  m.src_2 ! autoaudiosink
  * ]|
  * Member 2 hears the 440 Hz and 660 Hz tones, never its own.
@@ -399,6 +407,8 @@ static gboolean gst_acs_mixer_stop (GstAggregator * agg);
 static GstBuffer *gst_acs_mixer_create_output_buffer (GstAudioAggregator *
     aagg, guint num_frames);
 static void pad_release_input (GstAcsMixerPad * pad);
+static GstPadProbeReturn gst_acs_mixer_src_eos_probe (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
 static void gate_poke_locked (GstAcsMixer * self);
 static GstCustomMeta *released_output_meta (GstBuffer * buf, gsize size);
 static GstFlowReturn gst_acs_mixer_aggregate (GstAggregator * agg,
@@ -601,6 +611,9 @@ gst_acs_mixer_init (GstAcsMixer * self)
 
   g_object_set (self, "output-buffer-duration",
       DEFAULT_OUTPUT_BUFFER_DURATION, NULL);
+  gst_pad_add_probe (GST_AGGREGATOR_SRC_PAD (self),
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, gst_acs_mixer_src_eos_probe, self,
+      NULL);
 }
 
 static void
@@ -2282,6 +2295,55 @@ gst_acs_mixer_select (GstAcsMixer * self, guint top_k, gdouble hyst,
   return FALSE;
 }
 
+/* Sends @o's stream-start before its first event or buffer. Streaming
+ * thread (the aggregator's source pad task). */
+static void
+output_start (GstAcsMixer * self, AcsOutput * o)
+{
+  gchar *id;
+  GstEvent *ss;
+
+  if (o->started)
+    return;
+  id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
+      GST_PAD_NAME (o->srcpad));
+  ss = gst_event_new_stream_start (id);
+  g_free (id);
+  gst_event_set_group_id (ss, gst_util_group_id_next ());
+  gst_pad_push_event (o->srcpad, ss);
+  o->started = TRUE;
+}
+
+/* GstAggregator ends the call with EOS on its own source pad once every
+ * member's input has ended: every member's src_%u ends with it, so that
+ * what records or sends a member's mix finishes too. Streaming thread. */
+static GstPadProbeReturn
+gst_acs_mixer_src_eos_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstAcsMixer *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GPtrArray *outputs;
+  guint i;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+
+  MIXER_LOCK (self);
+  outputs = g_ptr_array_ref (self->outputs);
+  MIXER_UNLOCK (self);
+  for (i = 0; i < outputs->len; i++) {
+    AcsOutput *o = g_ptr_array_index (outputs, i);
+
+    output_start (self, o);
+    GST_DEBUG_OBJECT (o->srcpad, "end of the call");
+    gst_pad_push_event (o->srcpad, gst_event_ref (event));
+  }
+  g_ptr_array_unref (outputs);
+
+  return GST_PAD_PROBE_OK;
+}
+
 static GstFlowReturn
 gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
 {
@@ -2521,16 +2583,7 @@ gst_acs_mixer_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     GstAcsMixerPad *p = NULL;
     GstBuffer *buf;
 
-    if (!o->started) {
-      gchar *id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
-          GST_PAD_NAME (o->srcpad));
-      GstEvent *ss = gst_event_new_stream_start (id);
-
-      g_free (id);
-      gst_event_set_group_id (ss, gst_util_group_id_next ());
-      gst_pad_push_event (o->srcpad, ss);
-      o->started = TRUE;
-    }
+    output_start (self, o);
     if (caps_ev && caps_ev != o->caps) {
       gst_event_replace (&o->caps, caps_ev);
       gst_pad_push_event (o->srcpad, gst_event_ref (caps_ev));

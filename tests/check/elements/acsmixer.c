@@ -689,6 +689,60 @@ GST_START_TEST (test_sfu_not_supported)
 
 GST_END_TEST;
 
+static void
+count_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad,
+    gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+}
+
+/* The element's documented launch line, live, to its end: one streaming
+ * thread pushes every src_N (as tee does), so the sinks run with
+ * async=false; every member hears the others until EOS */
+GST_START_TEST (test_launch_line_live)
+{
+  GError *err = NULL;
+  GstElement *pipe = gst_parse_launch ("acsmixer name=m "
+      "audiotestsrc freq=440 is-live=true num-buffers=25 ! m.sink_0 "
+      "m.src_0 ! fakesink name=k0 async=false signal-handoffs=true "
+      "audiotestsrc freq=660 is-live=true num-buffers=25 ! m.sink_1 "
+      "m.src_1 ! fakesink name=k1 async=false signal-handoffs=true "
+      "audiotestsrc freq=880 is-live=true num-buffers=25 ! m.sink_2 "
+      "m.src_2 ! fakesink name=k2 async=false signal-handoffs=true",
+      &err);
+  gint counts[3] = { 0, 0, 0 };
+  GstBus *bus;
+  GstMessage *msg;
+  guint i;
+
+  fail_unless (pipe != NULL && err == NULL, "%s", err ? err->message : "");
+  fail_unless (GST_IS_PIPELINE (pipe));
+  for (i = 0; i < 3; i++) {
+    gchar *name = g_strdup_printf ("k%u", i);
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), name);
+
+    g_signal_connect (sink, "handoff", G_CALLBACK (count_handoff), &counts[i]);
+    gst_object_unref (sink);
+    g_free (name);
+  }
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no EOS");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  for (i = 0; i < 3; i++)
+    fail_unless (g_atomic_int_get (&counts[i]) >= 20, "member %u got %d "
+        "buffers", i, g_atomic_int_get (&counts[i]));
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_states)
 {
   GstElement *mixer = gst_element_factory_make ("acsmixer", NULL);
@@ -1240,6 +1294,13 @@ GST_START_TEST (test_nonlive_eos)
   fail_unless (GST_IS_EVENT (o));
   fail_unless_equals_int (GST_EVENT_TYPE (o), GST_EVENT_EOS);
   gst_mini_object_unref (o);
+  /* and every member's output ends with the call */
+  for (m = 0; m < 3; m++) {
+    o = nl_pop (c->q[m]);
+    fail_unless (GST_IS_EVENT (o), "member %u: no event", m);
+    fail_unless_equals_int (GST_EVENT_TYPE (o), GST_EVENT_EOS);
+    gst_mini_object_unref (o);
+  }
   nl_call_free (c);
 }
 
@@ -1793,6 +1854,7 @@ acsmixer_suite (void)
   tcase_add_test (tc, test_wrong_caps);
   tcase_add_test (tc, test_sfu_not_supported);
   tcase_add_test (tc, test_states);
+  tcase_add_test (tc, test_launch_line_live);
   tcase_add_test (tc, test_gate_selection_from_audio_level);
   tcase_add_test (tc, test_gate_no_gaps);
   tcase_add_test (tc, test_gate_bad_input);
