@@ -49,7 +49,14 @@
  *
  * Threading: each `sink_%u` chain function does the work for its packets
  * and pushes on the receivers' `src_%u` pads after dropping the lock, so
- * several members' streaming threads may push on one `src_%u`.
+ * several members' streaming threads may push on one `src_%u`, and one
+ * sender's thread on many: as after tee, sinks that wait for preroll can
+ * hold the pipeline out of PLAYING, so give them `async=false` (or a queue
+ * per receiver).
+ *
+ * Events on a member's sink pads describe its own stream and stay here,
+ * but for the end: once every member's sink pads have ended (EOS), every
+ * src pad ends too.
  *
  * Lock order: SFU_LOCK, then GST_OBJECT_LOCK (never held together in
  * practice: properties are copied first).
@@ -196,6 +203,8 @@ typedef struct
   guint8 video_fir_seq;
   GstClockTime keyframe_time;   /* last keyframe request sent to it */
   gboolean video_selected;      /* among the last-n + 1 forwarded */
+  gboolean eos;                 /* sink_N has ended (until a new stream) */
+  gboolean video_eos;           /* the same for video_sink_N */
   guint64 spoke;                /* order of its last entry into or exit
                                  * from the speaker selection, 0 if never */
   GPtrArray *video_slots;       /* SfuSlot, last-n of them while video_srcpad */
@@ -1152,6 +1161,52 @@ gst_acs_sfu_release_pad (GstElement * element, GstPad * pad)
     gst_acs_sfu_post_dominant (self, -1, index, now);
 }
 
+/* Once every member's sink pads have ended, the call is over: every src
+ * pad ends too, so that what sends or records a receiver's streams
+ * finishes. No lock held; called from the thread of the last EOS, when no
+ * sender is pushing any more. */
+static void
+gst_acs_sfu_maybe_end (GstAcsSfu * self)
+{
+  GPtrArray *srcpads = g_ptr_array_new_with_free_func (gst_object_unref);
+  GHashTableIter iter;
+  gboolean all = TRUE;
+  SfuMember *m;
+  guint i;
+
+  SFU_LOCK (self);
+  g_hash_table_iter_init (&iter, self->members);
+  while (all && g_hash_table_iter_next (&iter, NULL, (gpointer *) & m))
+    all = (!m->sinkpad || m->eos) && (!m->video_sinkpad || m->video_eos);
+  g_hash_table_iter_init (&iter, self->members);
+  while (all && g_hash_table_iter_next (&iter, NULL, (gpointer *) & m)) {
+    if (m->srcpad)
+      g_ptr_array_add (srcpads, gst_object_ref (m->srcpad));
+    if (m->video_srcpad)
+      g_ptr_array_add (srcpads, gst_object_ref (m->video_srcpad));
+  }
+  SFU_UNLOCK (self);
+
+  for (i = 0; i < srcpads->len; i++) {
+    GstPad *pad = g_ptr_array_index (srcpads, i);
+    GstEvent *start = gst_pad_get_sticky_event (pad, GST_EVENT_STREAM_START,
+        0);
+
+    /* a receiver that never got a packet still gets a whole stream */
+    if (start == NULL) {
+      gchar *stream_id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
+          GST_PAD_NAME (pad));
+
+      gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
+      g_free (stream_id);
+    }
+    gst_clear_event (&start);
+    GST_DEBUG_OBJECT (pad, "end of the call");
+    gst_pad_push_event (pad, gst_event_new_eos ());
+  }
+  g_ptr_array_unref (srcpads);
+}
+
 static gboolean
 gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -1207,6 +1262,22 @@ gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
           gst_segment_init (seg, GST_FORMAT_TIME);
       }
       SFU_UNLOCK (self);
+      break;
+    }
+    case GST_EVENT_STREAM_START:
+    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_EOS:{
+      gboolean ended = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+
+      SFU_LOCK (self);
+      m = g_hash_table_lookup (self->members, GUINT_TO_POINTER (index));
+      if (m && video)
+        m->video_eos = ended;
+      else if (m)
+        m->eos = ended;
+      SFU_UNLOCK (self);
+      if (ended)
+        gst_acs_sfu_maybe_end (self);
       break;
     }
     default:

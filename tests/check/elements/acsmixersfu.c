@@ -1137,6 +1137,56 @@ GST_START_TEST (test_sfu_dominant_speaker)
 
 GST_END_TEST;
 
+/* Pulls @h's events up to EOS; whether a stream-start came before it */
+static gboolean
+pull_to_eos (GstHarness * h, gboolean * started)
+{
+  GstEvent *ev;
+  gboolean eos = FALSE;
+
+  *started = FALSE;
+  while (!eos && (ev = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_STREAM_START)
+      *started = TRUE;
+    eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  return eos;
+}
+
+/* The call ends when every member's input has: then every src pad ends,
+ * also one that never forwarded a packet (with a stream-start first) */
+GST_START_TEST (test_sfu_eos)
+{
+  Call *c = call_new (3, 1);
+  const gint levels[] = { 20, SILENT, SILENT };
+  gboolean started;
+  guint i;
+
+  /* member 3 only listens */
+  c->m[3] = gst_harness_new_with_element (c->sfu, NULL, "src_3");
+  call_periods (c, levels, 0, 3);
+  /* member 0 is the only speaker: it hears nobody */
+  fail_if (gst_harness_try_pull (c->m[0]));
+  for (i = 1; i < 4; i++)
+    drain (c, i, NULL, NULL);
+
+  fail_unless (gst_harness_push_event (c->m[0], gst_event_new_eos ()));
+  fail_unless (gst_harness_push_event (c->m[1], gst_event_new_eos ()));
+  for (i = 0; i < 4; i++)
+    fail_if (pull_to_eos (c->m[i], &started), "member %u ended early", i);
+
+  fail_unless (gst_harness_push_event (c->m[2], gst_event_new_eos ()));
+  for (i = 0; i < 4; i++) {
+    fail_unless (pull_to_eos (c->m[i], &started), "member %u: no EOS", i);
+    /* only src_0 had no stream yet */
+    fail_unless_equals_int (started, i == 0);
+  }
+  call_free (c);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sfu_states)
 {
   GstElement *sfu = gst_element_factory_make ("acssfu", NULL);
@@ -1177,6 +1227,7 @@ acsmixersfu_suite (void)
   tcase_add_test (tc, test_sfu_video_last_n);
   tcase_add_test (tc, test_sfu_dominant_speaker);
   tcase_add_test (tc, test_sfu_states);
+  tcase_add_test (tc, test_sfu_eos);
   return s;
 }
 
