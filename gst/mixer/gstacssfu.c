@@ -231,6 +231,7 @@ struct _GstAcsSfu
   guint video_n;                /* last-n, as the video slots were made */
   gint dominant;                /* member index, -1 for none */
   GstClockTime dominant_since;
+  gboolean ended;               /* the src pads got their EOS */
 
   /* counters, SFU_LOCK */
   guint64 received;
@@ -774,8 +775,11 @@ gst_acs_sfu_change_state (GstElement * element, GstStateChange transition)
       m->video_src_configured = FALSE;
       m->spoke = 0;
       m->keyframe_time = GST_CLOCK_TIME_NONE;
+      m->eos = FALSE;
+      m->video_eos = FALSE;
     }
     g_ptr_array_set_size (self->selected, 0);
+    self->ended = FALSE;
     self->now = GST_CLOCK_TIME_NONE;
     self->dominant = -1;
     self->dominant_since = GST_CLOCK_TIME_NONE;
@@ -1178,6 +1182,9 @@ gst_acs_sfu_maybe_end (GstAcsSfu * self)
   g_hash_table_iter_init (&iter, self->members);
   while (all && g_hash_table_iter_next (&iter, NULL, (gpointer *) & m))
     all = (!m->sinkpad || m->eos) && (!m->video_sinkpad || m->video_eos);
+  /* two members' last EOS at once: one of them ends the call */
+  all = all && !self->ended;
+  self->ended = self->ended || all;
   g_hash_table_iter_init (&iter, self->members);
   while (all && g_hash_table_iter_next (&iter, NULL, (gpointer *) & m)) {
     if (m->srcpad)
@@ -1275,6 +1282,8 @@ gst_acs_sfu_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         m->video_eos = ended;
       else if (m)
         m->eos = ended;
+      if (!ended)
+        self->ended = FALSE;
       SFU_UNLOCK (self);
       if (ended)
         gst_acs_sfu_maybe_end (self);
