@@ -1165,6 +1165,17 @@ gst_acs_sfu_release_pad (GstElement * element, GstPad * pad)
     gst_acs_sfu_post_dominant (self, -1, index, now);
 }
 
+/* Starts the stream of one of our src pads; no lock held */
+static void
+gst_acs_sfu_push_stream_start (GstAcsSfu * self, GstPad * pad)
+{
+  gchar *stream_id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
+      GST_PAD_NAME (pad));
+
+  gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
+  g_free (stream_id);
+}
+
 /* Once every member's sink pads have ended, the call is over: every src
  * pad ends too, so that what sends or records a receiver's streams
  * finishes. No lock held; called from the thread of the last EOS, when no
@@ -1200,13 +1211,8 @@ gst_acs_sfu_maybe_end (GstAcsSfu * self)
         0);
 
     /* a receiver that never got a packet still gets a whole stream */
-    if (start == NULL) {
-      gchar *stream_id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
-          GST_PAD_NAME (pad));
-
-      gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
-      g_free (stream_id);
-    }
+    if (start == NULL)
+      gst_acs_sfu_push_stream_start (self, pad);
     gst_clear_event (&start);
     GST_DEBUG_OBJECT (pad, "end of the call");
     gst_pad_push_event (pad, gst_event_new_eos ());
@@ -1857,15 +1863,12 @@ gst_acs_sfu_finish_work (GstAcsSfu * self, SfuWork * work)
 
     if (p->configure) {
       GstSegment segment;
-      gchar *stream_id = g_strdup_printf ("%s/%s", GST_OBJECT_NAME (self),
-          GST_PAD_NAME (p->pad));
 
-      gst_pad_push_event (p->pad, gst_event_new_stream_start (stream_id));
+      gst_acs_sfu_push_stream_start (self, p->pad);
       gst_pad_push_event (p->pad, gst_event_new_caps (p->configure));
       gst_segment_init (&segment, GST_FORMAT_TIME);
       gst_pad_push_event (p->pad, gst_event_new_segment (&segment));
       gst_caps_unref (p->configure);
-      g_free (stream_id);
     }
     /* A receiver that is gone or flushing does not concern the sender */
     ret = gst_pad_push (p->pad, p->buf);
